@@ -1,0 +1,33 @@
+/* The store: one SQLite file per node (WAL, synchronous=FULL, foreign keys),
+ * numbered schema migrations applied at open, prepared statements only.
+ * The store is the only code that speaks SQL; the functions for each area
+ * (registry, audit, exchange, ...) are declared in src/lib/store_<area>.h. */
+#ifndef ATTACHE_STORE_H
+#define ATTACHE_STORE_H
+
+#include "attache/common.h"
+
+struct att_store;
+
+/* Opens the database at path. With create, the file must not exist and is
+ * made; without, it must exist. Applies pending migrations in one
+ * transaction. On success *out owns the connection (one thread at a time). */
+enum att_rc att_store_open(const char *path, bool create, struct att_store **out,
+			   struct att_err *err) ATT_WUR;
+
+/* Closes the connection (checkpointing the WAL). NULL is fine. */
+void att_store_close(struct att_store *s);
+
+/* Transactions: begin takes the write lock at once (BEGIN IMMEDIATE);
+ * commit makes it durable (fsync with synchronous=FULL) or fails. Rollback is
+ * always safe to call, also when no transaction is open. */
+enum att_rc att_store_begin(struct att_store *s, struct att_err *err) ATT_WUR;
+enum att_rc att_store_commit(struct att_store *s, struct att_err *err) ATT_WUR;
+void att_store_rollback(struct att_store *s);
+bool att_store_in_tx(const struct att_store *s);
+
+/* The schema version of each component, as applied, "core=1 registry=1 ...". */
+enum att_rc att_store_schema(struct att_store *s, char *out, size_t outlen,
+			     struct att_err *err) ATT_WUR;
+
+#endif

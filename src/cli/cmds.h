@@ -1,0 +1,20 @@
+/* The subcommands of attache, one file each. */
+#ifndef ATT_CMDS_H
+#define ATT_CMDS_H
+
+#include "cli.h"
+
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_user(struct cli *cli, int argc, char **argv);
+int cmd_post(struct cli *cli, int argc, char **argv);
+int cmd_staffing(struct cli *cli, int argc, char **argv);
+int cmd_appoint(struct cli *cli, int argc, char **argv);
+int cmd_audit(struct cli *cli, int argc, char **argv);
+int cmd_demo(struct cli *cli, int argc, char **argv);
+int cmd_help(struct cli *cli, int argc, char **argv);
+
+/* Opens the node at cli->db_path; prints the error and returns NULL on
+ * failure. */
+struct att_node *cli_open(struct cli *cli, int *exit_code);
+
+#endif

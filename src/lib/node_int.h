@@ -1,0 +1,54 @@
+/* Private view of a node for the service modules: the store, the keys, the
+ * audit frontier, and the transaction helpers that keep data and audit entry
+ * in one commit. */
+#ifndef ATT_NODE_INT_H
+#define ATT_NODE_INT_H
+
+#include "attache/audit.h"
+#include "attache/authz.h"
+#include "attache/crypto.h"
+#include "attache/node.h"
+#include "attache/store.h"
+
+#define ATT_AUDIT_LEVELS 64
+
+/* The right edge of the audit Merkle tree: the roots of the perfect subtrees
+ * whose sizes are the set bits of size. */
+struct att_audit_frontier {
+	uint64_t size;
+	unsigned char hash[ATT_AUDIT_LEVELS][ATT_HASH_LEN];
+};
+
+struct att_node {
+	char *db_path;
+	struct att_store *store;
+	struct att_keys *keys;
+	struct att_audit_frontier audit;       /* committed + appended in this tx */
+	struct att_audit_frontier audit_saved; /* as at begin, for rollback */
+	uint64_t audit_pending;                /* entries appended in this tx */
+};
+
+/* Opens a transaction for one use case. */
+enum att_rc att_node_begin(struct att_node *node, struct att_err *err) ATT_WUR;
+/* Signs a new tree head over the entries appended in this transaction (if
+ * any) and commits; on failure everything is rolled back. */
+enum att_rc att_node_commit(struct att_node *node, struct att_err *err) ATT_WUR;
+/* Rolls back data and audit entries of this transaction. */
+void att_node_rollback(struct att_node *node);
+
+/* Appends an audit entry inside the open transaction: who (actor, or NULL
+ * for the system), what (action name), which object ("appointment/3"), and
+ * detail (a JSON object as text, or NULL). */
+enum att_rc att_audit_append(struct att_node *node, const struct att_actor *actor,
+			     const char *action, const char *object, const char *detail,
+			     struct att_err *err) ATT_WUR;
+
+/* Loads the frontier of the committed log at open. */
+enum att_rc att_audit_load(struct att_node *node, struct att_err *err) ATT_WUR;
+
+/* Resolves a user id to an actor: the user must exist and be enabled. NULL or
+ * "" gives the local operator. */
+enum att_rc att_actor_load(struct att_node *node, const char *user_id,
+			   struct att_actor *out, struct att_err *err) ATT_WUR;
+
+#endif

@@ -1,0 +1,341 @@
+/* Internal helpers: bounded buffers, checked sizes, UTF-8, identifiers,
+ * dates and hex. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "banned.h"
+
+void att_buf_init(struct att_buf *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+}
+
+void att_buf_release(struct att_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+static enum att_rc buf_fail(struct att_buf *b, enum att_rc rc)
+{
+	att_buf_release(b);
+	b->failed = true;
+	return rc;
+}
+
+enum att_rc att_buf_add(struct att_buf *b, const void *p, size_t n)
+{
+	size_t need;
+
+	if (b->failed)
+		return ATT_ELIMIT;
+	if (!att_size_add(b->len, n, &need) || !att_size_add(need, 1, &need) ||
+	    (b->max && need - 1 > b->max))
+		return buf_fail(b, ATT_ELIMIT);
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		char *d;
+
+		while (cap < need) {
+			if (!att_size_mul(cap, 2, &cap))
+				return buf_fail(b, ATT_ELIMIT);
+		}
+		d = realloc(b->data, cap);
+		if (!d)
+			return buf_fail(b, ATT_ENOMEM);
+		b->data = d;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return ATT_OK;
+}
+
+enum att_rc att_buf_adds(struct att_buf *b, const char *s)
+{
+	return att_buf_add(b, s, strlen(s));
+}
+
+enum att_rc att_buf_addf(struct att_buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return buf_fail(b, ATT_EINVAL);
+	if ((size_t)n < sizeof(small))
+		return att_buf_add(b, small, (size_t)n);
+	{
+		char *big = malloc((size_t)n + 1);
+		enum att_rc rc;
+
+		if (!big)
+			return buf_fail(b, ATT_ENOMEM);
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		rc = att_buf_add(b, big, (size_t)n);
+		free(big);
+		return rc;
+	}
+}
+
+char *att_buf_detach(struct att_buf *b, size_t *len)
+{
+	char *d;
+
+	if (b->failed)
+		return NULL;
+	if (!b->data && att_buf_add(b, "", 0) != ATT_OK)
+		return NULL;
+	d = b->data;
+	if (len)
+		*len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return d;
+}
+
+bool att_size_mul(size_t a, size_t b, size_t *out)
+{
+	if (a && b > SIZE_MAX / a)
+		return false;
+	*out = a * b;
+	return true;
+}
+
+bool att_size_add(size_t a, size_t b, size_t *out)
+{
+	if (b > SIZE_MAX - a)
+		return false;
+	*out = a + b;
+	return true;
+}
+
+bool att_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			len = 2;
+			cp = c & 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			len = 3;
+			cp = c & 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i < len)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+enum att_rc att_check_text(struct att_err *err, const char *what, const char *s,
+			   size_t max, bool optional, bool multiline)
+{
+	size_t n;
+
+	if (!s || !*s) {
+		if (optional)
+			return ATT_OK;
+		return att_fail(err, ATT_EINVAL, "%s is required", what);
+	}
+	n = strlen(s);
+	if (n > max)
+		return att_fail(err, ATT_EINVAL, "%s is too long (%zu bytes, at most %zu)",
+				what, n, max);
+	if (!att_utf8_valid(s, n))
+		return att_fail(err, ATT_EINVAL, "%s is not valid UTF-8", what);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) ||
+		    c == 0x7F)
+			return att_fail(err, ATT_EINVAL,
+					"%s contains a control character at byte %zu", what, i);
+	}
+	return ATT_OK;
+}
+
+enum att_rc att_check_id(struct att_err *err, const char *what, const char *s)
+{
+	size_t n;
+
+	if (!s || !*s)
+		return att_fail(err, ATT_EINVAL, "%s is required", what);
+	n = strlen(s);
+	if (n > ATT_ID_MAX)
+		return att_fail(err, ATT_EINVAL, "%s is too long (%zu bytes, at most %u)",
+				what, n, ATT_ID_MAX);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			  (i > 0 && (c == '.' || c == '_' || c == '-'));
+
+		if (!ok)
+			return att_fail(err, ATT_EINVAL,
+					"%s '%.64s' is not a valid identifier (lowercase letters, "
+					"digits, '.', '_', '-'; starting with a letter or digit)",
+					what, att_utf8_valid(s, n) ? s : "?");
+	}
+	return ATT_OK;
+}
+
+bool att_field_valid(const char *s)
+{
+	return s && (!strcmp(s, ATT_FIELD_TERRORISM) || !strcmp(s, ATT_FIELD_ORGCRIME) ||
+		     !strcmp(s, ATT_FIELD_CYBER));
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	/* Howard Hinnant's algorithm. */
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+bool att_date_parse(const char *s, int64_t *days)
+{
+	static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	unsigned y = 0, m = 0, d = 0, dim;
+
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++) {
+		if (i == 4 || i == 7)
+			continue;
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	}
+	y = (unsigned)((s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0'));
+	m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+	d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+	if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1)
+		return false;
+	dim = mdays[m - 1];
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		dim = 29;
+	if (d > dim)
+		return false;
+	if (days)
+		*days = days_from_civil(y, m, d);
+	return true;
+}
+
+enum att_rc att_check_date(struct att_err *err, const char *what, const char *s)
+{
+	if (!s || !*s)
+		return ATT_OK;
+	if (!att_date_parse(s, NULL))
+		return att_fail(err, ATT_EINVAL, "%s '%.32s' is not a valid date (YYYY-MM-DD)",
+				what, att_utf8_valid(s, strlen(s)) ? s : "?");
+	return ATT_OK;
+}
+
+int64_t att_now(void)
+{
+	const char *fixed = getenv("ATTACHE_NOW");
+
+	if (fixed && *fixed) {
+		char *end;
+		long long v = strtoll(fixed, &end, 10);
+
+		if (*end == '\0' && v > 0)
+			return v;
+	}
+	return (int64_t)time(NULL);
+}
+
+void att_time_fmt(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int64_t att_today(void)
+{
+	return att_now() / 86400;
+}
+
+void att_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool att_unhex(const char *hex, unsigned char *out, size_t n)
+{
+	if (!hex || strlen(hex) != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}
+
+char *att_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
