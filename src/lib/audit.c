@@ -120,13 +120,16 @@ static enum att_rc add_field(struct att_buf *b, const char *s)
 
 	if (!s || !*s)
 		return att_buf_adds(b, "-");
-	for (; *s && !rc; s++) {
-		switch (*s) {
-		case '\t': rc = att_buf_adds(b, "\\t"); break;
-		case '\n': rc = att_buf_adds(b, "\\n"); break;
-		case '\\': rc = att_buf_adds(b, "\\\\"); break;
-		default: rc = att_buf_add(b, s, 1); break;
-		}
+	while (*s && !rc) {
+		size_t run = strcspn(s, "\t\n\\");
+
+		if (run)
+			rc = att_buf_add(b, s, run);
+		s += run;
+		if (!*s || rc)
+			break;
+		rc = att_buf_adds(b, *s == '\t' ? "\\t" : *s == '\n' ? "\\n" : "\\\\");
+		s++;
 	}
 	return rc;
 }
@@ -181,9 +184,20 @@ enum att_rc att_audit_append(struct att_node *node, const struct att_actor *acto
 enum att_rc att_node_begin(struct att_node *node, struct att_err *err)
 {
 	enum att_rc rc = att_store_begin(node->store, err);
+	uint64_t n;
 
 	if (rc)
 		return rc;
+	/* Another connection to the same file may have appended since we last
+	 * looked; the write lock is held now, so the frontier read here stays
+	 * true until commit. */
+	rc = att_store_audit_count(node->store, &n, err);
+	if (!rc && n != node->audit.size)
+		rc = att_audit_load(node, err);
+	if (rc) {
+		att_store_rollback(node->store);
+		return rc;
+	}
 	node->audit_saved = node->audit;
 	node->audit_pending = 0;
 	return ATT_OK;
@@ -534,4 +548,19 @@ enum att_rc att_audit_head(struct att_node *node, void **out_json, struct att_er
 	*out_json = json_pack("{s:I,s:s,s:s,s:s,s:s}", "size", (json_int_t)size, "root", rhex,
 			      "ts", t, "signature", shex, "key", khex);
 	return *out_json ? ATT_OK : att_fail(err, ATT_ENOMEM, "out of memory");
+}
+
+void att_audit_mth(const void *const *data, const size_t *lens, size_t n,
+		   unsigned char out[ATT_HASH_LEN])
+{
+	struct att_audit_frontier f;
+	unsigned char leaf[ATT_HASH_LEN];
+	size_t nn;
+
+	memset(&f, 0, sizeof(f));
+	for (size_t i = 0; i < n; i++) {
+		leaf_hash(leaf, data[i], lens[i]);
+		frontier_push(&f, leaf, NULL, &nn);
+	}
+	frontier_root(&f, out);
 }

@@ -51,4 +51,10 @@ enum att_rc att_audit_load(struct att_node *node, struct att_err *err) ATT_WUR;
 enum att_rc att_actor_load(struct att_node *node, const char *user_id,
 			   struct att_actor *out, struct att_err *err) ATT_WUR;
 
+
+
+/* RFC 6962 Merkle tree hash over n leaves (data[i], lens[i]), computed the
+ * way the log computes it; exposed for known-answer tests. */
+void att_audit_mth(const void *const *data, const size_t *lens, size_t n,
+		   unsigned char out[ATT_HASH_LEN]);
 #endif
