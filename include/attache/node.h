@@ -18,6 +18,12 @@ enum att_rc att_node_init(const char *db_path, unsigned long staffing,
 enum att_rc att_node_open(const char *db_path, struct att_node **out,
 			  struct att_err *err) ATT_WUR;
 
+/* Opens another connection to the same node, for another thread: its own
+ * SQLite connection, sharing the in-memory match indexes (which are
+ * thread-safe). Each node is used by one thread at a time. */
+enum att_rc att_node_clone(struct att_node *node, struct att_node **out,
+			   struct att_err *err) ATT_WUR;
+
 /* Closes the node; NULL is fine. */
 void att_node_close(struct att_node *node);
 

@@ -26,6 +26,12 @@ enum att_rc att_store_commit(struct att_store *s, struct att_err *err) ATT_WUR;
 void att_store_rollback(struct att_store *s);
 bool att_store_in_tx(const struct att_store *s);
 
+/* A savepoint inside the open transaction (one level): work after it can be
+ * undone alone with att_store_rollback_to; release ends it either way. */
+enum att_rc att_store_savepoint(struct att_store *s, struct att_err *err) ATT_WUR;
+void att_store_rollback_to(struct att_store *s);
+enum att_rc att_store_release_savepoint(struct att_store *s, struct att_err *err) ATT_WUR;
+
 /* The schema version of each component, as applied, "core=1 registry=1 ...". */
 enum att_rc att_store_schema(struct att_store *s, char *out, size_t outlen,
 			     struct att_err *err) ATT_WUR;

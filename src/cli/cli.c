@@ -206,3 +206,13 @@ long long cli_ji(void *obj, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(obj, key));
 }
+
+bool cli_parse_id(const char *s, int64_t *id)
+{
+	unsigned long long v;
+
+	if (!cli_parse_u64(s, (unsigned long long)INT64_MAX, &v) || v == 0)
+		return false;
+	*id = (int64_t)v;
+	return true;
+}

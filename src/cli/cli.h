@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "attache/common.h"
@@ -65,6 +66,9 @@ struct cli_cmd {
 };
 
 
+
+/* Parses a positive record number (message, case, appointment). */
+bool cli_parse_id(const char *s, int64_t *id);
 
 /* The string member key of a JSON object, "-" when absent or not a string. */
 const char *cli_js(void *obj, const char *key);

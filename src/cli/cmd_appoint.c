@@ -19,16 +19,6 @@ static const char usage[] =
 	"       attache appoint list [--post ID] [--status S] [--json] [--as USER]\n"
 	"       attache appoint show ID [--json] [--as USER]";
 
-static bool parse_id(const char *s, int64_t *id)
-{
-	unsigned long long v;
-
-	if (!cli_parse_u64(s, (unsigned long long)INT64_MAX, &v) || v == 0)
-		return false;
-	*id = (int64_t)v;
-	return true;
-}
-
 static int propose(struct cli *cli, int argc, char **argv)
 {
 	const char *as = NULL, *person = NULL, *post = NULL, *field = NULL, *start = NULL,
@@ -88,7 +78,7 @@ static int step(struct cli *cli, int argc, char **argv)
 		return rc < 0 ? CLI_OK : rc;
 	if (npos != 1 || !as || (needs_reason && !reason))
 		return cli_usage(usage);
-	if (!parse_id(pos[0], &id))
+	if (!cli_parse_id(pos[0], &id))
 		return cli_usage_error("'%s' is not an appointment number", pos[0]);
 	node = cli_open(cli, &rc);
 	if (!node)
@@ -149,7 +139,7 @@ static int read_cmd(struct cli *cli, int argc, char **argv, bool show)
 		return rc < 0 ? CLI_OK : rc;
 	if (show && (npos != 1 || post || status))
 		return cli_usage(usage);
-	if (show && !parse_id(pos[0], &id))
+	if (show && !cli_parse_id(pos[0], &id))
 		return cli_usage_error("'%s' is not an appointment number", pos[0]);
 	node = cli_open(cli, &rc);
 	if (!node)

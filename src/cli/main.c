@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_match.h"
 #include "cmds.h"
 #include "banned.h"
 
@@ -18,7 +19,25 @@ static const struct cli_cmd commands[] = {
 	{"staffing", cmd_staffing, "show or set the service-wide approved staffing level"},
 	{"appoint", cmd_appoint, "propose, agree, refuse, make, end and list appointments"},
 	{"audit", cmd_audit, "verify and list the tamper-evident audit log"},
+	{"case", cmd_case, "open, list and show cases; grant access to one"},
+	{"send", cmd_send, "send a message (request, reply, information, alert, preservation)"},
+	{"inbox", cmd_inbox, "the messages you sent or that reached your unit"},
+	{"show", cmd_show, "read one message"},
+	{"ack", cmd_ack, "acknowledge receipt of a message"},
+	{"forward", cmd_forward, "pass a message on to another unit (H2: with permission)"},
+	{"permit", cmd_permit, "as provider, permit passing on or judicial use"},
+	{"export", cmd_export, "export a message for judicial use (H1: with permission)"},
+	{"hits", cmd_hits, "matches between your holdings and others', hit/no-hit"},
+	{"overdue", cmd_overdue, "requests past their deadline"},
+	{"protect", cmd_protect, "the overseer's register of protected persons"},
+	{"review", cmd_review, "held messages: list, release, reject"},
+	{"neutrality", cmd_neutrality, "the neutrality screen's terms"},
+	{"watchlist", cmd_watchlist, "import and list sanctions lists"},
+	{"screen", cmd_screen, "screen names against lists and holdings"},
+	{"match", cmd_match, "score two names, or a file of pairs"},
+	{"id", cmd_id, "canonical form of an identifier"},
 	{"demo", cmd_demo, "create a demo node with a realistic network"},
+	{"serve", cmd_serve, "run the HTTP API and web UI"},
 	{"help", cmd_help, "show this help"},
 	{NULL, NULL, NULL},
 };

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "holdings.h"
 #include "node_int.h"
 #include "store_core.h"
 #include "util.h"
@@ -206,6 +207,7 @@ enum att_rc att_node_begin(struct att_node *node, struct att_err *err)
 void att_node_rollback(struct att_node *node)
 {
 	att_store_rollback(node->store);
+	att_holdings_rollback(node);
 	node->audit = node->audit_saved;
 	node->audit_pending = 0;
 }
@@ -231,8 +233,10 @@ enum att_rc att_node_commit(struct att_node *node, struct att_err *err)
 	if (rc) {
 		node->audit = node->audit_saved;
 		node->audit_pending = 0;
+		att_holdings_rollback(node);
 		return rc;
 	}
+	att_holdings_commit(node);
 	node->audit_saved = node->audit;
 	node->audit_pending = 0;
 	return ATT_OK;

@@ -30,12 +30,36 @@ static const char *const action_names[ATT_ACT__COUNT] = {
 	[ATT_ACT_APPT_READ] = "appointment.read",
 	[ATT_ACT_AUDIT_READ] = "audit.read",
 	[ATT_ACT_AUDIT_VERIFY] = "audit.verify",
+	[ATT_ACT_CASE_OPEN] = "case.open",
+	[ATT_ACT_CASE_READ] = "case.read",
+	[ATT_ACT_CASE_GRANT] = "case.grant",
+	[ATT_ACT_MSG_SEND] = "message.send",
+	[ATT_ACT_MSG_READ] = "message.read",
+	[ATT_ACT_MSG_ACK] = "message.ack",
+	[ATT_ACT_MSG_FORWARD] = "message.forward",
+	[ATT_ACT_MSG_PERMIT] = "message.permit",
+	[ATT_ACT_MSG_EXPORT] = "message.export",
+	[ATT_ACT_HITS_READ] = "hits.read",
+	[ATT_ACT_OVERDUE_READ] = "overdue.read",
+	[ATT_ACT_SCREEN] = "screen",
+	[ATT_ACT_PROTECT_ADD] = "protected.add",
+	[ATT_ACT_PROTECT_READ] = "protected.read",
+	[ATT_ACT_REVIEW_READ] = "review.read",
+	[ATT_ACT_REVIEW_DECIDE] = "review.decide",
+	[ATT_ACT_NEUTRALITY_READ] = "neutrality.read",
+	[ATT_ACT_NEUTRALITY_EDIT] = "neutrality.edit",
+	[ATT_ACT_WATCHLIST_IMPORT] = "watchlist.import",
+	[ATT_ACT_WATCHLIST_READ] = "watchlist.read",
+	[ATT_ACT_TOKEN_CREATE] = "token.create",
+	[ATT_ACT_TOKEN_REVOKE] = "token.revoke",
 };
 
 #define R(x) (1u << (x))
 #define ALL_USERS (R(ATT_ROLE_HEAD) | R(ATT_ROLE_MFA) | R(ATT_ROLE_PRESIDENT) | \
 		   R(ATT_ROLE_DESK) | R(ATT_ROLE_REP) | R(ATT_ROLE_PARTNER) |      \
 		   R(ATT_ROLE_OVERSEER) | R(ATT_ROLE_FINANCE) | R(ATT_ROLE_ADMIN))
+
+#define TRAFFIC (R(ATT_ROLE_DESK) | R(ATT_ROLE_REP) | R(ATT_ROLE_PARTNER))
 
 /* Who may do what, by role. Rules that depend on the object (self-approval,
  * step order) are below, in att_authz itself. */
@@ -56,6 +80,33 @@ static const unsigned allowed[ATT_ACT__COUNT] = {
 	[ATT_ACT_APPT_READ] = (ALL_USERS & ~R(ATT_ROLE_PARTNER)) | R(ATT_ROLE_LOCAL),
 	[ATT_ACT_AUDIT_READ] = R(ATT_ROLE_OVERSEER) | R(ATT_ROLE_ADMIN) | R(ATT_ROLE_LOCAL),
 	[ATT_ACT_AUDIT_VERIFY] = R(ATT_ROLE_OVERSEER) | R(ATT_ROLE_ADMIN) | R(ATT_ROLE_LOCAL),
+	/* The exchange: only the traffic roles send and receive; the overseer
+	 * reads (every read audited) but sends nothing; admin reads no content. */
+	[ATT_ACT_CASE_OPEN] = TRAFFIC,
+	[ATT_ACT_CASE_READ] = TRAFFIC | R(ATT_ROLE_OVERSEER),
+	[ATT_ACT_CASE_GRANT] = TRAFFIC,
+	[ATT_ACT_MSG_SEND] = TRAFFIC,
+	[ATT_ACT_MSG_READ] = TRAFFIC | R(ATT_ROLE_OVERSEER),
+	[ATT_ACT_MSG_ACK] = TRAFFIC,
+	[ATT_ACT_MSG_FORWARD] = TRAFFIC,
+	[ATT_ACT_MSG_PERMIT] = TRAFFIC,
+	[ATT_ACT_MSG_EXPORT] = TRAFFIC,
+	[ATT_ACT_HITS_READ] = TRAFFIC | R(ATT_ROLE_OVERSEER),
+	[ATT_ACT_OVERDUE_READ] = TRAFFIC | R(ATT_ROLE_HEAD) | R(ATT_ROLE_OVERSEER),
+	[ATT_ACT_SCREEN] = R(ATT_ROLE_DESK) | R(ATT_ROLE_REP) | R(ATT_ROLE_OVERSEER) |
+			   R(ATT_ROLE_LOCAL),
+	/* The register of protected persons is itself sensitive: a list of
+	 * emigrants and journalists must not become a target list. */
+	[ATT_ACT_PROTECT_ADD] = R(ATT_ROLE_OVERSEER),
+	[ATT_ACT_PROTECT_READ] = R(ATT_ROLE_OVERSEER),
+	[ATT_ACT_REVIEW_READ] = R(ATT_ROLE_OVERSEER),
+	[ATT_ACT_REVIEW_DECIDE] = R(ATT_ROLE_OVERSEER),
+	[ATT_ACT_NEUTRALITY_READ] = R(ATT_ROLE_OVERSEER) | R(ATT_ROLE_LOCAL),
+	[ATT_ACT_NEUTRALITY_EDIT] = R(ATT_ROLE_OVERSEER),
+	[ATT_ACT_WATCHLIST_IMPORT] = R(ATT_ROLE_DESK) | R(ATT_ROLE_ADMIN) | R(ATT_ROLE_LOCAL),
+	[ATT_ACT_WATCHLIST_READ] = (ALL_USERS & ~R(ATT_ROLE_PARTNER)) | R(ATT_ROLE_LOCAL),
+	[ATT_ACT_TOKEN_CREATE] = R(ATT_ROLE_ADMIN) | R(ATT_ROLE_LOCAL),
+	[ATT_ACT_TOKEN_REVOKE] = R(ATT_ROLE_ADMIN) | R(ATT_ROLE_LOCAL),
 };
 
 const char *att_role_name(enum att_role r)

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "holdings.h"
 #include "node_int.h"
+#include "policy.h"
 #include "store_core.h"
 #include "util.h"
 #include "banned.h"
@@ -125,6 +127,8 @@ enum att_rc att_node_open(const char *db_path, struct att_node **out, struct att
 	}
 	if (!rc)
 		rc = att_audit_load(node, err);
+	if (!rc)
+		rc = att_holdings_new(&node->hold, err);
 	if (rc) {
 		att_node_close(node);
 		return rc;
@@ -133,12 +137,47 @@ enum att_rc att_node_open(const char *db_path, struct att_node **out, struct att
 	return ATT_OK;
 }
 
+enum att_rc att_node_clone(struct att_node *node, struct att_node **out, struct att_err *err)
+{
+	struct att_node *c;
+	char *kpath;
+	enum att_rc rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	c->db_path = strdup(node->db_path);
+	kpath = att_node_key_path(node->db_path);
+	rc = !c->db_path || !kpath ? att_fail(err, ATT_ENOMEM, "out of memory") : ATT_OK;
+	if (!rc)
+		rc = att_store_open(node->db_path, false, &c->store, err);
+	if (!rc)
+		rc = att_keys_load(kpath, &c->keys, err);
+	free(kpath);
+	if (!rc)
+		rc = att_audit_load(c, err);
+	if (rc) {
+		att_node_close(c);
+		return rc;
+	}
+	att_holdings_ref(node->hold);
+	c->hold = node->hold;
+	*out = c;
+	return ATT_OK;
+}
+
 void att_node_close(struct att_node *node)
 {
 	if (!node)
 		return;
+	if (node->store && att_store_in_tx(node->store))
+		att_node_rollback(node);
 	att_store_close(node->store);
 	att_keys_free(node->keys);
+	att_holdings_unref(node->hold);
+	att_policy_cache_free(node);
+	free(node->tx_refs);
 	free(node->db_path);
 	free(node);
 }

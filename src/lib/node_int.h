@@ -26,6 +26,12 @@ struct att_node {
 	struct att_audit_frontier audit;       /* committed + appended in this tx */
 	struct att_audit_frontier audit_saved; /* as at begin, for rollback */
 	uint64_t audit_pending;                /* entries appended in this tx */
+	struct att_holdings *hold;             /* match indexes, shared by clones */
+	/* references added to the indexes in the open transaction */
+	uint64_t *tx_refs;
+	size_t n_tx_refs, cap_tx_refs;
+	bool tx_refs_protected_dirty;
+	void *policy_cache;                    /* neutrality terms, see policy.c */
 };
 
 /* Opens a transaction for one use case. */

@@ -101,17 +101,7 @@ static enum att_rc parse_fields(const char *in, char out[64], struct att_err *er
 
 static bool post_has_field(const struct att_post_row *p, const char *field)
 {
-	size_t n = strlen(field);
-
-	for (const char *s = p->fields; *s;) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-
-		if (len == n && !strncmp(s, field, n))
-			return true;
-		s += len + (comma ? 1 : 0);
-	}
-	return false;
+	return att_list_has(p->fields, field);
 }
 
 static enum att_rc check_post_spec(const struct att_post_spec *spec, char fields[64],

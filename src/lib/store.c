@@ -16,6 +16,8 @@
 static const struct att_schema_component *const components[] = {
 	&att_schema_core,
 	&att_schema_registry,
+	&att_schema_exchange,
+	&att_schema_session,
 };
 
 enum att_rc att_store_dberr(struct att_store *s, struct att_err *err, const char *ctx)
@@ -311,6 +313,35 @@ void att_store_rollback(struct att_store *s)
 		s->in_tx = false;
 	else
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL), s->in_tx = false;
+}
+
+enum att_rc att_store_savepoint(struct att_store *s, struct att_err *err)
+{
+	static const char sql[] = "SAVEPOINT one";
+	sqlite3_stmt *st = att_store_stmt(s, sql, err);
+
+	if (!st)
+		return ATT_EDB;
+	return att_store_step_done(s, st, err, "starting a savepoint");
+}
+
+void att_store_rollback_to(struct att_store *s)
+{
+	static const char sql[] = "ROLLBACK TO one";
+	sqlite3_stmt *st = att_store_stmt(s, sql, NULL);
+
+	if (st)
+		(void)att_store_step_done(s, st, NULL, "rolling back to the savepoint");
+}
+
+enum att_rc att_store_release_savepoint(struct att_store *s, struct att_err *err)
+{
+	static const char sql[] = "RELEASE one";
+	sqlite3_stmt *st = att_store_stmt(s, sql, err);
+
+	if (!st)
+		return ATT_EDB;
+	return att_store_step_done(s, st, err, "releasing the savepoint");
 }
 
 bool att_store_in_tx(const struct att_store *s)

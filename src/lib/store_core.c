@@ -342,3 +342,20 @@ enum att_rc att_store_audit_head_last(struct att_store *s, uint64_t *size, int64
 	sqlite3_reset(st);
 	return r;
 }
+
+enum att_rc att_store_unit_exists(struct att_store *s, const char *unit, bool *yes,
+				  struct att_err *err)
+{
+	static const char sql[] = "SELECT 1 FROM users WHERE unit=? AND disabled=0 LIMIT 1";
+	sqlite3_stmt *st = att_store_stmt(s, sql, err);
+	int rc;
+
+	if (!st)
+		return ATT_EDB;
+	att_bind_text(st, 1, unit);
+	rc = sqlite3_step(st);
+	*yes = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ATT_OK
+						     : att_store_dberr(s, err, "reading users");
+}

@@ -34,6 +34,10 @@ enum att_rc att_store_user_each(struct att_store *s,
 				int (*fn)(const struct att_user_row *u, void *arg), void *arg,
 				struct att_err *err) ATT_WUR;
 
+/* True when an enabled user holds the unit. */
+enum att_rc att_store_unit_exists(struct att_store *s, const char *unit, bool *yes,
+				  struct att_err *err) ATT_WUR;
+
 /* Audit log rows: leaf index, serialized entry, leaf hash, interior nodes
  * completed by this leaf (levels 1..k, 32 bytes each). */
 enum att_rc att_store_audit_insert(struct att_store *s, uint64_t idx, const char *data,

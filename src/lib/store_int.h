@@ -52,5 +52,7 @@ enum att_rc att_store_step_done(struct att_store *s, sqlite3_stmt *st,
 
 extern const struct att_schema_component att_schema_core;
 extern const struct att_schema_component att_schema_registry;
+extern const struct att_schema_component att_schema_exchange;
+extern const struct att_schema_component att_schema_session;
 
 #endif

@@ -339,3 +339,18 @@ char *att_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
+
+bool att_list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	for (const char *s = list; s && *s;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+
+		if (len == n && !strncmp(s, item, n))
+			return true;
+		s += len + (comma ? 1 : 0);
+	}
+	return false;
+}

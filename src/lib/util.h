@@ -65,6 +65,9 @@ void att_hex(const unsigned char *p, size_t n, char *out);
 /* Parses exactly n bytes of hex; false on anything else. */
 bool att_unhex(const char *hex, unsigned char *out, size_t n);
 
+/* True when the comma-separated list contains item exactly. */
+bool att_list_has(const char *list, const char *item);
+
 /* strdup that returns NULL for NULL. */
 char *att_strdup(const char *s);
 

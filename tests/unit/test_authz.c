@@ -39,6 +39,17 @@ static const struct {
 	{ATT_ACT_APPT_MAKE, "y........."},     {ATT_ACT_APPT_END, "y........."},
 	{ATT_ACT_APPT_READ, "yyyyy.yyyy"},     {ATT_ACT_AUDIT_READ, "......y.yy"},
 	{ATT_ACT_AUDIT_VERIFY, "......y.yy"},
+	{ATT_ACT_CASE_OPEN, "...yyy...."},    {ATT_ACT_CASE_READ, "...yyyy..."},
+	{ATT_ACT_CASE_GRANT, "...yyy...."},   {ATT_ACT_MSG_SEND, "...yyy...."},
+	{ATT_ACT_MSG_READ, "...yyyy..."},     {ATT_ACT_MSG_ACK, "...yyy...."},
+	{ATT_ACT_MSG_FORWARD, "...yyy...."},  {ATT_ACT_MSG_PERMIT, "...yyy...."},
+	{ATT_ACT_MSG_EXPORT, "...yyy...."},   {ATT_ACT_HITS_READ, "...yyyy..."},
+	{ATT_ACT_OVERDUE_READ, "y..yyyy..."}, {ATT_ACT_SCREEN, "...yy.y..y"},
+	{ATT_ACT_PROTECT_ADD, "......y..."},  {ATT_ACT_PROTECT_READ, "......y..."},
+	{ATT_ACT_REVIEW_READ, "......y..."},  {ATT_ACT_REVIEW_DECIDE, "......y..."},
+	{ATT_ACT_NEUTRALITY_READ, "......y..y"}, {ATT_ACT_NEUTRALITY_EDIT, "......y..."},
+	{ATT_ACT_WATCHLIST_IMPORT, "...y....yy"}, {ATT_ACT_WATCHLIST_READ, "yyyyy.yyyy"},
+	{ATT_ACT_TOKEN_CREATE, "........yy"}, {ATT_ACT_TOKEN_REVOKE, "........yy"},
 };
 
 static void test_matrix(void **state)

@@ -1,0 +1,202 @@
+/* attache protect add|list ; attache review list|release|reject ;
+ * attache neutrality list|add|remove — the overseer's commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "attache/exchange.h"
+#include "attache/node.h"
+#include "cmds.h"
+#include "banned.h"
+
+static const char protect_usage[] =
+	"attache protect add --as USER --name NAME [--dob D] [--category C] [--reason TEXT]\n"
+	"       attache protect list --as USER [--json]";
+static const char review_usage[] = "attache review list --as USER [--json]\n"
+				   "       attache review release MSG --as USER --reason TEXT\n"
+				   "       attache review reject MSG --as USER --reason TEXT";
+static const char neutrality_usage[] =
+	"attache neutrality list [--as USER] [--json]\n"
+	"       attache neutrality add TERM --lang az|ru|en --category C --as USER\n"
+	"       attache neutrality remove TERM --as USER";
+
+static int print_list(json_t *out, bool json, void (*line)(json_t *v))
+{
+	json_t *v;
+	size_t i;
+
+	if (json)
+		return cli_print_json(out);
+	json_array_foreach(out, i, v)
+		line(v);
+	json_decref(out);
+	return CLI_OK;
+}
+
+static void protect_line(json_t *v)
+{
+	printf("%5lld %-24s %-12s %-22s %s\n", cli_ji(v, "id"), cli_js(v, "name"), cli_js(v, "dob"),
+	       cli_js(v, "category"), cli_js(v, "added"));
+}
+
+static void review_line(json_t *v)
+{
+	json_t *r;
+	size_t i;
+
+	printf("%6lld %-18s %-16s %s\n", cli_ji(v, "id"), cli_js(v, "sender_unit"),
+	       cli_js(v, "field"), cli_js(v, "subject"));
+	json_array_foreach(json_object_get(v, "reasons"), i, r) {
+		if (!strcmp(cli_js(r, "kind"), "neutrality"))
+			printf("         neutrality: %s term '%s' in the %s\n", cli_js(r, "category"),
+			       cli_js(r, "term"), cli_js(r, "where"));
+		else
+			printf("         protected person: entity %lld matches register entry %lld "
+			       "(score %.2f)\n",
+			       cli_ji(r, "entity"), cli_ji(r, "register"),
+			       json_real_value(json_object_get(r, "score")));
+	}
+}
+
+static void term_line(json_t *v)
+{
+	printf("%-3s %-12s %s\n", cli_js(v, "lang"), cli_js(v, "category"), cli_js(v, "term"));
+}
+
+int cmd_protect(struct cli *cli, int argc, char **argv)
+{
+	const char *as = NULL, *name = NULL, *dob = NULL, *cat = NULL, *reason = NULL, *pos[1];
+	bool json = false, add = argc > 1 && !strcmp(argv[1], "add");
+	struct cli_opt opts[] = {{"as", true, &as, NULL},         {"name", true, &name, NULL},
+				 {"dob", true, &dob, NULL},       {"category", true, &cat, NULL},
+				 {"reason", true, &reason, NULL}, {"json", false, NULL, &json},
+				 {NULL, false, NULL, NULL}};
+	struct att_err err = {0};
+	struct att_node *node;
+	json_t *out = NULL;
+	size_t npos;
+	int rc;
+
+	if (argc < 2 || (!add && strcmp(argv[1], "list"))) {
+		if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			printf("usage: %s\n", protect_usage);
+			return CLI_OK;
+		}
+		return cli_usage(protect_usage);
+	}
+	rc = cli_parse(argc, argv, 2, opts, pos, 0, &npos, protect_usage);
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
+	if (!as || (add && !name))
+		return cli_usage(protect_usage);
+	node = cli_open(cli, &rc);
+	if (!node)
+		return rc;
+	if (add) {
+		struct att_protect_spec spec = {name, dob, cat, reason};
+		int64_t id = 0;
+
+		rc = att_protect_add(node, as, &spec, &id, &err);
+		att_node_close(node);
+		if (rc)
+			return cli_fail(&err);
+		printf("%lld\n", (long long)id);
+		return CLI_OK;
+	}
+	rc = att_protect_list(node, as, (void **)&out, &err);
+	att_node_close(node);
+	return rc ? cli_fail(&err) : print_list(out, json, protect_line);
+}
+
+int cmd_review(struct cli *cli, int argc, char **argv)
+{
+	const char *as = NULL, *reason = NULL, *pos[1];
+	bool json = false, list = argc > 1 && !strcmp(argv[1], "list");
+	bool release = argc > 1 && !strcmp(argv[1], "release");
+	struct cli_opt opts[] = {{"as", true, &as, NULL}, {"reason", true, &reason, NULL},
+				 {"json", false, NULL, &json}, {NULL, false, NULL, NULL}};
+	struct att_err err = {0};
+	struct att_node *node;
+	json_t *out = NULL;
+	int64_t id = 0;
+	size_t npos;
+	int rc;
+
+	if (argc < 2 || (!list && !release && strcmp(argv[1], "reject"))) {
+		if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			printf("usage: %s\n", review_usage);
+			return CLI_OK;
+		}
+		return cli_usage(review_usage);
+	}
+	rc = cli_parse(argc, argv, 2, opts, pos, list ? 0 : 1, &npos, review_usage);
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
+	if (!as || (!list && (npos != 1 || !reason)))
+		return cli_usage(review_usage);
+	if (!list && !cli_parse_id(pos[0], &id))
+		return cli_usage_error("'%s' is not a message number", pos[0]);
+	node = cli_open(cli, &rc);
+	if (!node)
+		return rc;
+	if (list) {
+		rc = att_review_list(node, as, (void **)&out, &err);
+		att_node_close(node);
+		return rc ? cli_fail(&err) : print_list(out, json, review_line);
+	}
+	rc = (int)(release ? att_review_release(node, as, id, reason, &err)
+		     : att_review_reject(node, as, id, reason, &err));
+	att_node_close(node);
+	if (rc)
+		return cli_fail(&err);
+	printf("message %lld %s\n", (long long)id, release ? "released and delivered" : "rejected");
+	return CLI_OK;
+}
+
+int cmd_neutrality(struct cli *cli, int argc, char **argv)
+{
+	const char *as = NULL, *lang = NULL, *cat = NULL, *pos[1];
+	bool json = false;
+	const char *verb = argc > 1 ? argv[1] : "";
+	struct cli_opt opts[] = {{"as", true, &as, NULL},         {"lang", true, &lang, NULL},
+				 {"category", true, &cat, NULL},  {"json", false, NULL, &json},
+				 {NULL, false, NULL, NULL}};
+	struct att_err err = {0};
+	struct att_node *node;
+	json_t *out = NULL;
+	size_t npos;
+	int rc;
+
+	if (strcmp(verb, "list") && strcmp(verb, "add") && strcmp(verb, "remove")) {
+		if (!strcmp(verb, "--help") || !strcmp(verb, "-h")) {
+			printf("usage: %s\n", neutrality_usage);
+			return CLI_OK;
+		}
+		return cli_usage(neutrality_usage);
+	}
+	rc = cli_parse(argc, argv, 2, opts, pos, strcmp(verb, "list") ? 1 : 0, &npos,
+		       neutrality_usage);
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
+	if (strcmp(verb, "list") && (npos != 1 || !as))
+		return cli_usage(neutrality_usage);
+	if (!strcmp(verb, "add") && (!lang || !cat))
+		return cli_usage(neutrality_usage);
+	node = cli_open(cli, &rc);
+	if (!node)
+		return rc;
+	if (!strcmp(verb, "list")) {
+		rc = att_neutrality_list(node, as, (void **)&out, &err);
+		att_node_close(node);
+		return rc ? cli_fail(&err) : print_list(out, json, term_line);
+	}
+	rc = (int)(!strcmp(verb, "add") ? att_neutrality_add(node, as, pos[0], lang, cat, &err)
+				  : att_neutrality_remove(node, as, pos[0], &err));
+	att_node_close(node);
+	if (rc)
+		return cli_fail(&err);
+	printf("term '%s' %s\n", pos[0], !strcmp(verb, "add") ? "added" : "removed");
+	return CLI_OK;
+}

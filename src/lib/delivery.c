@@ -1,0 +1,834 @@
+/* Reading and passing on messages: inbox, show, acknowledge, forward (H2),
+ * permit, export for judicial use (H1), overdue requests, case threads and
+ * grants. Every read is audited, and so is every refused read. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "attache/exchange.h"
+#include "exchange_int.h"
+#include "holdings.h"
+#include "store_core.h"
+#include "util.h"
+#include "banned.h"
+
+static bool parse_unit_ok(const char *u)
+{
+	return u && strlen(u) <= 2 * ATT_ID_MAX + 1 && att_utf8_valid(u, strlen(u));
+}
+
+static json_t *recipients_json(struct att_node *node, int64_t msg_id, struct att_err *err);
+
+struct recip_ctx {
+	json_t *arr;
+};
+
+static int recip_row(const struct att_recip_row *r, void *arg)
+{
+	struct recip_ctx *c = arg;
+
+	json_array_append_new(c->arr, json_pack("{s:s,s:s,s:o,s:s?}", "unit", r->unit, "state",
+						r->state, "updated", att_x_time(r->updated), "via",
+						r->via[0] ? r->via : NULL));
+	return 0;
+}
+
+static json_t *recipients_json(struct att_node *node, int64_t msg_id, struct att_err *err)
+{
+	struct recip_ctx c = {json_array()};
+
+	if (att_store_recip_each(node->store, msg_id, recip_row, &c, err)) {
+		json_decref(c.arr);
+		return NULL;
+	}
+	return c.arr;
+}
+
+static bool overdue(const struct att_msg_row *m, int64_t now)
+{
+	return m->deadline && m->deadline < now && !strcmp(m->status, "delivered") &&
+	       (!strcmp(m->type, "request") || !strcmp(m->type, "preservation"));
+}
+
+/* The summary of a message for lists; content opened for the subject. */
+static json_t *summary_json(struct att_node *node, const struct att_msg_row *m,
+			    const char *my_unit, struct att_err *err)
+{
+	char ad[48];
+	json_t *content, *o;
+	struct att_recip_row r;
+	const char *state = NULL;
+
+	att_x_ad(ad, sizeof(ad), "message", m->id);
+	content = att_x_open_json(node, m->content, m->content_len, ad, err);
+	if (!content)
+		return NULL;
+	if (my_unit && *my_unit &&
+	    att_store_recip_get(node->store, m->id, my_unit, &r, NULL) == ATT_OK)
+		state = r.state;
+	o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:s,s:O,s:o,s:s?}", "id",
+		      (json_int_t)m->id, "case", (json_int_t)m->case_id, "type", m->type, "sender",
+		      m->sender, "sender_unit", m->sender_unit, "field", m->field, "handling",
+		      m->handling, "priority", m->priority, "deadline", att_x_time(m->deadline),
+		      "overdue", overdue(m, att_now()), "status", m->status, "subject",
+		      json_object_get(content, "subject"), "created", att_x_time(m->created),
+		      "my_state", state);
+	json_decref(content);
+	return o;
+}
+
+/* --- inbox ------------------------------------------------------------------ */
+
+struct inbox_ctx {
+	struct att_node *node;
+	struct access *a;
+	json_t *arr;
+	struct att_err *err;
+	enum att_rc rc;
+	struct att_msg_row *rows;
+	size_t n, cap;
+};
+
+static int inbox_row(const struct att_msg_row *m, void *arg)
+{
+	struct inbox_ctx *c = arg;
+	unsigned char *copy;
+
+	/* A representative sees only the field of their appointment. */
+	if (c->a->actor.role == ATT_ROLE_REP && strcmp(m->sender, c->a->actor.id) &&
+	    !(c->a->m.fields & att_field_bit(m->field)))
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		struct att_msg_row *nr = realloc(c->rows, cap * sizeof(*nr));
+
+		if (!nr) {
+			c->rc = att_fail(c->err, ATT_ENOMEM, "out of memory");
+			return 1;
+		}
+		c->rows = nr;
+		c->cap = cap;
+	}
+	copy = malloc(m->content_len ? m->content_len : 1);
+	if (!copy) {
+		c->rc = att_fail(c->err, ATT_ENOMEM, "out of memory");
+		return 1;
+	}
+	memcpy(copy, m->content, m->content_len);
+	c->rows[c->n] = *m;
+	c->rows[c->n].content = copy;
+	c->n++;
+	return 0;
+}
+
+enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t before,
+		      size_t limit, void **out_json, struct att_err *err)
+{
+	struct access a;
+	struct inbox_ctx c;
+	json_t *over, *rest;
+	int64_t now = att_now();
+	enum att_rc rc;
+
+	*out_json = NULL;
+	memset(&c, 0, sizeof(c));
+	rc = att_x_access(node, actor_id, ATT_ACT_MSG_READ, &a, err);
+	if (rc)
+		return rc;
+	if (limit == 0 || limit > 500)
+		limit = limit ? 500 : 50;
+	c.node = node;
+	c.a = &a;
+	c.err = err;
+	rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	if (a.actor.role == ATT_ROLE_OVERSEER)
+		rc = att_fail(err, ATT_EDENIED,
+			      "denied: the overseer has no inbox; use the review queue and the "
+			      "audit log");
+	if (!rc)
+		rc = att_store_msg_each_for(node->store, a.actor.id, a.m.unit, before, limit,
+					    inbox_row, &c, err);
+	if (!rc)
+		rc = c.rc;
+	over = json_array();
+	rest = json_array();
+	for (size_t i = 0; !rc && i < c.n; i++) {
+		json_t *o = summary_json(node, &c.rows[i], a.m.unit, err);
+
+		if (!o) {
+			rc = ATT_ECRYPTO;
+			break;
+		}
+		json_array_append_new(overdue(&c.rows[i], now) ? over : rest, o);
+	}
+	if (!rc) {
+		json_array_extend(over, rest);
+		rc = att_x_audit(node, &a.actor, "inbox.read", a.m.unit[0] ? a.m.unit : "inbox",
+				 json_pack("{s:I}", "count", (json_int_t)json_array_size(over)), err);
+	}
+	for (size_t i = 0; i < c.n; i++)
+		free((void *)c.rows[i].content);
+	free(c.rows);
+	json_decref(rest);
+	rc = att_x_done(node, rc, err);
+	if (rc) {
+		json_decref(over);
+		return rc;
+	}
+	{
+		json_t *out = json_pack("{s:o,s:o}", "items", over, "next_cursor",
+					c.n == limit && c.n ? json_integer(c.rows ? 0 : 0) : json_null());
+
+		/* The cursor is the smallest id seen: the next page is older. */
+		if (c.n == limit && c.n) {
+			json_int_t min = 0;
+			size_t i;
+			json_t *it;
+
+			json_array_foreach(over, i, it) {
+				json_int_t id = json_integer_value(json_object_get(it, "id"));
+				if (!min || id < min)
+					min = id;
+			}
+			json_object_set_new(out, "next_cursor", json_integer(min));
+		}
+		*out_json = out;
+	}
+	return ATT_OK;
+}
+
+/* --- show ------------------------------------------------------------------------ */
+
+/* Loads a message and checks need-to-know; a refused read is audited (and
+ * committed) before the refusal is returned. */
+static enum att_rc load_readable(struct att_node *node, const struct access *a, int64_t id,
+				 const char *action, struct att_msg_row *m, struct att_err *err)
+{
+	bool yes = false;
+	enum att_rc rc = att_store_msg_get(node->store, id, m, err);
+
+	if (rc == ATT_ENOTFOUND)
+		return att_fail(err, ATT_ENOTFOUND, "no such message %lld", (long long)id);
+	if (rc)
+		return rc;
+	rc = att_x_may_read(node, a, m, &yes, err);
+	if (!rc && !yes) {
+		char obj[48];
+		struct att_err ignored = {0};
+
+		free((void *)m->content);
+		m->content = NULL;
+		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
+		/* The refused attempt is recorded: commit it, then refuse. */
+		if (!att_x_audit(node, &a->actor, "access.denied", obj,
+				 json_pack("{s:s}", "action", action), &ignored)) {
+			if (att_node_commit(node, &ignored))
+				att_err_clear(&ignored); /* the refusal stands either way */
+		} else {
+			att_node_rollback(node);
+		}
+		return att_fail(err, ATT_EDENIED,
+				"denied: %s is not a party to message %lld (need to know)",
+				a->actor.id, (long long)id);
+	}
+	if (rc) {
+		free((void *)m->content);
+		m->content = NULL;
+	}
+	return rc;
+}
+
+struct list_ctx {
+	struct att_node *node;
+	json_t *arr;
+	struct att_err *err;
+	enum att_rc rc;
+	int64_t msg_id;
+};
+
+static int entity_row(const struct att_entity_row *e, void *arg)
+{
+	struct list_ctx *c = arg;
+	char ad[48];
+	json_t *v;
+
+	att_x_ad(ad, sizeof(ad), "entity", e->msg_id);
+	v = att_x_open_json(c->node, e->value, e->value_len, ad, c->err);
+	if (!v) {
+		c->rc = ATT_ECRYPTO;
+		return 1;
+	}
+	json_object_set_new(v, "id", json_integer(e->id));
+	json_array_append_new(c->arr, v);
+	return 0;
+}
+
+static int attach_row(int64_t id, const char *name, const char *mime, int64_t size, void *arg)
+{
+	struct list_ctx *c = arg;
+
+	json_array_append_new(c->arr, json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)id, "name",
+						name, "mime", mime, "size", (json_int_t)size));
+	return 0;
+}
+
+struct thread_ctx {
+	struct att_node *node;
+	const struct access *a;
+	json_t *arr;
+	struct att_msg_row *rows;
+	size_t n, cap;
+};
+
+static int thread_row(const struct att_msg_row *m, void *arg)
+{
+	struct thread_ctx *c = arg;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		struct att_msg_row *nr = realloc(c->rows, cap * sizeof(*nr));
+
+		if (!nr)
+			return 1;
+		c->rows = nr;
+		c->cap = cap;
+	}
+	c->rows[c->n] = *m;
+	c->rows[c->n].content = NULL; /* not needed for the check */
+	c->n++;
+	return c->n >= 500;
+}
+
+/* The messages of the case that the actor may read, as summaries. */
+static json_t *thread_json(struct att_node *node, const struct access *a, int64_t case_id,
+			   struct att_err *err)
+{
+	struct thread_ctx c = {node, a, json_array(), NULL, 0, 0};
+
+	if (att_store_msg_each_in_case(node->store, case_id, thread_row, &c, err)) {
+		free(c.rows);
+		json_decref(c.arr);
+		return NULL;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		struct att_msg_row full;
+		bool yes = false;
+		json_t *o;
+
+		if (att_x_may_read(node, a, &c.rows[i], &yes, err) || !yes)
+			continue;
+		if (att_store_msg_get(node->store, c.rows[i].id, &full, err))
+			continue;
+		o = summary_json(node, &full, a->m.unit, err);
+		free((void *)full.content);
+		if (o)
+			json_array_append_new(c.arr, o);
+	}
+	free(c.rows);
+	return c.arr;
+}
+
+static json_t *message_json(struct att_node *node, const struct access *a,
+			    const struct att_msg_row *m, struct att_err *err)
+{
+	struct list_ctx lc = {node, NULL, err, ATT_OK, m->id};
+	char ad[48], eval[3] = {m->source[0], (char)('0' + m->information), 0};
+	json_t *content, *o, *ents, *atts, *to, *thread;
+
+	att_x_ad(ad, sizeof(ad), "message", m->id);
+	content = att_x_open_json(node, m->content, m->content_len, ad, err);
+	if (!content)
+		return NULL;
+	lc.arr = ents = json_array();
+	if (att_store_entity_each_of(node->store, m->id, entity_row, &lc, err) || lc.rc) {
+		json_decref(content);
+		json_decref(ents);
+		return NULL;
+	}
+	lc.arr = atts = json_array();
+	if (att_store_attach_each(node->store, m->id, attach_row, &lc, err)) {
+		json_decref(content);
+		json_decref(ents);
+		json_decref(atts);
+		return NULL;
+	}
+	to = recipients_json(node, m->id, err);
+	thread = thread_json(node, a, m->case_id, err);
+	o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:I,s:s,s:s,s:o,s:b,s:o,s:s,s:o,"
+		      "s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o}",
+		      "id", (json_int_t)m->id, "case", (json_int_t)m->case_id, "type", m->type,
+		      "sender", m->sender, "sender_unit", m->sender_unit, "field", m->field,
+		      "handling", m->handling, "handling_text",
+		      json_object_get(content, "handling_text")
+			      ? json_object_get(content, "handling_text")
+			      : json_null(),
+		      "source", m->source, "information", (json_int_t)m->information,
+		      "evaluation", eval, "priority", m->priority, "deadline",
+		      att_x_time(m->deadline), "overdue", overdue(m, att_now()), "in_reply_to",
+		      m->in_reply_to ? json_integer(m->in_reply_to) : json_null(), "status",
+		      m->status, "created", att_x_time(m->created), "purpose",
+		      json_object_get(content, "purpose"), "subject",
+		      json_object_get(content, "subject"), "body", json_object_get(content, "body"),
+		      "legal_basis",
+		      json_object_get(content, "legal_basis") ? json_object_get(content, "legal_basis")
+							      : json_null(),
+		      "entities", ents, "attachments", atts, "to", to ? to : json_array(),
+		      "thread", thread ? thread : json_array());
+	if (o && json_object_get(content, "preservation")) {
+		json_t *p = json_deep_copy(json_object_get(content, "preservation"));
+
+		json_object_set_new(p, "until", att_x_time(m->preserve_until));
+		json_object_set_new(o, "preservation", p);
+	}
+	if (o && strcmp(m->status, "delivered")) {
+		char state[16] = "";
+		unsigned char *sr = NULL;
+		size_t srlen = 0;
+
+		if (att_store_review_get(node->store, m->id, state, &sr, &srlen, NULL) == ATT_OK) {
+			char rad[48];
+			json_t *reasons;
+
+			att_x_ad(rad, sizeof(rad), "review", m->id);
+			reasons = att_x_open_json(node, sr, srlen, rad, err);
+			json_object_set_new(o, "review",
+					    json_pack("{s:s,s:o}", "state", state, "reasons",
+						      reasons ? reasons : json_array()));
+			free(sr);
+		}
+	}
+	json_decref(content);
+	return o;
+}
+
+enum att_rc att_msg_show(struct att_node *node, const char *actor_id, int64_t id,
+			 void **out_json, struct att_err *err)
+{
+	struct access a;
+	struct att_msg_row m;
+	json_t *o = NULL;
+	enum att_rc rc;
+
+	*out_json = NULL;
+	rc = att_x_access(node, actor_id, ATT_ACT_MSG_READ, &a, err);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = load_readable(node, &a, id, "message.read", &m, err);
+	if (rc == ATT_EDENIED)
+		return rc; /* audited and committed */
+	if (!rc) {
+		o = message_json(node, &a, &m, err);
+		if (!o)
+			rc = err && err->rc ? err->rc : ATT_ENOMEM;
+	}
+	if (!rc && a.m.unit[0]) {
+		struct att_recip_row r;
+
+		if (att_store_recip_get(node->store, id, a.m.unit, &r, NULL) == ATT_OK &&
+		    !strcmp(r.state, "delivered"))
+			rc = att_store_recip_set(node->store, id, a.m.unit, "read", att_now(), err);
+	}
+	if (!rc) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
+		rc = att_x_audit(node, &a.actor, "message.read", obj, NULL, err);
+	}
+	free((void *)m.content);
+	rc = att_x_done(node, rc, err);
+	if (rc) {
+		json_decref(o);
+		return rc;
+	}
+	*out_json = o;
+	return ATT_OK;
+}
+
+/* --- ack, forward, permit, export ------------------------------------------------ */
+
+enum att_rc att_msg_ack(struct att_node *node, const char *actor_id, int64_t id,
+			struct att_err *err)
+{
+	struct access a;
+	struct att_msg_row m;
+	struct att_recip_row r;
+	enum att_rc rc;
+
+	rc = att_x_access(node, actor_id, ATT_ACT_MSG_ACK, &a, err);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = load_readable(node, &a, id, "message.ack", &m, err);
+	if (rc == ATT_EDENIED)
+		return rc;
+	free((void *)m.content);
+	if (!rc) {
+		rc = att_store_recip_get(node->store, id, a.m.unit, &r, err);
+		if (rc == ATT_ENOTFOUND)
+			rc = att_fail(err, ATT_ECONFLICT,
+				      "%s is not a recipient of message %lld; only a recipient "
+				      "acknowledges",
+				      a.m.unit, (long long)id);
+	}
+	if (!rc && (!strcmp(r.state, "acknowledged") || !strcmp(r.state, "answered")))
+		rc = att_fail(err, ATT_ECONFLICT, "message %lld is already %s by %s",
+			      (long long)id, r.state, a.m.unit);
+	if (!rc)
+		rc = att_store_recip_set(node->store, id, a.m.unit, "acknowledged", att_now(), err);
+	if (!rc) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
+		rc = att_x_audit(node, &a.actor, "message.ack", obj,
+				 json_pack("{s:s}", "unit", a.m.unit), err);
+	}
+	return att_x_done(node, rc, err);
+}
+
+enum att_rc att_msg_forward(struct att_node *node, const char *actor_id, int64_t id,
+			    const char *unit, struct att_err *err)
+{
+	struct access a;
+	struct att_msg_row m;
+	bool permitted = false, provider;
+	enum att_rc rc;
+
+	rc = att_x_access(node, actor_id, ATT_ACT_MSG_FORWARD, &a, err);
+	if (!rc && !parse_unit_ok(unit))
+		rc = att_fail(err, ATT_EINVAL, "the unit to forward to is missing or malformed");
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = load_readable(node, &a, id, "message.forward", &m, err);
+	if (rc == ATT_EDENIED)
+		return rc;
+	free((void *)m.content);
+	if (!rc && strcmp(m.status, "delivered"))
+		rc = att_fail(err, ATT_ECONFLICT, "message %lld is %s and cannot be passed on",
+			      (long long)id, m.status);
+	if (!rc)
+		rc = att_policy_addressable(node, unit, m.field, err);
+	provider = !strcmp(m.sender_unit, a.m.unit) || !strcmp(m.sender, a.actor.id);
+	if (!rc)
+		rc = att_store_permit_has(node->store, id, unit, &permitted, err);
+	if (!rc)
+		rc = att_policy_may_forward(m.handling, provider, permitted, id, unit, err);
+	if (!rc) {
+		struct att_recip_row r;
+
+		memset(&r, 0, sizeof(r));
+		r.msg_id = id;
+		snprintf(r.unit, sizeof(r.unit), "%s", unit);
+		snprintf(r.state, sizeof(r.state), "delivered");
+		r.updated = att_now();
+		snprintf(r.via, sizeof(r.via), "%s", a.actor.id);
+		rc = att_store_recip_insert(node->store, &r, err);
+		if (rc == ATT_EEXIST) {
+			att_err_clear(err);
+			rc = att_fail(err, ATT_ECONFLICT, "message %lld already reached %s",
+				      (long long)id, unit);
+		}
+	}
+	if (!rc) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
+		rc = att_x_audit(node, &a.actor, "message.forward", obj,
+				 json_pack("{s:s,s:s,s:b}", "to", unit, "handling", m.handling,
+					   "permitted", permitted),
+				 err);
+	}
+	return att_x_done(node, rc, err);
+}
+
+enum att_rc att_msg_permit(struct att_node *node, const char *actor_id, int64_t id,
+			   const char *target, struct att_err *err)
+{
+	struct access a;
+	struct att_msg_row m;
+	enum att_rc rc;
+
+	rc = att_x_access(node, actor_id, ATT_ACT_MSG_PERMIT, &a, err);
+	if (!rc && !parse_unit_ok(target))
+		rc = att_fail(err, ATT_EINVAL, "the permitted unit is missing or malformed");
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = att_store_msg_get(node->store, id, &m, err);
+	if (rc == ATT_ENOTFOUND)
+		rc = att_fail(err, ATT_ENOTFOUND, "no such message %lld", (long long)id);
+	if (!rc) {
+		free((void *)m.content);
+		if (strcmp(m.sender_unit, a.m.unit) && strcmp(m.sender, a.actor.id))
+			rc = att_fail(err, ATT_EDENIED,
+				      "denied: only the provider of message %lld (%s) can give "
+				      "permission",
+				      (long long)id, m.sender_unit);
+	}
+	if (!rc && strcmp(target, "judicial"))
+		rc = att_policy_addressable(node, target, m.field, err);
+	if (!rc)
+		rc = att_store_permit_insert(node->store, id, target, a.actor.id, att_now(), err);
+	if (!rc) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
+		rc = att_x_audit(node, &a.actor, "message.permit", obj,
+				 json_pack("{s:s,s:s}", "to", target, "handling", m.handling), err);
+	}
+	return att_x_done(node, rc, err);
+}
+
+enum att_rc att_msg_export(struct att_node *node, const char *actor_id, int64_t id,
+			   void **out_json, struct att_err *err)
+{
+	struct access a;
+	struct att_msg_row m;
+	bool permitted = false, provider;
+	json_t *o = NULL;
+	enum att_rc rc;
+
+	*out_json = NULL;
+	rc = att_x_access(node, actor_id, ATT_ACT_MSG_EXPORT, &a, err);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = load_readable(node, &a, id, "message.export", &m, err);
+	if (rc == ATT_EDENIED)
+		return rc;
+	provider = !rc && (!strcmp(m.sender_unit, a.m.unit) || !strcmp(m.sender, a.actor.id));
+	if (!rc)
+		rc = att_store_permit_has(node->store, id, "judicial", &permitted, err);
+	if (!rc)
+		rc = att_policy_may_export(m.handling, provider, permitted, id, err);
+	if (!rc) {
+		o = message_json(node, &a, &m, err);
+		if (!o)
+			rc = ATT_ENOMEM;
+		else
+			json_object_set_new(o, "export",
+					    json_pack("{s:s,s:s,s:o}", "purpose", "judicial",
+						      "by", a.actor.id, "at", att_x_time(att_now())));
+	}
+	free((void *)m.content);
+	if (!rc) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
+		rc = att_x_audit(node, &a.actor, "message.export", obj,
+				 json_pack("{s:s,s:s}", "purpose", "judicial", "handling",
+					   m.handling),
+				 err);
+	}
+	rc = att_x_done(node, rc, err);
+	if (rc) {
+		json_decref(o);
+		return rc;
+	}
+	*out_json = o;
+	return ATT_OK;
+}
+
+/* --- overdue ------------------------------------------------------------------- */
+
+struct overdue_ctx {
+	struct att_node *node;
+	struct access *a;
+	json_t *arr;
+	int64_t now;
+	struct att_msg_row *rows;
+	size_t n, cap;
+};
+
+static int overdue_row(const struct att_msg_row *m, void *arg)
+{
+	struct overdue_ctx *c = arg;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 32;
+		struct att_msg_row *nr = realloc(c->rows, cap * sizeof(*nr));
+
+		if (!nr)
+			return 1;
+		c->rows = nr;
+		c->cap = cap;
+	}
+	c->rows[c->n] = *m;
+	c->rows[c->n].content = NULL;
+	c->n++;
+	return c->n >= 10000;
+}
+
+enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_json,
+			struct att_err *err)
+{
+	struct access a;
+	struct overdue_ctx c;
+	enum att_rc rc;
+
+	*out_json = NULL;
+	memset(&c, 0, sizeof(c));
+	rc = att_x_access(node, actor_id, ATT_ACT_OVERDUE_READ, &a, err);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	c.node = node;
+	c.a = &a;
+	c.arr = json_array();
+	c.now = att_now();
+	rc = att_store_msg_each_overdue(node->store, c.now, overdue_row, &c, err);
+	for (size_t i = 0; !rc && i < c.n; i++) {
+		struct att_msg_row *m = &c.rows[i];
+		struct att_recip_row r;
+		bool mine_to_answer = false, awaiting = false, oversight = false;
+		int64_t period, late;
+
+		if (a.m.unit[0] && att_store_recip_get(node->store, m->id, a.m.unit, &r, NULL) ==
+					   ATT_OK &&
+		    strcmp(r.state, "answered") &&
+		    (a.actor.role != ATT_ROLE_REP || (a.m.fields & att_field_bit(m->field))))
+			mine_to_answer = true;
+		if (!strcmp(m->sender, a.actor.id) || (a.m.unit[0] && !strcmp(m->sender_unit, a.m.unit)))
+			awaiting = true;
+		/* The head and the overseer see every overdue request, for
+		 * escalation and oversight; no content is shown in this list. */
+		if (a.actor.role == ATT_ROLE_HEAD || a.actor.role == ATT_ROLE_OVERSEER)
+			oversight = true;
+		if (!mine_to_answer && !awaiting && !oversight)
+			continue;
+		period = !strcmp(m->priority, "immediate") ? ATT_DEADLINE_IMMEDIATE
+			 : !strcmp(m->priority, "urgent")  ? ATT_DEADLINE_URGENT
+							   : ATT_DEADLINE_ROUTINE;
+		late = c.now - m->deadline;
+		json_array_append_new(
+			c.arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:I,s:b,s:s}", "id",
+					 (json_int_t)m->id, "case", (json_int_t)m->case_id, "type",
+					 m->type, "priority", m->priority, "sender_unit",
+					 m->sender_unit, "field", m->field, "deadline",
+					 att_x_time(m->deadline), "hours_late",
+					 (json_int_t)(late / 3600), "escalated", late > period, "role",
+					 mine_to_answer ? "to-answer"
+					 : awaiting	? "awaiting-answer"
+							: "oversight"));
+	}
+	free(c.rows);
+	if (!rc)
+		rc = att_x_audit(node, &a.actor, "overdue.read", "overdue",
+				 json_pack("{s:I}", "count", (json_int_t)json_array_size(c.arr)), err);
+	rc = att_x_done(node, rc, err);
+	if (rc) {
+		json_decref(c.arr);
+		return rc;
+	}
+	*out_json = c.arr;
+	return ATT_OK;
+}
+
+/* --- case thread, grants ----------------------------------------------------------- */
+
+enum att_rc att_case_show(struct att_node *node, const char *actor_id, int64_t id,
+			  void **out_json, struct att_err *err)
+{
+	struct access a;
+	struct att_case_row c;
+	bool yes = false;
+	json_t *o = NULL;
+	enum att_rc rc;
+
+	*out_json = NULL;
+	rc = att_x_access(node, actor_id, ATT_ACT_CASE_READ, &a, err);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = att_store_case_get(node->store, id, &c, err);
+	if (rc == ATT_ENOTFOUND)
+		rc = att_fail(err, ATT_ENOTFOUND, "no such case %lld", (long long)id);
+	if (!rc)
+		rc = att_x_may_use_case(node, &a, &c, &yes, err);
+	if (!rc && !yes) {
+		char obj[48];
+		struct att_err ignored = {0};
+
+		snprintf(obj, sizeof(obj), "case/%lld", (long long)id);
+		if (!att_x_audit(node, &a.actor, "access.denied", obj,
+				 json_pack("{s:s}", "action", "case.read"), &ignored)) {
+			if (att_node_commit(node, &ignored))
+				att_err_clear(&ignored); /* the refusal stands either way */
+		} else {
+			att_node_rollback(node);
+		}
+		return att_fail(err, ATT_EDENIED, "denied: %s is not a party to case %lld",
+				a.actor.id, (long long)id);
+	}
+	if (!rc) {
+		o = att_x_case_json(&c);
+		json_object_set_new(o, "messages", thread_json(node, &a, id, err));
+	}
+	if (!rc) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "case/%lld", (long long)id);
+		rc = att_x_audit(node, &a.actor, "case.read", obj, NULL, err);
+	}
+	rc = att_x_done(node, rc, err);
+	if (rc) {
+		json_decref(o);
+		return rc;
+	}
+	*out_json = o;
+	return ATT_OK;
+}
+
+enum att_rc att_case_grant(struct att_node *node, const char *actor_id, int64_t id,
+			   const char *grantee, struct att_err *err)
+{
+	struct access a;
+	struct att_case_row c;
+	enum att_rc rc;
+
+	rc = att_x_access(node, actor_id, ATT_ACT_CASE_GRANT, &a, err);
+	if (!rc && !parse_unit_ok(grantee))
+		rc = att_fail(err, ATT_EINVAL, "the grantee is missing or malformed");
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = att_store_case_get(node->store, id, &c, err);
+	if (rc == ATT_ENOTFOUND)
+		rc = att_fail(err, ATT_ENOTFOUND, "no such case %lld", (long long)id);
+	if (!rc && strcmp(c.owner_unit, a.m.unit))
+		rc = att_fail(err, ATT_EDENIED, "denied: only the owner unit of case %lld (%s) grants "
+						"access",
+			      (long long)id, c.owner_unit);
+	if (!rc && strchr(grantee, '/'))
+		rc = att_policy_addressable(node, grantee, c.field, err);
+	if (!rc && !strchr(grantee, '/')) {
+		struct att_user_row u;
+
+		rc = att_store_user_get(node->store, grantee, &u, err);
+		if (rc == ATT_ENOTFOUND)
+			rc = att_fail(err, ATT_EINVAL, "no such user '%s'", grantee);
+	}
+	if (!rc)
+		rc = att_store_case_grant(node->store, id, grantee, a.actor.id, att_now(), err);
+	if (!rc) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "case/%lld", (long long)id);
+		rc = att_x_audit(node, &a.actor, "case.grant", obj,
+				 json_pack("{s:s}", "to", grantee), err);
+	}
+	return att_x_done(node, rc, err);
+}

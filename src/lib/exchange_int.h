@@ -1,0 +1,55 @@
+/* Helpers shared by the files of the exchange (exchange.c: cases and
+ * sending; delivery.c: reading and passing on; review.c: the register, the
+ * review queue and the neutrality terms; hits.c: hits and screening). */
+#ifndef ATT_EXCHANGE_INT_H
+#define ATT_EXCHANGE_INT_H
+
+#include <jansson.h>
+
+#include "node_int.h"
+#include "policy.h"
+#include "store_exchange.h"
+
+/* Who is acting and with what mandate. A representative without an active
+ * appointment has no access at all. */
+struct access {
+	struct att_actor actor;
+	struct att_mandate m;
+};
+
+/* Loads the actor, authorizes act, and works out their mandate. */
+enum att_rc att_x_access(struct att_node *node, const char *actor_id, enum att_action act,
+			 struct access *a, struct att_err *err) ATT_WUR;
+/* Need-to-know for one message. */
+enum att_rc att_x_may_read(struct att_node *node, const struct access *a,
+			   const struct att_msg_row *m, bool *yes, struct att_err *err) ATT_WUR;
+/* Whether the actor is a party to a case (owner unit, addressed, granted). */
+enum att_rc att_x_may_use_case(struct att_node *node, const struct access *a,
+			       const struct att_case_row *c, bool *yes,
+			       struct att_err *err) ATT_WUR;
+
+/* Content at rest: JSON sealed under the data key, bound to ad. */
+enum att_rc att_x_seal_json(struct att_node *node, const json_t *v, const char *ad,
+			    unsigned char **out, size_t *len, struct att_err *err) ATT_WUR;
+json_t *att_x_open_json(struct att_node *node, const unsigned char *blob, size_t len,
+			const char *ad, struct att_err *err);
+/* "what:id" associated data. */
+void att_x_ad(char *ad, size_t n, const char *what, int64_t id);
+
+/* An ISO time string or JSON null for 0. */
+json_t *att_x_time(int64_t t);
+const char *att_x_jstr(const json_t *o, const char *key);
+json_t *att_x_case_json(const struct att_case_row *c);
+
+/* Audit entry with a JSON detail (stolen). */
+enum att_rc att_x_audit(struct att_node *node, const struct att_actor *actor,
+			const char *action, const char *object, json_t *detail,
+			struct att_err *err) ATT_WUR;
+/* Commits, or rolls back when rc is not ATT_OK; returns the outcome. */
+enum att_rc att_x_done(struct att_node *node, enum att_rc rc, struct att_err *err) ATT_WUR;
+
+/* Cross-matches the entities of a delivered message and records hits. */
+enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, size_t *hits,
+				struct att_err *err) ATT_WUR;
+
+#endif

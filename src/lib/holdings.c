@@ -1,0 +1,445 @@
+/* The node's match indexes, kept in step with the store. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "holdings.h"
+#include "store_exchange.h"
+#include "util.h"
+#include "banned.h"
+
+struct att_holdings {
+	pthread_mutex_t mu;
+	int refs;
+	bool loaded;
+	struct att_match_index *ix;
+	struct att_match_index *prot;
+	int64_t last_entity;  /* entities with id <= this are in ix (if delivered) */
+	int64_t last_release;
+	int64_t wl_gen;
+	int64_t prot_max;
+	uint64_t *wl_refs;    /* watchlist refs in ix, to drop them on re-import */
+	size_t n_wl, cap_wl;
+};
+
+enum att_rc att_holdings_new(struct att_holdings **out, struct att_err *err)
+{
+	struct att_holdings *h = calloc(1, sizeof(*h));
+
+	*out = NULL;
+	if (!h)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	pthread_mutex_init(&h->mu, NULL);
+	h->refs = 1;
+	*out = h;
+	return ATT_OK;
+}
+
+void att_holdings_ref(struct att_holdings *h)
+{
+	pthread_mutex_lock(&h->mu);
+	h->refs++;
+	pthread_mutex_unlock(&h->mu);
+}
+
+void att_holdings_unref(struct att_holdings *h)
+{
+	int left;
+
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	left = --h->refs;
+	pthread_mutex_unlock(&h->mu);
+	if (left)
+		return;
+	att_match_index_free(h->ix);
+	att_match_index_free(h->prot);
+	free(h->wl_refs);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
+}
+
+struct att_match_index *att_holdings_index(struct att_node *node)
+{
+	return node->hold->ix;
+}
+
+enum att_rc att_holdings_query_protected(struct att_node *node, const struct att_match_query *q,
+					 struct att_match_hit *hits, size_t max, size_t *n,
+					 struct att_err *err)
+{
+	enum att_rc rc;
+
+	/* Under the lock: the register's index is replaced when it changes. */
+	pthread_mutex_lock(&node->hold->mu);
+	rc = att_match_index_query(node->hold->prot, q, hits, max, n, err);
+	pthread_mutex_unlock(&node->hold->mu);
+	return rc;
+}
+
+bool att_entity_index_form(const void *value_json, const char **name,
+			   struct att_match_attrs *attrs, enum att_id_type *idtype,
+			   const char **canon)
+{
+	const json_t *v = value_json;
+	const char *type = json_string_value(json_object_get(v, "type"));
+
+	*name = NULL;
+	*canon = NULL;
+	memset(attrs, 0, sizeof(*attrs));
+	if (!type)
+		return false;
+	if (!strcmp(type, "person") || !strcmp(type, "organization")) {
+		const char *dob = json_string_value(json_object_get(v, "dob"));
+		const char *nat = json_string_value(json_object_get(v, "nationality"));
+
+		*name = json_string_value(json_object_get(v, "name"));
+		if (dob && !att_match_dob_parse(dob, &attrs->dob))
+			attrs->dob = 0;
+		attrs->nat = att_match_nat_key(nat);
+		return *name != NULL;
+	}
+	*canon = json_string_value(json_object_get(v, "canon"));
+	if (!*canon)
+		return false;
+	if (!strcmp(type, "vehicle")) {
+		*idtype = ATT_ID_DOCUMENT; /* canon carries a "V:" prefix */
+		return true;
+	}
+	if (!att_id_type_parse(type, idtype))
+		return false;
+	if (*idtype == ATT_ID_URL)
+		*idtype = ATT_ID_DOMAIN; /* a URL is matched by its registrable domain */
+	return true;
+}
+
+static enum att_rc track(struct att_node *node, uint64_t ref, struct att_err *err)
+{
+	if (node->n_tx_refs == node->cap_tx_refs) {
+		size_t cap = node->cap_tx_refs ? node->cap_tx_refs * 2 : 64;
+		uint64_t *n = realloc(node->tx_refs, cap * sizeof(*n));
+
+		if (!n)
+			return att_fail(err, ATT_ENOMEM, "out of memory");
+		node->tx_refs = n;
+		node->cap_tx_refs = cap;
+	}
+	node->tx_refs[node->n_tx_refs++] = ref;
+	return ATT_OK;
+}
+
+static enum att_rc index_value(struct att_match_index *ix, uint64_t ref, const json_t *v,
+			       struct att_err *err)
+{
+	struct att_match_attrs attrs;
+	enum att_id_type t;
+	const char *name, *canon;
+
+	if (!att_entity_index_form(v, &name, &attrs, &t, &canon))
+		return ATT_OK;
+	if (name) {
+		enum att_rc rc = att_match_index_add(ix, ref, name, strlen(name), &attrs, err);
+
+		/* A name with no letters cannot be matched; it was validated when the
+		 * message was sent, so this is not an error here. */
+		if (rc == ATT_EINVAL) {
+			att_err_clear(err);
+			return ATT_OK;
+		}
+		return rc;
+	}
+	return att_match_index_add_id(ix, ref, t, canon, err);
+}
+
+enum att_rc att_holdings_add_entity(struct att_node *node, int64_t entity_id,
+				    const void *value_json, struct att_err *err)
+{
+	enum att_rc rc = track(node, (uint64_t)entity_id, err);
+
+	if (!rc)
+		rc = index_value(node->hold->ix, (uint64_t)entity_id, value_json, err);
+	return rc;
+}
+
+enum att_rc att_holdings_add_protected(struct att_node *node, int64_t id,
+				       const void *value_json, struct att_err *err)
+{
+	const json_t *v = value_json;
+	const char *name = json_string_value(json_object_get(v, "name"));
+	const char *dob = json_string_value(json_object_get(v, "dob"));
+	struct att_match_attrs attrs = {0, 0};
+
+	if (!name)
+		return ATT_OK;
+	if (dob && !att_match_dob_parse(dob, &attrs.dob))
+		attrs.dob = 0;
+	node->tx_refs_protected_dirty = true;
+	return att_match_index_add(node->hold->prot, (uint64_t)id, name, strlen(name), &attrs,
+				   err);
+}
+
+size_t att_holdings_mark(struct att_node *node)
+{
+	return node->n_tx_refs;
+}
+
+void att_holdings_undo(struct att_node *node, size_t mark)
+{
+	while (node->n_tx_refs > mark)
+		att_match_index_remove(node->hold->ix, node->tx_refs[--node->n_tx_refs]);
+}
+
+void att_holdings_commit(struct att_node *node)
+{
+	uint64_t max = 0;
+
+	for (size_t i = 0; i < node->n_tx_refs; i++)
+		if (node->tx_refs[i] > max)
+			max = node->tx_refs[i];
+	if (node->hold && max) {
+		/* What this transaction added needs no reload at the next sync. */
+		pthread_mutex_lock(&node->hold->mu);
+		if (node->hold->loaded && (int64_t)max > node->hold->last_entity)
+			node->hold->last_entity = (int64_t)max;
+		pthread_mutex_unlock(&node->hold->mu);
+	}
+	node->n_tx_refs = 0;
+	node->tx_refs_protected_dirty = false;
+}
+
+void att_holdings_rollback(struct att_node *node)
+{
+	if (!node->hold)
+		return;
+	att_holdings_undo(node, 0);
+	if (node->tx_refs_protected_dirty) {
+		/* Rebuild the register's index at the next sync. */
+		pthread_mutex_lock(&node->hold->mu);
+		node->hold->prot_max = -1;
+		pthread_mutex_unlock(&node->hold->mu);
+		node->tx_refs_protected_dirty = false;
+	}
+}
+
+/* --- loading from the store --------------------------------------------- */
+
+struct load_ctx {
+	struct att_node *node;
+	struct att_err *err;
+	enum att_rc rc;
+	int64_t max_id;
+	bool replace; /* entities may be indexed already (released here) */
+};
+
+static int load_entity(const struct att_entity_row *e, void *arg)
+{
+	struct load_ctx *c = arg;
+	unsigned char *pt = NULL;
+	size_t ptlen;
+	char ad[48];
+	json_t *v;
+
+	snprintf(ad, sizeof(ad), "entity:%lld", (long long)e->msg_id);
+	c->rc = att_keys_open(c->node->keys, e->value, e->value_len, ad, &pt, &ptlen, c->err);
+	if (c->rc)
+		return 1;
+	v = json_loadb((const char *)pt, ptlen, 0, NULL);
+	free(pt);
+	if (!v) {
+		c->rc = att_fail(c->err, ATT_ETAMPER, "entity %lld is damaged", (long long)e->id);
+		return 1;
+	}
+	if (c->replace)
+		att_match_index_remove(c->node->hold->ix, (uint64_t)e->id);
+	c->rc = index_value(c->node->hold->ix, (uint64_t)e->id, v, c->err);
+	json_decref(v);
+	if (e->id > c->max_id)
+		c->max_id = e->id;
+	return c->rc != ATT_OK;
+}
+
+static int load_released(int64_t seq, int64_t msg_id, void *arg)
+{
+	struct load_ctx *c = arg;
+
+	(void)seq;
+	if (att_store_entity_each_of(c->node->store, msg_id, load_entity, c, c->err))
+		c->rc = c->rc ? c->rc : ATT_EDB;
+	return c->rc != ATT_OK;
+}
+
+static int load_wl(int64_t id, const char *list, const char *entry_id, const char *kind,
+		   const char *data_json, void *arg)
+{
+	struct load_ctx *c = arg;
+	struct att_holdings *h = c->node->hold;
+	uint64_t ref = ATT_REF_WL | (uint64_t)id;
+	json_t *d = json_loads(data_json, 0, NULL), *a;
+	struct att_match_attrs attrs = {0, 0};
+	const char *dob, *nat;
+	size_t i;
+
+	(void)list;
+	(void)entry_id;
+	(void)kind;
+	if (!d)
+		return 0;
+	dob = json_string_value(json_array_get(json_object_get(d, "dobs"), 0));
+	nat = json_string_value(json_array_get(json_object_get(d, "nationalities"), 0));
+	if (dob && !att_match_dob_parse(dob, &attrs.dob))
+		attrs.dob = 0;
+	attrs.nat = att_match_nat_key(nat);
+	if (h->n_wl == h->cap_wl) {
+		size_t cap = h->cap_wl ? h->cap_wl * 2 : 1024;
+		uint64_t *n = realloc(h->wl_refs, cap * sizeof(*n));
+
+		if (!n) {
+			json_decref(d);
+			c->rc = att_fail(c->err, ATT_ENOMEM, "out of memory");
+			return 1;
+		}
+		h->wl_refs = n;
+		h->cap_wl = cap;
+	}
+	h->wl_refs[h->n_wl++] = ref;
+	{
+		const char *name = json_string_value(json_object_get(d, "name"));
+		struct att_err ignored = {0};
+
+		if (name && att_match_index_add(h->ix, ref, name, strlen(name), &attrs, &ignored) ==
+				    ATT_ENOMEM) {
+			c->rc = att_fail(c->err, ATT_ENOMEM, "out of memory");
+			json_decref(d);
+			return 1;
+		}
+	}
+	json_array_foreach(json_object_get(d, "aliases"), i, a) {
+		const char *name = json_string_value(json_object_get(a, "name"));
+		struct att_err ignored = {0};
+
+		if (name && att_match_index_add(h->ix, ref, name, strlen(name), &attrs, &ignored))
+			att_err_clear(&ignored); /* an alias without letters is skipped */
+	}
+	json_decref(d);
+	return 0;
+}
+
+static int load_prot(int64_t id, const unsigned char *sealed, size_t len, const char *by,
+		     int64_t at, void *arg)
+{
+	struct load_ctx *c = arg;
+	unsigned char *pt = NULL;
+	size_t ptlen;
+	json_t *v;
+
+	(void)by;
+	(void)at;
+	c->rc = att_keys_open(c->node->keys, sealed, len, "protected", &pt, &ptlen, c->err);
+	if (c->rc)
+		return 1;
+	v = json_loadb((const char *)pt, ptlen, 0, NULL);
+	free(pt);
+	if (v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		const char *dob = json_string_value(json_object_get(v, "dob"));
+		struct att_match_attrs attrs = {0, 0};
+		struct att_err ignored = {0};
+
+		if (dob && !att_match_dob_parse(dob, &attrs.dob))
+			attrs.dob = 0;
+		if (name && att_match_index_add(c->node->hold->prot, (uint64_t)id, name,
+						strlen(name), &attrs, &ignored))
+			att_err_clear(&ignored); /* validated when added; nothing to match */
+		json_decref(v);
+	}
+	if (id > c->max_id)
+		c->max_id = id;
+	return 0;
+}
+
+enum att_rc att_holdings_sync(struct att_node *node, struct att_err *err)
+{
+	struct att_holdings *h = node->hold;
+	struct load_ctx c = {node, err, ATT_OK, 0, false};
+	int64_t max_entity, releases, gen, prot_max = 0;
+	enum att_rc rc;
+
+	rc = att_store_entity_watermark(node->store, &max_entity, &releases, err);
+	if (!rc)
+		rc = att_store_wl_generation(node->store, &gen, err);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&h->mu);
+	if (!h->ix) {
+		rc = att_match_index_new(&h->ix, NULL, err);
+		if (!rc)
+			rc = att_match_index_new(&h->prot, NULL, err);
+		if (rc)
+			goto out;
+	}
+	/* New entities of delivered messages, then entities of messages released
+	 * from review since the last look. */
+	if (!h->loaded || max_entity > h->last_entity) {
+		c.max_id = h->last_entity;
+		/* After the first load an entity may be indexed already (added by
+		 * this process's own transaction): re-adding replaces it. */
+		c.replace = h->loaded;
+		rc = att_store_entity_each_since(node->store, h->loaded ? h->last_entity : 0,
+						 load_entity, &c, err);
+		if (!rc)
+			rc = c.rc;
+		if (rc)
+			goto out;
+		h->last_entity = max_entity;
+	}
+	if (h->loaded && releases > h->last_release) {
+		c.max_id = 0;
+		c.replace = true;
+		rc = att_store_release_each_since(node->store, h->last_release, load_released, &c,
+						  err);
+		if (!rc)
+			rc = c.rc;
+		if (rc)
+			goto out;
+		c.replace = false;
+	}
+	h->last_release = releases;
+	if (!h->loaded || gen != h->wl_gen) {
+		for (size_t i = 0; i < h->n_wl; i++)
+			att_match_index_remove(h->ix, h->wl_refs[i]);
+		h->n_wl = 0;
+		rc = att_store_wl_entry_each(node->store, NULL, 0, load_wl, &c, err);
+		if (!rc)
+			rc = c.rc;
+		if (rc)
+			goto out;
+		h->wl_gen = gen;
+	}
+	/* The register is small: its index is rebuilt whenever it changed. */
+	rc = att_store_protected_max(node->store, &prot_max, err);
+	if (rc)
+		goto out;
+	if (!h->loaded || prot_max != h->prot_max) {
+		struct att_match_index *fresh = NULL;
+
+		rc = att_match_index_new(&fresh, NULL, err);
+		if (rc)
+			goto out;
+		att_match_index_free(h->prot);
+		h->prot = fresh;
+		rc = att_store_protected_each(node->store, load_prot, &c, err);
+		if (!rc)
+			rc = c.rc;
+		if (rc)
+			goto out;
+		h->prot_max = prot_max;
+	}
+	h->loaded = true;
+out:
+	pthread_mutex_unlock(&h->mu);
+	return rc;
+}

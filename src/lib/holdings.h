@@ -1,0 +1,58 @@
+/* The node's holdings as the matching engine sees them: one in-memory index
+ * of the entities of every delivered message and of every watchlist entry
+ * (values, not pairs), and a second one of the protected-persons register.
+ * Kept in step with the store: each use case syncs it inside its transaction
+ * from what other processes committed, and adds its own entities at once
+ * (undone if the transaction rolls back). Shared by the nodes of one process
+ * (att_node_clone); thread-safe. */
+#ifndef ATT_HOLDINGS_H
+#define ATT_HOLDINGS_H
+
+#include <stdint.h>
+
+#include "attache/match.h"
+#include "node_int.h"
+
+/* References of watchlist entries carry this bit; entity ids do not. */
+#define ATT_REF_WL (UINT64_C(1) << 62)
+
+struct att_holdings;
+
+/* Creates empty holdings (loaded lazily on first sync). */
+enum att_rc att_holdings_new(struct att_holdings **out, struct att_err *err) ATT_WUR;
+void att_holdings_ref(struct att_holdings *h);
+void att_holdings_unref(struct att_holdings *h);
+
+/* Brings the indexes up to date with the store (call inside a transaction). */
+enum att_rc att_holdings_sync(struct att_node *node, struct att_err *err) ATT_WUR;
+
+/* The index of entities and watchlist entries (after a sync). */
+struct att_match_index *att_holdings_index(struct att_node *node);
+/* Queries the protected-persons register (after a sync). */
+enum att_rc att_holdings_query_protected(struct att_node *node, const struct att_match_query *q,
+					 struct att_match_hit *hits, size_t max, size_t *n,
+					 struct att_err *err) ATT_WUR;
+
+/* Adds one entity (its decrypted JSON value) to the index within the open
+ * transaction; undone if it rolls back. */
+enum att_rc att_holdings_add_entity(struct att_node *node, int64_t entity_id,
+				    const void *value_json, struct att_err *err) ATT_WUR;
+/* Adds a protected person (decrypted JSON) within the open transaction. */
+enum att_rc att_holdings_add_protected(struct att_node *node, int64_t id,
+				       const void *value_json, struct att_err *err) ATT_WUR;
+
+/* Savepoints: a mark, and undoing what was added after it. */
+size_t att_holdings_mark(struct att_node *node);
+void att_holdings_undo(struct att_node *node, size_t mark);
+/* Called by att_node_commit / att_node_rollback. */
+void att_holdings_commit(struct att_node *node);
+void att_holdings_rollback(struct att_node *node);
+
+/* The name and identifier parts of an entity JSON value, as indexed: for a
+ * person or organization the name and attributes, for an identifier its type
+ * and canonical form. Returns false for an entity that is not indexed. */
+bool att_entity_index_form(const void *value_json, const char **name,
+			   struct att_match_attrs *attrs, enum att_id_type *idtype,
+			   const char **canon);
+
+#endif

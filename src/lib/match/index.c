@@ -1,0 +1,1040 @@
+/* The in-memory match index: blocking keys per token → postings of entry
+ * numbers (values, never pairs), packed normalised names for verification by
+ * the scorer, refs → entries, and exact identifier postings with CIDR
+ * containment. One rwlock: queries share it, changes take it exclusively. */
+#include <arpa/inet.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attache/match.h"
+#include "match_int.h"
+#include "util.h"
+#include "banned.h"
+
+#define NONE UINT32_MAX
+#define DEFAULT_CAP 4000u
+#define DEFAULT_VERIFY 32u
+#define HARD_CAP 60000u
+
+/* --------------------------------------------------------- blocking keys -- */
+
+static char coarse(char c)
+{
+	switch (c) {
+	case 'g': case 'q': case 'k': case 'h': case 'x': return 'K';
+	case 'j': case 'C': case 'Z': case 'c': return 'J';
+	case 'z': return 's';
+	case 'd': return 't';
+	case 'p': return 'b';
+	case 'v': case 'w': return 'f';
+	case 'a': case 'e': case 'i': case 'o': case 'u': case 'y': return 'a';
+	default: return c;
+	}
+}
+
+size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[2])
+{
+	char k[ATT_NAME_TOKEN_MAX + 2];
+	size_t n = 0, nk = 0;
+
+	if (tv->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL))
+		return 0;
+	for (size_t i = 0; i < tv->sklen; i++) {
+		char c = coarse(tv->sk[i]);
+
+		if (n == 0 || k[n - 1] != c)
+			k[n++] = c;
+	}
+	if (n == 0)
+		keys[nk++] = att_hash32(tv->t, tv->len, 2);
+	else
+		keys[nk++] = att_hash32(k, n, 1);
+	if (!(tv->flags & ATT_TOK_SKELETON) && tv->len >= 4) {
+		n = 0;
+		for (size_t i = 0; i < tv->len && n < 4; i++) {
+			char c = coarse(tv->t[i]);
+
+			if (n == 0 || k[n - 1] != c)
+				k[n++] = c;
+		}
+		if (n >= 3)
+			keys[nk++] = att_hash32(k, n, 3);
+	}
+	return nk;
+}
+
+/* -------------------------------------------------------------- postings -- */
+
+struct plist {
+	uint32_t key; /* 0 = empty slot */
+	uint32_t len;
+	uint32_t cap; /* 0: inline */
+	uint32_t pad;
+	union {
+		uint32_t *p;
+		uint32_t in[2];
+	} u;
+};
+
+struct entry {
+	uint64_t ref;
+	uint64_t off;  /* into the arena; UINT64_MAX when free */
+	uint32_t next; /* next entry of the same ref, or next free */
+	uint32_t pad;
+};
+
+struct refslot {
+	uint64_t ref;
+	uint32_t head;   /* first entry, NONE */
+	uint32_t idhead; /* first idlink, NONE */
+};
+
+struct idnode {
+	char *key; /* "type:canon" */
+	uint64_t *refs;
+	uint32_t n, cap;
+	uint32_t hash;
+};
+
+struct idlink {
+	uint32_t node;
+	uint32_t next;
+};
+
+struct att_match_index {
+	pthread_rwlock_t lock;
+	size_t cap_postings, verify_max;
+
+	struct plist *pl;
+	size_t pl_size, pl_used;
+
+	struct entry *ent;
+	size_t nent, ent_cap, live;
+	uint32_t free_ent;
+
+	unsigned char *arena;
+	size_t arena_len, arena_cap, arena_dead;
+
+	struct refslot *rs;
+	size_t rs_size, rs_used;
+
+	uint32_t *idh; /* open addressing → idnode index + 1, 0 empty */
+	size_t idh_size;
+	struct idnode *idn;
+	size_t nidn, idn_cap;
+	struct idlink *idl;
+	size_t nidl, idl_cap;
+	uint32_t free_idl;
+	uint64_t cidr4_lens;    /* bit n: a v4 range of length n exists */
+	uint64_t cidr6_lens[3]; /* same for v6 */
+	size_t postings_bytes;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t nc;
+	void *np;
+
+	if (need <= *cap)
+		return true;
+	nc = *cap ? *cap : 16;
+	while (nc < need)
+		nc = nc + nc / 2 + 16;
+	if (!att_size_mul(nc, elem, &(size_t){0}))
+		return false;
+	np = realloc(*p, nc * elem);
+	if (!np)
+		return false;
+	*p = np;
+	*cap = nc;
+	return true;
+}
+
+enum att_rc att_match_index_new(struct att_match_index **out,
+				const struct att_match_index_opts *opts, struct att_err *err)
+{
+	struct att_match_index *ix = calloc(1, sizeof(*ix));
+
+	*out = NULL;
+	if (!ix)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	if (pthread_rwlock_init(&ix->lock, NULL) != 0) {
+		free(ix);
+		return att_fail(err, ATT_ENOMEM, "cannot create the index lock");
+	}
+	ix->cap_postings = opts && opts->posting_cap ? opts->posting_cap : DEFAULT_CAP;
+	ix->verify_max = opts && opts->verify_max ? opts->verify_max : DEFAULT_VERIFY;
+	ix->free_ent = NONE;
+	ix->free_idl = NONE;
+	*out = ix;
+	return ATT_OK;
+}
+
+void att_match_index_free(struct att_match_index *ix)
+{
+	if (!ix)
+		return;
+	for (size_t i = 0; i < ix->pl_size; i++)
+		if (ix->pl[i].key && ix->pl[i].cap)
+			free(ix->pl[i].u.p);
+	for (size_t i = 0; i < ix->nidn; i++) {
+		free(ix->idn[i].key);
+		free(ix->idn[i].refs);
+	}
+	free(ix->pl);
+	free(ix->ent);
+	free(ix->arena);
+	free(ix->rs);
+	free(ix->idh);
+	free(ix->idn);
+	free(ix->idl);
+	pthread_rwlock_destroy(&ix->lock);
+	free(ix);
+}
+
+static struct plist *pl_find(const struct att_match_index *ix, uint32_t key)
+{
+	size_t mask = ix->pl_size - 1;
+
+	if (!ix->pl_size)
+		return NULL;
+	for (size_t i = key & mask;; i = (i + 1) & mask) {
+		if (ix->pl[i].key == key)
+			return &ix->pl[i];
+		if (ix->pl[i].key == 0)
+			return NULL;
+	}
+}
+
+static bool pl_rehash(struct att_match_index *ix)
+{
+	size_t ns = ix->pl_size ? ix->pl_size * 2 : 1024;
+	struct plist *np = calloc(ns, sizeof(*np));
+
+	if (!np)
+		return false;
+	for (size_t i = 0; i < ix->pl_size; i++) {
+		struct plist *o = &ix->pl[i];
+		size_t j;
+
+		if (!o->key)
+			continue;
+		for (j = o->key & (ns - 1); np[j].key; j = (j + 1) & (ns - 1))
+			;
+		np[j] = *o;
+	}
+	free(ix->pl);
+	ix->pl = np;
+	ix->pl_size = ns;
+	return true;
+}
+
+static const uint32_t *pl_ids(const struct plist *p)
+{
+	return p->cap ? p->u.p : p->u.in;
+}
+
+static bool pl_add(struct att_match_index *ix, uint32_t key, uint32_t id)
+{
+	struct plist *p = pl_find(ix, key);
+
+	if (!p) {
+		size_t j;
+
+		if ((ix->pl_used + 1) * 10 > ix->pl_size * 7 && !pl_rehash(ix))
+			return false;
+		for (j = key & (ix->pl_size - 1); ix->pl[j].key; j = (j + 1) & (ix->pl_size - 1))
+			;
+		p = &ix->pl[j];
+		memset(p, 0, sizeof(*p));
+		p->key = key;
+		ix->pl_used++;
+	}
+	/* one name may give the same key twice: store it once */
+	if (p->len && pl_ids(p)[p->len - 1] == id)
+		return true;
+	if (p->cap == 0 && p->len < 2) {
+		p->u.in[p->len++] = id;
+		return true;
+	}
+	if (p->cap == 0) {
+		uint32_t *n = malloc(4 * sizeof(uint32_t));
+
+		if (!n)
+			return false;
+		n[0] = p->u.in[0];
+		n[1] = p->u.in[1];
+		p->u.p = n;
+		p->cap = 4;
+		ix->postings_bytes += 4 * sizeof(uint32_t);
+	} else if (p->len == p->cap) {
+		uint32_t nc = p->cap + p->cap / 2;
+		uint32_t *n = realloc(p->u.p, (size_t)nc * sizeof(uint32_t));
+
+		if (!n)
+			return false;
+		ix->postings_bytes += (size_t)(nc - p->cap) * sizeof(uint32_t);
+		p->u.p = n;
+		p->cap = nc;
+	}
+	p->u.p[p->len++] = id;
+	return true;
+}
+
+static void pl_del(struct att_match_index *ix, uint32_t key, uint32_t id)
+{
+	struct plist *p = pl_find(ix, key);
+	uint32_t *ids;
+
+	if (!p)
+		return;
+	ids = p->cap ? p->u.p : p->u.in;
+	for (uint32_t i = 0; i < p->len; i++)
+		if (ids[i] == id) {
+			ids[i] = ids[--p->len];
+			return;
+		}
+}
+
+/* ------------------------------------------------------------------- refs -- */
+
+static struct refslot *ref_find(const struct att_match_index *ix, uint64_t ref)
+{
+	size_t mask = ix->rs_size - 1;
+
+	if (!ix->rs_size)
+		return NULL;
+	for (size_t i = mix64(ref) & mask;; i = (i + 1) & mask) {
+		struct refslot *s = &ix->rs[i];
+
+		if (s->head == NONE && s->idhead == NONE)
+			return NULL;
+		if (s->ref == ref)
+			return s;
+	}
+}
+
+static bool ref_rehash(struct att_match_index *ix)
+{
+	size_t ns = ix->rs_size ? ix->rs_size * 2 : 1024;
+	struct refslot *n = malloc(ns * sizeof(*n));
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < ns; i++)
+		n[i].head = n[i].idhead = NONE;
+	for (size_t i = 0; i < ix->rs_size; i++) {
+		struct refslot *o = &ix->rs[i];
+		size_t j;
+
+		if (o->head == NONE && o->idhead == NONE)
+			continue;
+		for (j = mix64(o->ref) & (ns - 1); n[j].head != NONE || n[j].idhead != NONE;
+		     j = (j + 1) & (ns - 1))
+			;
+		n[j] = *o;
+	}
+	free(ix->rs);
+	ix->rs = n;
+	ix->rs_size = ns;
+	return true;
+}
+
+static struct refslot *ref_get(struct att_match_index *ix, uint64_t ref)
+{
+	struct refslot *s = ref_find(ix, ref);
+	size_t j;
+
+	if (s)
+		return s;
+	if ((ix->rs_used + 1) * 10 > ix->rs_size * 7 && !ref_rehash(ix))
+		return NULL;
+	for (j = mix64(ref) & (ix->rs_size - 1);
+	     ix->rs[j].head != NONE || ix->rs[j].idhead != NONE; j = (j + 1) & (ix->rs_size - 1))
+		;
+	ix->rs[j].ref = ref;
+	ix->rs_used++;
+	return &ix->rs[j];
+}
+
+/* Backward-shift deletion keeps linear probing correct without tombstones. */
+static void ref_delete(struct att_match_index *ix, struct refslot *s)
+{
+	size_t mask = ix->rs_size - 1, i = (size_t)(s - ix->rs), j = i;
+
+	ix->rs[i].head = ix->rs[i].idhead = NONE;
+	for (;;) {
+		size_t k;
+
+		j = (j + 1) & mask;
+		if (ix->rs[j].head == NONE && ix->rs[j].idhead == NONE)
+			break;
+		k = mix64(ix->rs[j].ref) & mask;
+		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+			ix->rs[i] = ix->rs[j];
+			ix->rs[j].head = ix->rs[j].idhead = NONE;
+			i = j;
+		}
+	}
+	ix->rs_used--;
+}
+
+/* ----------------------------------------------------------------- names -- */
+
+static size_t record_views(const unsigned char *r, struct att_tokv *v,
+			   struct att_match_attrs *attrs)
+{
+	size_t n;
+
+	memcpy(&attrs->dob, r, 4);
+	memcpy(&attrs->nat, r + 4, 4);
+	n = r[8];
+	r += 9;
+	for (size_t i = 0; i < n; i++) {
+		v[i].flags = r[0];
+		v[i].len = r[1];
+		v[i].sklen = r[2];
+		v[i].t = (const char *)r + 3;
+		v[i].sk = (const char *)r + 3 + v[i].len;
+		r += 3 + (size_t)v[i].len + v[i].sklen;
+	}
+	return n;
+}
+
+static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
+			      const struct att_name *nm, const struct att_match_attrs *attrs,
+			      struct att_err *err)
+{
+	size_t need = 9, off;
+	uint32_t id;
+	struct entry *e;
+	struct refslot *rs;
+	unsigned char *r;
+	struct att_tokv v[ATT_NAME_MAX_TOKENS];
+	size_t nv;
+	uint32_t zero = 0;
+
+	for (size_t i = 0; i < nm->ntok; i++)
+		need += 3 + (size_t)nm->tok[i].len + nm->tok[i].sklen;
+	if (ix->nent >= NONE - 1 && ix->free_ent == NONE)
+		return att_fail(err, ATT_ELIMIT, "index is full");
+	if (!grow((void **)&ix->arena, &ix->arena_cap, ix->arena_len + need, 1))
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	if (ix->free_ent == NONE &&
+	    !grow((void **)&ix->ent, &ix->ent_cap, ix->nent + 1, sizeof(struct entry)))
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	rs = ref_get(ix, ref);
+	if (!rs)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	off = ix->arena_len;
+	r = ix->arena + off;
+	memcpy(r, attrs ? &attrs->dob : &zero, 4);
+	memcpy(r + 4, attrs ? &attrs->nat : &zero, 4);
+	r[8] = (unsigned char)nm->ntok;
+	r += 9;
+	for (size_t i = 0; i < nm->ntok; i++) {
+		const struct att_name_token *t = &nm->tok[i];
+
+		r[0] = t->flags;
+		r[1] = t->len;
+		r[2] = t->sklen;
+		memcpy(r + 3, t->text, t->len);
+		memcpy(r + 3 + t->len, t->skel, t->sklen);
+		r += 3 + (size_t)t->len + t->sklen;
+	}
+	ix->arena_len += need;
+	if (ix->free_ent != NONE) {
+		id = ix->free_ent;
+		ix->free_ent = ix->ent[id].next;
+	} else {
+		id = (uint32_t)ix->nent++;
+	}
+	e = &ix->ent[id];
+	e->ref = ref;
+	e->off = off;
+	e->next = rs->head;
+	rs->head = id;
+	ix->live++;
+	nv = att_name_views(nm, v);
+	for (size_t i = 0; i < nv; i++) {
+		uint32_t keys[2];
+		size_t nk = att_token_keys(&v[i], keys);
+
+		for (size_t k = 0; k < nk; k++)
+			if (!pl_add(ix, keys[k], id))
+				return att_fail(err, ATT_ENOMEM, "out of memory");
+	}
+	return ATT_OK;
+}
+
+enum att_rc att_match_index_add_norm(struct att_match_index *ix, uint64_t ref,
+				     const struct att_name *name,
+				     const struct att_match_attrs *attrs, struct att_err *err)
+{
+	enum att_rc rc;
+
+	if (name->ntok == 0)
+		return att_fail(err, ATT_EINVAL, "name has no tokens");
+	pthread_rwlock_wrlock(&ix->lock);
+	rc = add_locked(ix, ref, name, attrs, err);
+	pthread_rwlock_unlock(&ix->lock);
+	return rc;
+}
+
+enum att_rc att_match_index_add(struct att_match_index *ix, uint64_t ref, const char *name,
+				size_t len, const struct att_match_attrs *attrs,
+				struct att_err *err)
+{
+	struct att_name nm;
+	enum att_rc rc = att_name_normalize(name, len, &nm, err);
+
+	if (rc != ATT_OK)
+		return rc;
+	return att_match_index_add_norm(ix, ref, &nm, attrs, err);
+}
+
+static size_t remove_names_locked(struct att_match_index *ix, struct refslot *rs)
+{
+	size_t n = 0;
+	uint32_t id = rs->head;
+
+	while (id != NONE) {
+		struct entry *e = &ix->ent[id];
+		uint32_t next = e->next;
+		struct att_tokv v[ATT_NAME_MAX_TOKENS];
+		struct att_match_attrs a;
+		size_t nv = record_views(ix->arena + e->off, v, &a);
+		size_t bytes = 9;
+
+		for (size_t i = 0; i < nv; i++) {
+			uint32_t keys[2];
+			size_t nk = att_token_keys(&v[i], keys);
+
+			bytes += 3 + (size_t)v[i].len + v[i].sklen;
+			for (size_t k = 0; k < nk; k++)
+				pl_del(ix, keys[k], id);
+		}
+		ix->arena_dead += bytes;
+		e->off = UINT64_MAX;
+		e->next = ix->free_ent;
+		ix->free_ent = id;
+		ix->live--;
+		n++;
+		id = next;
+	}
+	rs->head = NONE;
+	return n;
+}
+
+static size_t remove_ids_locked(struct att_match_index *ix, struct refslot *rs);
+
+size_t att_match_index_remove(struct att_match_index *ix, uint64_t ref)
+{
+	struct refslot *rs;
+	size_t n = 0;
+
+	pthread_rwlock_wrlock(&ix->lock);
+	rs = ref_find(ix, ref);
+	if (rs) {
+		n = remove_names_locked(ix, rs);
+		n += remove_ids_locked(ix, rs);
+		ref_delete(ix, rs);
+	}
+	pthread_rwlock_unlock(&ix->lock);
+	return n;
+}
+
+enum att_rc att_match_index_update(struct att_match_index *ix, uint64_t ref, const char *name,
+				   size_t len, const struct att_match_attrs *attrs,
+				   struct att_err *err)
+{
+	struct att_name nm;
+	struct refslot *rs;
+	enum att_rc rc = att_name_normalize(name, len, &nm, err);
+
+	if (rc != ATT_OK)
+		return rc;
+	pthread_rwlock_wrlock(&ix->lock);
+	rs = ref_find(ix, ref);
+	if (rs)
+		remove_names_locked(ix, rs);
+	rc = add_locked(ix, ref, &nm, attrs, err);
+	pthread_rwlock_unlock(&ix->lock);
+	return rc;
+}
+
+size_t att_match_index_count(struct att_match_index *ix)
+{
+	size_t n;
+
+	pthread_rwlock_rdlock(&ix->lock);
+	n = ix->live;
+	pthread_rwlock_unlock(&ix->lock);
+	return n;
+}
+
+size_t att_match_index_overhead(struct att_match_index *ix)
+{
+	size_t n;
+
+	pthread_rwlock_rdlock(&ix->lock);
+	n = ix->pl_size * sizeof(struct plist) + ix->postings_bytes +
+	    ix->ent_cap * sizeof(struct entry) + ix->rs_size * sizeof(struct refslot) +
+	    ix->idh_size * sizeof(uint32_t) + ix->idn_cap * sizeof(struct idnode) +
+	    ix->idl_cap * sizeof(struct idlink) + (ix->arena_cap - ix->arena_len) +
+	    ix->arena_dead;
+	pthread_rwlock_unlock(&ix->lock);
+	return n;
+}
+
+/* ----------------------------------------------------------------- query -- */
+
+struct cand {
+	uint32_t id; /* NONE = empty */
+	float w;
+};
+
+/* Per-thread scratch, so the query path does not allocate once warm. */
+static _Thread_local struct cand *tl_map;
+static _Thread_local size_t tl_map_size;
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->w != y->w)
+		return x->w < y->w ? 1 : -1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+	const struct att_match_hit *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	return x->ref < y->ref ? -1 : x->ref > y->ref;
+}
+
+struct qkey {
+	uint32_t key;
+	int mode; /* 0 skip, 1 add candidates, 2 only weigh existing ones */
+	float w;
+	const struct plist *p;
+};
+
+static int cmp_qkey(const void *a, const void *b)
+{
+	const struct qkey *x = a, *y = b;
+	uint32_t lx = x->p ? x->p->len : 0, ly = y->p ? y->p->len : 0;
+
+	return lx < ly ? -1 : lx > ly;
+}
+
+enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_match_query *q,
+				  struct att_match_hit *hits, size_t max, size_t *n,
+				  struct att_err *err)
+{
+	struct att_name qn;
+	const struct att_name *nm = q->norm;
+	struct att_tokv qv[ATT_NAME_MAX_TOKENS];
+	struct qkey qk[2 * ATT_NAME_MAX_TOKENS];
+	size_t nq, nk = 0, total = 0, size, ncand = 0, nh = 0;
+	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
+	bool had = false;
+	enum att_rc rc;
+
+	*n = 0;
+	if (!nm) {
+		if ((rc = att_name_normalize(q->name, q->len, &qn, err)) != ATT_OK)
+			return rc;
+		nm = &qn;
+	}
+	nq = att_name_views(nm, qv);
+	pthread_rwlock_rdlock(&ix->lock);
+	for (size_t i = 0; i < nq; i++) {
+		uint32_t keys[2];
+		size_t c = att_token_keys(&qv[i], keys);
+
+		for (size_t k = 0; k < c; k++) {
+			bool dup = false;
+
+			for (size_t j = 0; j < nk; j++)
+				dup = dup || qk[j].key == keys[k];
+			if (dup)
+				continue;
+			qk[nk].key = keys[k];
+			qk[nk].w = (qv[i].flags & ATT_TOK_PATRONYMIC) ? 0.5f : k == 0 ? 1.0f : 0.8f;
+			qk[nk].p = pl_find(ix, keys[k]);
+			nk++;
+		}
+	}
+	qsort(qk, nk, sizeof(qk[0]), cmp_qkey);
+	/* Rare keys first. The rarest key with postings seeds the candidates
+	 * (up to HARD_CAP of them); later keys under the cap add candidates;
+	 * keys over the cap (common given names and surnames) only add weight
+	 * to candidates already there, so "Mohammad Rezaei" costs an
+	 * intersection, not a union of two huge lists. */
+	for (size_t k = 0; k < nk; k++) {
+		size_t len = qk[k].p ? qk[k].p->len : 0;
+
+		qk[k].mode = 0;
+		if (!len)
+			continue;
+		if (!had) {
+			qk[k].mode = 1;
+			total += len < HARD_CAP ? len : HARD_CAP;
+			had = true;
+		} else if (len <= ix->cap_postings) {
+			qk[k].mode = 1;
+			total += len;
+		} else if (len <= HARD_CAP) {
+			qk[k].mode = 2;
+		}
+	}
+	for (size = 1024; size < 2 * total; size *= 2)
+		;
+	if (size > tl_map_size) {
+		struct cand *m = realloc(tl_map, size * sizeof(*m));
+
+		if (!m) {
+			pthread_rwlock_unlock(&ix->lock);
+			return att_fail(err, ATT_ENOMEM, "out of memory");
+		}
+		tl_map = m;
+		tl_map_size = size;
+	}
+	memset(tl_map, 0xff, size * sizeof(*tl_map));
+	for (size_t k = 0; k < nk; k++) {
+		const struct plist *p = qk[k].p;
+		const uint32_t *ids;
+		size_t len;
+		float w;
+
+		if (!qk[k].mode)
+			continue;
+		/* rare keys say more: idf weight, so the verified few are the
+		 * candidates sharing the rarest tokens */
+		w = qk[k].w * (float)log((double)(ix->live + 1) / (double)(p->len + 1) + 1.0);
+		ids = pl_ids(p);
+		len = p->len < HARD_CAP ? p->len : HARD_CAP;
+		for (size_t i = 0; i < len; i++) {
+			uint32_t id = ids[i];
+			size_t h = (id * 2654435761u) & (size - 1);
+
+			while (tl_map[h].id != NONE && tl_map[h].id != id)
+				h = (h + 1) & (size - 1);
+			if (tl_map[h].id == NONE) {
+				if (qk[k].mode == 2)
+					continue;
+				tl_map[h].id = id;
+				tl_map[h].w = 0;
+			}
+			tl_map[h].w += w;
+		}
+	}
+	for (size_t h = 0; h < size; h++)
+		if (tl_map[h].id != NONE)
+			tl_map[ncand++] = tl_map[h];
+	if (ncand > ix->verify_max)
+		qsort(tl_map, ncand, sizeof(*tl_map), cmp_cand);
+	if (ncand > ix->verify_max)
+		ncand = ix->verify_max;
+	for (size_t c = 0; c < ncand; c++) {
+		const struct entry *e = &ix->ent[tl_map[c].id];
+		struct att_tokv v[ATT_NAME_MAX_TOKENS];
+		struct att_match_attrs a;
+		size_t nv;
+		double s;
+		bool dup = false;
+
+		if (e->off == UINT64_MAX)
+			continue;
+		nv = record_views(ix->arena + e->off, v, &a);
+		s = att_score_views(qv, nq, &q->attrs, v, nv, &a, NULL);
+		if (s < minsc)
+			continue;
+		for (size_t h = 0; h < nh; h++)
+			if (hits[h].ref == e->ref) {
+				dup = true;
+				if (s > hits[h].score)
+					hits[h].score = s;
+			}
+		if (dup)
+			continue;
+		if (nh < max) {
+			hits[nh].ref = e->ref;
+			hits[nh].score = s;
+			nh++;
+		} else if (max) {
+			size_t worst = 0;
+
+			for (size_t h = 1; h < nh; h++)
+				if (hits[h].score < hits[worst].score)
+					worst = h;
+			if (s > hits[worst].score) {
+				hits[worst].ref = e->ref;
+				hits[worst].score = s;
+			}
+		}
+	}
+	qsort(hits, nh, sizeof(*hits), cmp_hit);
+	if (q->explain) {
+		/* recompute the explanation of each hit's best name */
+		for (size_t h = 0; h < nh; h++) {
+			const struct refslot *rs = ref_find(ix, hits[h].ref);
+			double best = -1;
+
+			for (uint32_t id = rs ? rs->head : NONE; id != NONE; id = ix->ent[id].next) {
+				struct att_tokv v[ATT_NAME_MAX_TOKENS];
+				struct att_match_attrs a;
+				struct att_match_expl ex;
+				size_t nv = record_views(ix->arena + ix->ent[id].off, v, &a);
+				double s = att_score_views(qv, nq, &q->attrs, v, nv, &a, &ex);
+
+				if (s > best) {
+					best = s;
+					hits[h].expl = ex;
+				}
+			}
+		}
+	}
+	pthread_rwlock_unlock(&ix->lock);
+	*n = nh;
+	return ATT_OK;
+}
+
+/* ----------------------------------------------------------- identifiers -- */
+
+static uint32_t id_hash(const char *k)
+{
+	return att_hash32(k, strlen(k), 7);
+}
+
+static struct idnode *id_find(const struct att_match_index *ix, const char *key, uint32_t h)
+{
+	size_t mask = ix->idh_size - 1;
+
+	if (!ix->idh_size)
+		return NULL;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		uint32_t v = ix->idh[i];
+
+		if (v == 0)
+			return NULL;
+		if (ix->idn[v - 1].hash == h && strcmp(ix->idn[v - 1].key, key) == 0)
+			return &ix->idn[v - 1];
+	}
+}
+
+static bool id_rehash(struct att_match_index *ix)
+{
+	size_t ns = ix->idh_size ? ix->idh_size * 2 : 1024;
+	uint32_t *n = calloc(ns, sizeof(*n));
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < ix->nidn; i++) {
+		size_t j;
+
+		for (j = ix->idn[i].hash & (ns - 1); n[j]; j = (j + 1) & (ns - 1))
+			;
+		n[j] = (uint32_t)i + 1;
+	}
+	free(ix->idh);
+	ix->idh = n;
+	ix->idh_size = ns;
+	return true;
+}
+
+static bool make_key(enum att_id_type type, const char *canon, char *key, size_t size)
+{
+	int w = snprintf(key, size, "%s:%s", att_id_type_name(type), canon);
+
+	return w > 0 && (size_t)w < size;
+}
+
+static void note_cidr(struct att_match_index *ix, const char *canon)
+{
+	const char *slash = strchr(canon, '/');
+	unsigned len;
+
+	if (!slash)
+		return;
+	len = (unsigned)strtoul(slash + 1, NULL, 10);
+	if (strchr(canon, ':')) {
+		if (len <= 128)
+			ix->cidr6_lens[len / 64] |= 1ULL << (len % 64);
+	} else if (len <= 32) {
+		ix->cidr4_lens |= 1ULL << len;
+	}
+}
+
+enum att_rc att_match_index_add_id(struct att_match_index *ix, uint64_t ref,
+				   enum att_id_type type, const char *canon, struct att_err *err)
+{
+	char key[ATT_ID_CANON_MAX + 16];
+	struct idnode *nd;
+	struct refslot *rs;
+	uint32_t h, nodei;
+	enum att_rc rc = ATT_OK;
+
+	if (!canon || !make_key(type, canon, key, sizeof(key)))
+		return att_fail(err, ATT_EINVAL, "identifier is missing or too long");
+	h = id_hash(key);
+	pthread_rwlock_wrlock(&ix->lock);
+	nd = id_find(ix, key, h);
+	if (!nd) {
+		size_t j;
+
+		if ((ix->nidn + 1) * 10 > ix->idh_size * 7 && !id_rehash(ix))
+			goto oom;
+		if (!grow((void **)&ix->idn, &ix->idn_cap, ix->nidn + 1, sizeof(struct idnode)))
+			goto oom;
+		nd = &ix->idn[ix->nidn];
+		memset(nd, 0, sizeof(*nd));
+		nd->key = att_strdup(key);
+		if (!nd->key)
+			goto oom;
+		nd->hash = h;
+		for (j = h & (ix->idh_size - 1); ix->idh[j]; j = (j + 1) & (ix->idh_size - 1))
+			;
+		ix->idh[j] = (uint32_t)++ix->nidn;
+		if (type == ATT_ID_CIDR)
+			note_cidr(ix, canon);
+	}
+	for (uint32_t i = 0; i < nd->n; i++)
+		if (nd->refs[i] == ref)
+			goto out; /* already there */
+	nodei = (uint32_t)(nd - ix->idn);
+	if (nd->n == nd->cap) {
+		size_t cap = nd->cap;
+
+		if (!grow((void **)&nd->refs, &cap, (size_t)nd->n + 1, sizeof(uint64_t)))
+			goto oom;
+		nd->cap = (uint32_t)cap;
+	}
+	rs = ref_get(ix, ref);
+	if (!rs)
+		goto oom;
+	if (ix->free_idl == NONE &&
+	    !grow((void **)&ix->idl, &ix->idl_cap, ix->nidl + 1, sizeof(struct idlink)))
+		goto oom;
+	{
+		uint32_t l;
+
+		if (ix->free_idl != NONE) {
+			l = ix->free_idl;
+			ix->free_idl = ix->idl[l].next;
+		} else {
+			l = (uint32_t)ix->nidl++;
+		}
+		ix->idl[l].node = nodei;
+		ix->idl[l].next = rs->idhead;
+		rs->idhead = l;
+	}
+	nd->refs[nd->n++] = ref;
+	goto out;
+oom:
+	rc = att_fail(err, ATT_ENOMEM, "out of memory");
+out:
+	pthread_rwlock_unlock(&ix->lock);
+	return rc;
+}
+
+static size_t remove_ids_locked(struct att_match_index *ix, struct refslot *rs)
+{
+	size_t n = 0;
+	uint32_t l = rs->idhead;
+
+	while (l != NONE) {
+		struct idnode *nd = &ix->idn[ix->idl[l].node];
+		uint32_t next = ix->idl[l].next;
+
+		for (uint32_t i = 0; i < nd->n; i++)
+			if (nd->refs[i] == rs->ref) {
+				nd->refs[i] = nd->refs[--nd->n];
+				n++;
+				break;
+			}
+		ix->idl[l].next = ix->free_idl;
+		ix->free_idl = l;
+		l = next;
+	}
+	rs->idhead = NONE;
+	return n;
+}
+
+static void collect(const struct idnode *nd, uint64_t *refs, size_t max, size_t *n)
+{
+	if (!nd)
+		return;
+	for (uint32_t i = 0; i < nd->n; i++) {
+		bool dup = false;
+
+		for (size_t k = 0; k < *n && k < max; k++)
+			dup = dup || refs[k] == nd->refs[i];
+		if (dup)
+			continue;
+		if (*n < max)
+			refs[*n] = nd->refs[i];
+		(*n)++;
+	}
+}
+
+enum att_rc att_match_index_query_id(struct att_match_index *ix, enum att_id_type type,
+				     const char *canon, uint64_t *refs, size_t max, size_t *n,
+				     struct att_err *err)
+{
+	char key[ATT_ID_CANON_MAX + 16];
+
+	*n = 0;
+	if (!canon || !make_key(type, canon, key, sizeof(key)))
+		return att_fail(err, ATT_EINVAL, "identifier is missing or too long");
+	pthread_rwlock_rdlock(&ix->lock);
+	collect(id_find(ix, key, id_hash(key)), refs, max, n);
+	if (type == ATT_ID_IP && (ix->cidr4_lens || ix->cidr6_lens[0] || ix->cidr6_lens[1] ||
+				  ix->cidr6_lens[2])) {
+		unsigned char a[16], m[16];
+		bool v6 = strchr(canon, ':') != NULL;
+		unsigned maxlen = v6 ? 128 : 32;
+
+		if (inet_pton(v6 ? AF_INET6 : AF_INET, canon, a) == 1) {
+			for (unsigned len = 0; len <= maxlen; len++) {
+				char addr[INET6_ADDRSTRLEN], ck[ATT_ID_CANON_MAX];
+				bool used = v6 ? (ix->cidr6_lens[len / 64] >> (len % 64)) & 1
+					       : (ix->cidr4_lens >> len) & 1;
+
+				if (!used)
+					continue;
+				memcpy(m, a, 16);
+				for (unsigned i = 0; i < maxlen / 8; i++) {
+					unsigned bit = i * 8;
+
+					if (bit >= len)
+						m[i] = 0;
+					else if (bit + 8 > len)
+						m[i] &= (unsigned char)(0xff << (8 - (len - bit)));
+				}
+				inet_ntop(v6 ? AF_INET6 : AF_INET, m, addr, sizeof(addr));
+				snprintf(ck, sizeof(ck), "cidr:%s/%u", addr, len);
+				collect(id_find(ix, ck, id_hash(ck)), refs, max, n);
+			}
+		}
+	}
+	pthread_rwlock_unlock(&ix->lock);
+	return ATT_OK;
+}

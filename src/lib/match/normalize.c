@@ -1,0 +1,585 @@
+/* Name normalisation: NFKC + casefold, script detection per token, ICU
+ * transliteration, Azerbaijani/Turkish folding, Arabic/Persian consonant
+ * skeletons, patronymic and particle recognition. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uscript.h>
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
+
+#include "attache/match.h"
+#include "match_int.h"
+#include "util.h"
+#include "banned.h"
+
+enum { TR_AZ, TR_RU, TR_ASCII, TR_ANY, TR_COUNT };
+
+static const char *const tr_ids[TR_COUNT] = {
+	"az_Cyrl-az/BGN", "Russian-Latin/BGN", "Latin-ASCII", "Any-Latin",
+};
+
+/* ICU transliterators are not thread-safe: one set per thread. */
+static _Thread_local UTransliterator *tl_tr[TR_COUNT];
+
+static UTransliterator *get_tr(int k)
+{
+	if (!tl_tr[k]) {
+		UChar id[64];
+		UErrorCode st = U_ZERO_ERROR;
+		UParseError pe;
+
+		u_uastrncpy(id, tr_ids[k], 63);
+		id[63] = 0;
+		tl_tr[k] = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
+		if (U_FAILURE(st))
+			tl_tr[k] = NULL;
+	}
+	return tl_tr[k];
+}
+
+void att_match_thread_release(void)
+{
+	for (int k = 0; k < TR_COUNT; k++) {
+		if (tl_tr[k])
+			utrans_close(tl_tr[k]);
+		tl_tr[k] = NULL;
+	}
+}
+
+uint32_t att_hash32(const void *p, size_t n, uint32_t seed)
+{
+	const unsigned char *s = p;
+	uint32_t h = 2166136261u ^ seed;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 16777619u;
+	}
+	h ^= h >> 15;
+	h *= 0x2c1b3c6du;
+	h ^= h >> 12;
+	return h ? h : 1;
+}
+
+/* Transliterates buf[0..*len) (capacity cap) in place; false on failure. */
+static bool translit(int k, UChar *buf, int32_t *len, int32_t cap)
+{
+	UTransliterator *t = get_tr(k);
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t limit = *len;
+
+	if (!t)
+		return false;
+	utrans_transUChars(t, buf, len, cap, 0, &limit, &st);
+	return U_SUCCESS(st);
+}
+
+static bool is_az_cyr(UChar32 c)
+{
+	switch (c) {
+	case 0x04D9: case 0x0458: case 0x04BB: case 0x0493:
+	case 0x049D: case 0x04E9: case 0x04AF: case 0x04B9:
+	case 0x04D8: case 0x0408: case 0x04BA: case 0x0492:
+	case 0x049C: case 0x04E8: case 0x04AE: case 0x04B8:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Arabic/Persian letter → skeleton class; 0 = not a consonant (vowel
+ * carriers, hamza, ayn, marks). */
+static char arabic_class(UChar32 c, bool initial)
+{
+	switch (c) {
+	case 0x0628: case 0x067E: return 'b';
+	case 0x062A: case 0x0637: return 't';
+	case 0x062B: case 0x0633: case 0x0635: return 's';
+	case 0x062C: return 'j';
+	case 0x0686: return 'C';
+	case 0x062D: case 0x0647: case 0x06C1: case 0x06BE: return 'h';
+	case 0x062E: return 'x';
+	case 0x062F: return 'd';
+	case 0x0630: case 0x0632: case 0x0636: case 0x0638: return 'z';
+	case 0x0698: return 'Z';
+	case 0x0631: return 'r';
+	case 0x0634: return 'S';
+	case 0x063A: return 'g';
+	case 0x0641: return 'f';
+	case 0x0642: return 'q';
+	case 0x0643: case 0x06A9: return 'k';
+	case 0x06AF: return 'g';
+	case 0x0644: return 'l';
+	case 0x0645: return 'm';
+	case 0x0646: return 'n';
+	case 0x0648: return initial ? 'v' : 0;
+	default: return 0;
+	}
+}
+
+size_t att_skel_latin(const char *t, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		char c = t[i], k = 0;
+		char d = i + 1 < n ? t[i + 1] : 0;
+		size_t step = 1;
+
+		if (c == 'd' && d == 'z' && i + 2 < n && t[i + 2] == 'h') {
+			k = 'j';
+			step = 3;
+		} else if (d == 'h' && (c == 'k' || c == 'g' || c == 's' || c == 'c' ||
+					c == 'z' || c == 't' || c == 'd' || c == 'p')) {
+			static const char from[] = "kgsczt" "dp";
+			static const char to[] = "xgSCZs" "zf";
+			k = to[strchr(from, c) - from];
+			step = 2;
+		} else if (c == 't' && d == 's') {
+			k = 's';
+			step = 2;
+		} else if (c == 'd' && d == 'j') {
+			k = 'j';
+			step = 2;
+		} else {
+			switch (c) {
+			case 'a': case 'e': case 'i': case 'o': case 'u': case 'y':
+				k = 0;
+				break;
+			case 'p': k = 'b'; break;
+			case 'w': k = 'v'; break;
+			case 'c': k = 'j'; break;
+			default: k = c; break;
+			}
+		}
+		i += step;
+		if (k && (o == 0 || out[o - 1] != k))
+			out[o++] = k;
+	}
+	out[o] = 0;
+	return o;
+}
+
+struct tokbuf {
+	char t[ATT_NAME_TOKEN_MAX + 1];
+	size_t len;
+};
+
+static void tb_addc(struct tokbuf *tb, char c)
+{
+	if (tb->len < ATT_NAME_TOKEN_MAX)
+		tb->t[tb->len++] = c;
+}
+
+/* UTF-16 decoding without ICU's macros (they trip -Wsign-conversion). */
+static UChar32 next_cp(const UChar *s, int32_t *i, int32_t n)
+{
+	UChar32 c = s[(*i)++];
+
+	if (c >= 0xD800 && c <= 0xDBFF && *i < n && s[*i] >= 0xDC00 && s[*i] <= 0xDFFF) {
+		c = 0x10000 + ((c - 0xD800) << 10) + (s[*i] - 0xDC00);
+		(*i)++;
+	}
+	return c;
+}
+
+static UChar32 peek_cp(const UChar *s, int32_t i, int32_t n)
+{
+	return next_cp(s, &i, n);
+}
+
+static void append_cp(UChar *s, int32_t *n, UChar32 c)
+{
+	if (c < 0x10000) {
+		s[(*n)++] = (UChar)c;
+	} else {
+		c -= 0x10000;
+		s[(*n)++] = (UChar)(0xD800 + (c >> 10));
+		s[(*n)++] = (UChar)(0xDC00 + (c & 0x3FF));
+	}
+}
+
+/* Folds Latin UTF-16 text (already casefolded) into ASCII [a-z0-9]. */
+static void fold_latin(const UChar *u, int32_t n, bool az, struct tokbuf *tb)
+{
+	UChar rest[256];
+	int32_t rn = 0;
+	bool nonascii = false;
+
+	/* First pass: the letters with a fixed folding; the rest to ICU. */
+	for (int32_t i = 0; i < n;) {
+		UChar32 c;
+		const char *rep = NULL;
+
+		c = next_cp(u, &i, n);
+		switch (c) {
+		case 0x0259: rep = "a"; break;  /* ə */
+		case 0x0131: rep = "i"; break;  /* ı */
+		case 0x015F: case 0x0219: rep = "sh"; break; /* ş ș */
+		case 0x00E7: rep = "ch"; break; /* ç */
+		case 0x011F: rep = "g"; break;  /* ğ */
+		case 0x00F6: rep = "o"; break;  /* ö */
+		case 0x00FC: rep = "u"; break;  /* ü */
+		case 'x': rep = az ? "kh" : "x"; break;
+		case 0x02B9: case 0x02BA: case 0x02BC: case 0x02BB: case 0x2019:
+		case 0x2018: case '\'': case 0x00B7: case 0x0060: case 0x00B4:
+			rep = "";
+			break;
+		default:
+			break;
+		}
+		if (rep) {
+			for (const char *p = rep; *p && rn < 255; p++)
+				rest[rn++] = (UChar)*p;
+			continue;
+		}
+		if (c >= 0x80) {
+			if (u_charType(c) == U_NON_SPACING_MARK)
+				continue;
+			nonascii = true;
+		}
+		if (rn + 2 < 255)
+			append_cp(rest, &rn, c);
+	}
+	if (nonascii) {
+		/* Latin-ASCII for the common case without ICU's transliterator
+		 * (which serialises threads on a global mutex): decompose, drop
+		 * the marks, map the few letters that do not decompose; the
+		 * transliterator only for what is left. */
+		UChar tmp[512];
+		UErrorCode st = U_ZERO_ERROR;
+		const UNormalizer2 *nfd = unorm2_getNFDInstance(&st);
+		int32_t tn = U_SUCCESS(st) ? unorm2_normalize(nfd, rest, rn, tmp, 512, &st) : 0;
+		bool left = false;
+
+		if (U_SUCCESS(st)) {
+			rn = 0;
+			for (int32_t i = 0; i < tn && rn < 250;) {
+				UChar32 c = next_cp(tmp, &i, tn);
+				const char *rep = NULL;
+
+				switch (c) {
+				case 0x00DF: rep = "ss"; break;
+				case 0x00E6: rep = "ae"; break;
+				case 0x0153: rep = "oe"; break;
+				case 0x00F8: rep = "o"; break;
+				case 0x0142: rep = "l"; break;
+				case 0x0111: case 0x00F0: rep = "d"; break;
+				case 0x00FE: rep = "th"; break;
+				case 0x0131: rep = "i"; break;
+				case 0x0259: rep = "a"; break;
+				default: break;
+				}
+				if (rep) {
+					for (const char *p = rep; *p; p++)
+						rest[rn++] = (UChar)*p;
+					continue;
+				}
+				if (c >= 0x80 && u_charType(c) == U_NON_SPACING_MARK)
+					continue;
+				if (c >= 0x80)
+					left = true;
+				if (rn + 2 < 255)
+					append_cp(rest, &rn, c);
+			}
+		}
+		if (left) {
+			int32_t len = rn;
+
+			if (!translit(TR_ASCII, rest, &len, 255))
+				len = rn;
+			rn = len;
+		}
+	}
+	for (int32_t i = 0; i < rn; i++) {
+		UChar c = rest[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (UChar)(c + 32);
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			tb_addc(tb, (char)c);
+	}
+}
+
+static bool has_suffix(const char *t, size_t n, const char *suf, size_t minstem)
+{
+	size_t m = strlen(suf);
+
+	return n >= m + minstem && memcmp(t + n - m, suf, m) == 0;
+}
+
+static bool is_marker(const char *t)
+{
+	static const char *const m[] = {"oglu", "ogly", "ogli", "ogl", "kizi", "qizi",
+					"gizi", "kyzy", "qyzy", "gyzy", NULL};
+	for (size_t i = 0; m[i]; i++)
+		if (strcmp(t, m[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_particle(const char *t)
+{
+	static const char *const m[] = {"al", "el", "ul", "ad", "ar", "as", "ash", "at",
+					"az", "bin", "ibn", "bint", "ben", "binti", "ould",
+					"abu", "van", "von", "der", "de", "da", "di", "du",
+					"la", "le", "del", "dos", "das", "y", "abd", "abdul",
+					"abdel", "abdal", "ur", "ud", "u", "ul", "ibn", "bint",
+					"ben", "mohd", "md", NULL};
+	for (size_t i = 0; m[i]; i++)
+		if (strcmp(t, m[i]) == 0)
+			return true;
+	return false;
+}
+
+static uint8_t classify(struct att_name_token *tk)
+{
+	static const char *const patro[] = {"ovich", "evich", "ovna", "evna", "ichna",
+					    "ovic", "evic", NULL};
+	static const char *const fam[] = {"ov", "ev", "ova", "eva", "yev", "yeva", "sky",
+					  "ski", "skaya", "enko", "yan", "ian", "zade",
+					  "zadeh", "li", "lu", "ly", "lou", "oglu", "in",
+					  "ina", "shvili", "dze", "uk", "chuk", NULL};
+	uint8_t f = 0;
+
+	if (tk->flags & ATT_TOK_SKELETON)
+		return 0;
+	for (size_t i = 0; patro[i]; i++) {
+		if (has_suffix(tk->text, tk->len, patro[i], 3)) {
+			tk->len = (uint8_t)(tk->len - strlen(patro[i]));
+			tk->text[tk->len] = 0;
+			return ATT_TOK_PATRONYMIC;
+		}
+	}
+	for (size_t i = 0; fam[i]; i++)
+		if (has_suffix(tk->text, tk->len, fam[i], 3))
+			f |= ATT_TOK_FAMILY;
+	if (tk->len == 1)
+		f |= ATT_TOK_INITIAL;
+	if (is_particle(tk->text))
+		f |= ATT_TOK_PARTICLE;
+	return f;
+}
+
+/* One raw token u[0..n) (casefolded UTF-16) into *tk; false when it folds to
+ * nothing. */
+static bool make_token(const UChar *u, int32_t n, struct att_name_token *tk)
+{
+	int ncyr = 0, nar = 0, nlat = 0, noth = 0;
+	bool az = false, azlat = false;
+	struct tokbuf tb = {.len = 0};
+
+	memset(tk, 0, sizeof(*tk));
+	for (int32_t i = 0; i < n;) {
+		UChar32 c;
+		UErrorCode st = U_ZERO_ERROR;
+		UScriptCode sc;
+
+		c = next_cp(u, &i, n);
+		if (c < 0x80) {
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+				nlat++;
+			continue;
+		}
+		sc = uscript_getScript(c, &st);
+		if (sc == USCRIPT_CYRILLIC) {
+			ncyr++;
+			az = az || is_az_cyr(c);
+		} else if (sc == USCRIPT_ARABIC) {
+			nar++;
+		} else if (sc == USCRIPT_LATIN) {
+			nlat++;
+			if (c == 0x0259 || c == 0x0131 || c == 0x011F)
+				azlat = true;
+		} else if (sc != USCRIPT_INHERITED && sc != USCRIPT_COMMON) {
+			noth++;
+		}
+	}
+	if (nar > 0 && nar >= ncyr && nar >= nlat) {
+		size_t o = 0;
+		bool first = true;
+
+		tk->script = ATT_SCRIPT_ARABIC;
+		tk->flags = ATT_TOK_SKELETON;
+		int32_t i = 0;
+
+		/* the article al- written together with the noun */
+		if (n > 4 && u[0] == 0x0627 && u[1] == 0x0644)
+			i = 2;
+		while (i < n) {
+			UChar32 c;
+			char k;
+
+			c = next_cp(u, &i, n);
+			k = arabic_class(c, first);
+			/* waw is a consonant before a vowel letter or another waw */
+			if (c == 0x0648 && !k && i < n &&
+			    (u[i] == 0x0627 || u[i] == 0x06CC || u[i] == 0x064A || u[i] == 0x0648))
+				k = 'v';
+			if (u_isalpha(c))
+				first = false;
+			if (k && o < ATT_NAME_TOKEN_MAX && (o == 0 || tk->skel[o - 1] != k))
+				tk->skel[o++] = k;
+		}
+		if (o == 0)
+			return false;
+		tk->sklen = (uint8_t)o;
+		memcpy(tk->text, tk->skel, o + 1);
+		tk->len = tk->sklen;
+		/* abd, bin/ibn, abu */
+		if (strcmp(tk->skel, "bd") == 0 || strcmp(tk->skel, "bn") == 0 ||
+		    strcmp(tk->skel, "b") == 0)
+			tk->flags |= ATT_TOK_PARTICLE;
+		return true;
+	}
+	if (ncyr > 0 || noth > 0) {
+		UChar buf[512];
+		int32_t len = n < 128 ? n : 128;
+		int k = ncyr >= noth ? (az ? TR_AZ : TR_RU) : TR_ANY;
+
+		memcpy(buf, u, (size_t)len * sizeof(UChar));
+		tk->script = (uint8_t)(k == TR_AZ ? ATT_SCRIPT_AZ_CYRILLIC :
+				       k == TR_RU ? ATT_SCRIPT_CYRILLIC : ATT_SCRIPT_OTHER);
+		if (!translit(k, buf, &len, 500))
+			return false;
+		/* Russian BGN writes "e" after consonants where Azerbaijani
+		 * spelling has "ə"; the fold below treats both as the same. */
+		fold_latin(buf, len, k == TR_AZ, &tb);
+	} else {
+		bool xaz = azlat || (n > 1 && u[0] == 'x' && u[1] != 'x');
+
+		tk->script = ATT_SCRIPT_LATIN;
+		fold_latin(u, n, xaz, &tb);
+	}
+	if (tb.len == 0)
+		return false;
+	memcpy(tk->text, tb.t, tb.len);
+	tk->text[tb.len] = 0;
+	tk->len = (uint8_t)tb.len;
+	tk->flags = classify(tk);
+	tk->sklen = (uint8_t)att_skel_latin(tk->text, tk->len, tk->skel);
+	return true;
+}
+
+static bool is_word_char(UChar32 c)
+{
+	int8_t t;
+
+	if (c < 0x80)
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		       (c >= '0' && c <= '9') || c == '\'';
+	if (c == 0x2019 || c == 0x02BC || c == 0x02BB || c == 0x02B9)
+		return true;
+	t = u_charType(c);
+	return u_isalpha(c) || u_isdigit(c) || t == U_NON_SPACING_MARK ||
+	       t == U_COMBINING_SPACING_MARK || t == U_ENCLOSING_MARK ||
+	       t == U_MODIFIER_LETTER;
+}
+
+enum att_rc att_name_normalize(const char *s, size_t len, struct att_name *out,
+			       struct att_err *err)
+{
+	UChar src[ATT_NAME_INPUT_MAX + 1];
+	UChar dst[4 * ATT_NAME_INPUT_MAX];
+	int32_t sn = 0, dn;
+	UErrorCode st = U_ZERO_ERROR;
+	const UNormalizer2 *nfkc;
+
+	memset(out, 0, offsetof(struct att_name, tok));
+	out->ntok = 0;
+	if (!s)
+		return att_fail(err, ATT_EINVAL, "name is missing");
+	if (len > ATT_NAME_INPUT_MAX)
+		return att_fail(err, ATT_ELIMIT, "name is longer than %u bytes",
+				ATT_NAME_INPUT_MAX);
+	if (!att_utf8_valid(s, len))
+		return att_fail(err, ATT_EINVAL, "name is not valid UTF-8");
+	u_strFromUTF8(src, (int32_t)ATT_NAME_INPUT_MAX + 1, &sn, s, (int32_t)len, &st);
+	if (U_FAILURE(st))
+		return att_fail(err, ATT_EINVAL, "name is not valid UTF-8");
+	nfkc = unorm2_getNFKCCasefoldInstance(&st);
+	if (U_FAILURE(st))
+		return att_fail(err, ATT_EINVAL, "ICU normaliser unavailable");
+	dn = unorm2_normalize(nfkc, src, sn, dst, (int32_t)(sizeof(dst) / sizeof(dst[0])), &st);
+	if (U_FAILURE(st))
+		return att_fail(err, ATT_ELIMIT, "name expands beyond the limit");
+
+	for (int32_t i = 0; i < dn;) {
+		int32_t start, end;
+		UChar32 c;
+		struct att_name_token tk;
+
+		c = peek_cp(dst, i, dn);
+		if (!is_word_char(c)) {
+			(void)next_cp(dst, &i, dn);
+			continue;
+		}
+		start = i;
+		while (i < dn) {
+			int32_t j = i;
+
+			c = next_cp(dst, &j, dn);
+			if (!is_word_char(c))
+				break;
+			i = j;
+		}
+		end = i;
+		if (!make_token(dst + start, end - start, &tk))
+			continue;
+		if (is_marker(tk.text) && out->ntok > 0) {
+			struct att_name_token *p = &out->tok[out->ntok - 1];
+
+			p->flags = (uint8_t)((p->flags & ~ATT_TOK_FAMILY) | ATT_TOK_PATRONYMIC);
+			continue;
+		}
+		if (out->ntok == ATT_NAME_MAX_TOKENS) {
+			out->truncated = true;
+			break;
+		}
+		out->tok[out->ntok++] = tk;
+	}
+	if (out->ntok == 0)
+		return att_fail(err, ATT_EINVAL, "name has no letters");
+	return ATT_OK;
+}
+
+size_t att_name_format(const struct att_name *n, char *buf, size_t size)
+{
+	size_t need = 0;
+
+	if (size)
+		buf[0] = 0;
+	for (size_t i = 0; i < n->ntok; i++) {
+		const char *t = n->tok[i].text;
+		size_t l = n->tok[i].len;
+
+		if (i) {
+			if (need + 1 < size) {
+				buf[need] = ' ';
+				buf[need + 1] = 0;
+			}
+			need++;
+		}
+		if (need + l < size) {
+			memcpy(buf + need, t, l);
+			buf[need + l] = 0;
+		}
+		need += l;
+	}
+	return need;
+}
+
+size_t att_name_views(const struct att_name *n, struct att_tokv *v)
+{
+	for (size_t i = 0; i < n->ntok; i++) {
+		v[i].t = n->tok[i].text;
+		v[i].sk = n->tok[i].skel;
+		v[i].len = n->tok[i].len;
+		v[i].sklen = n->tok[i].sklen;
+		v[i].flags = n->tok[i].flags;
+	}
+	return n->ntok;
+}

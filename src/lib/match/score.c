@@ -1,0 +1,750 @@
+/* Name scoring: confusion-aware weighted edit distance per token, order-free
+ * optimal token alignment, tolerance for missing middle names and
+ * patronymics, date-of-birth and nationality adjustments, explanations. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "attache/match.h"
+#include "match_int.h"
+#include "util.h"
+#include "banned.h"
+
+/* ------------------------------------------------------------ edit costs -- */
+
+struct rule {
+	const char *x, *y;
+	float cost;
+};
+
+/* Multi-letter confusions of transliteration, both directions. */
+static const struct rule rules[] = {
+	{"dzh", "c", 0.2f}, {"dzh", "j", 0.2f}, {"dj", "j", 0.2f}, {"dj", "c", 0.2f},
+	{"dzh", "dj", 0.15f}, {"zh", "j", 0.3f}, {"dzh", "g", 0.4f},
+	{"kh", "h", 0.25f}, {"kh", "x", 0.15f}, {"kh", "k", 0.35f}, {"kh", "q", 0.4f},
+	{"ks", "x", 0.2f}, {"gh", "g", 0.2f}, {"gh", "q", 0.25f}, {"gh", "h", 0.3f},
+	{"ts", "c", 0.2f}, {"ts", "s", 0.4f}, {"tz", "ts", 0.2f}, {"ch", "c", 0.3f},
+	{"sh", "s", 0.5f}, {"sch", "sh", 0.2f}, {"tch", "ch", 0.2f}, {"tsch", "ch", 0.2f},
+	{"ou", "u", 0.15f}, {"oo", "u", 0.15f}, {"ee", "i", 0.2f}, {"ye", "e", 0.2f},
+	{"yu", "u", 0.3f}, {"yu", "iu", 0.2f}, {"ya", "a", 0.3f}, {"ya", "ia", 0.2f},
+	{"yo", "o", 0.3f}, {"ph", "f", 0.2f}, {"iy", "i", 0.2f}, {"ey", "ei", 0.15f},
+	{"ay", "ai", 0.15f}, {"ck", "k", 0.2f}, {"ie", "i", 0.3f}, {"iy", "y", 0.2f},
+	{"zh", "g", 0.4f}, {"th", "t", 0.3f}, {"th", "s", 0.4f}, {"dh", "d", 0.3f},
+	{"dh", "z", 0.4f}, {"ei", "i", 0.3f}, {"ey", "i", 0.3f}, {"yi", "i", 0.2f},
+	{"sh", "S", 0.1f}, {"ch", "C", 0.1f}, {"zh", "Z", 0.1f},
+	{"ts", "z", 0.3f}, {"aw", "au", 0.15f}, {"ow", "ou", 0.15f}, {"ay", "ei", 0.3f},
+	{"ai", "ei", 0.3f}, {"ou", "o", 0.3f}, {"ei", "e", 0.3f}, {"dh", "th", 0.3f},
+};
+#define NRULES (sizeof(rules) / sizeof(rules[0]))
+
+struct drule {
+	const char *x, *y;
+	uint8_t lx, ly;
+	float cost;
+};
+
+/* rules indexed by (first letter of x, first letter of y) */
+static struct drule drules[2 * NRULES];
+static uint16_t rstart[128][128], rcount[128][128];
+static float subc[128][128];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static bool vowel(int c)
+{
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
+static void setsub(const char *grp, float c)
+{
+	for (const char *p = grp; *p; p++)
+		for (const char *q = grp; *q; q++)
+			if (*p != *q && subc[(int)*p][(int)*q] > c)
+				subc[(int)*p][(int)*q] = c;
+}
+
+static void init_tables(void)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < 128; i++)
+		for (int j = 0; j < 128; j++)
+			subc[i][j] = i == j ? 0.0f : 1.0f;
+	setsub("aeiouy", 0.6f);
+	setsub("ae", 0.25f);
+	setsub("iy", 0.2f);
+	setsub("ei", 0.35f);
+	setsub("ou", 0.3f);
+	setsub("gqkhx", 0.4f);
+	setsub("gq", 0.2f);
+	setsub("kq", 0.2f);
+	setsub("gh", 0.35f);
+	setsub("hx", 0.25f);
+	setsub("cj", 0.2f);
+	setsub("Cc", 0.3f);
+	setsub("Cj", 0.3f);
+	setsub("Zj", 0.3f);
+	setsub("Zz", 0.4f);
+	setsub("Ss", 0.5f);
+	setsub("sz", 0.4f);
+	setsub("dz", 0.4f);
+	setsub("vw", 0.2f);
+	setsub("fv", 0.4f);
+	setsub("bv", 0.5f);
+	setsub("bp", 0.4f);
+	setsub("dt", 0.4f);
+	setsub("ck", 0.4f);
+	setsub("cs", 0.5f);
+	setsub("yj", 0.4f);
+	setsub("mn", 0.8f);
+	setsub("uw", 0.35f);
+	setsub("iy", 0.2f);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < NRULES; i++) {
+			const char *x = pass ? rules[i].y : rules[i].x;
+			const char *y = pass ? rules[i].x : rules[i].y;
+
+			drules[n].x = x;
+			drules[n].y = y;
+			drules[n].lx = (uint8_t)strlen(x);
+			drules[n].ly = (uint8_t)strlen(y);
+			drules[n].cost = rules[i].cost;
+			n++;
+		}
+	}
+	/* sort by (x[0], y[0]) with insertion sort: n is small */
+	for (size_t i = 1; i < n; i++) {
+		struct drule r = drules[i];
+		size_t j = i;
+		int key = r.x[0] * 128 + r.y[0];
+
+		while (j > 0 && drules[j - 1].x[0] * 128 + drules[j - 1].y[0] > key) {
+			drules[j] = drules[j - 1];
+			j--;
+		}
+		drules[j] = r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int a = drules[i].x[0], b = drules[i].y[0];
+
+		if (rcount[a][b] == 0)
+			rstart[a][b] = (uint16_t)i;
+		rcount[a][b]++;
+	}
+}
+
+static float indel(const char *s, size_t n, size_t i)
+{
+	int c = (unsigned char)s[i];
+
+	if ((i > 0 && s[i - 1] == s[i]) || (i + 1 < n && s[i + 1] == s[i]))
+		return 0.2f;
+	if (c == 'y')
+		return 0.3f;
+	if (vowel(c))
+		return 0.5f;
+	if (c == 'h')
+		return 0.5f;
+	if (c == 'w' || c == 'v')
+		return 0.6f;
+	return 1.0f;
+}
+
+#define TMAX (ATT_NAME_TOKEN_MAX + 1)
+
+/* Weighted edit distance between a[0..na) and b[0..nb). */
+static float edit_cost(const char *a, size_t na, const char *b, size_t nb)
+{
+	float d[TMAX][TMAX];
+
+	d[0][0] = 0;
+	for (size_t i = 1; i <= na; i++)
+		d[i][0] = d[i - 1][0] + indel(a, na, i - 1);
+	for (size_t j = 1; j <= nb; j++)
+		d[0][j] = d[0][j - 1] + indel(b, nb, j - 1);
+	for (size_t i = 1; i <= na; i++)
+		for (size_t j = 1; j <= nb; j++)
+			d[i][j] = 1e9f;
+	for (size_t i = 0; i <= na; i++) {
+		for (size_t j = 0; j <= nb; j++) {
+			float cur = d[i][j];
+			int ca, cb;
+
+			if (i < na && j < nb) {
+				ca = a[i] & 0x7f;
+				cb = b[j] & 0x7f;
+				if (cur + subc[ca][cb] < d[i + 1][j + 1])
+					d[i + 1][j + 1] = cur + subc[ca][cb];
+				/* transposition */
+				if (i + 1 < na && j + 1 < nb && a[i] == b[j + 1] &&
+				    a[i + 1] == b[j] && a[i] != b[j] &&
+				    cur + 0.5f < d[i + 2][j + 2])
+					d[i + 2][j + 2] = cur + 0.5f;
+				for (uint16_t k = 0; k < rcount[ca][cb]; k++) {
+					const struct drule *r = &drules[rstart[ca][cb] + k];
+
+					if (i + r->lx <= na && j + r->ly <= nb &&
+					    memcmp(a + i, r->x, r->lx) == 0 &&
+					    memcmp(b + j, r->y, r->ly) == 0 &&
+					    cur + r->cost < d[i + r->lx][j + r->ly])
+						d[i + r->lx][j + r->ly] = cur + r->cost;
+				}
+			}
+			if (i < na && cur + indel(a, na, i) < d[i + 1][j])
+				d[i + 1][j] = cur + indel(a, na, i);
+			if (j < nb && cur + indel(b, nb, j) < d[i][j + 1])
+				d[i][j + 1] = cur + indel(b, nb, j);
+		}
+	}
+	return d[na][nb];
+}
+
+double att_token_sim(const struct att_tokv *a, const struct att_tokv *b, double *costp)
+{
+	float cost;
+	size_t m;
+	double sim;
+
+	pthread_once(&once, init_tables);
+	if ((a->flags | b->flags) & ATT_TOK_SKELETON) {
+		if (a->sklen == 0 || b->sklen == 0) {
+			*costp = 1;
+			return 0;
+		}
+		cost = edit_cost(a->sk, a->sklen, b->sk, b->sklen);
+		m = a->sklen > b->sklen ? a->sklen : b->sklen;
+		/* skeletons carry no vowels: one edit weighs less than in text */
+		sim = 1.0 - (double)cost / (double)(m + 1);
+		if (sim < 0)
+			sim = 0;
+		sim *= 0.98;
+		if (m <= 1 && sim > 0.92)
+			sim = 0.92;
+		*costp = cost;
+		return sim;
+	}
+	if (a->len == b->len && memcmp(a->t, b->t, a->len) == 0) {
+		*costp = 0;
+		return 1;
+	}
+	if ((a->flags | b->flags) & ATT_TOK_INITIAL) {
+		*costp = a->t[0] == b->t[0] ? 0.1 : 1;
+		return a->t[0] == b->t[0] ? 0.9 : 0;
+	}
+	cost = edit_cost(a->t, a->len, b->t, b->len);
+	/* a different first letter (outside the confusions) is strong evidence
+	 * of a different name: Bush / Habash */
+	if (a->t[0] != b->t[0] && a->len >= 3 && b->len >= 3)
+		cost += 0.5f * subc[a->t[0] & 0x7f][b->t[0] & 0x7f];
+	m = a->len > b->len ? a->len : b->len;
+	sim = 1.0 - (double)cost / (double)m;
+	*costp = cost;
+	return sim < 0 ? 0 : sim;
+}
+
+/* ------------------------------------------------------------- alignment -- */
+
+static double tok_weight(uint8_t f)
+{
+	if (f & ATT_TOK_PARTICLE)
+		return 0.3;
+	if (f & ATT_TOK_INITIAL)
+		return 0.5;
+	if (f & ATT_TOK_PATRONYMIC)
+		return 0.7;
+	if (f & ATT_TOK_FAMILY)
+		return 1.2;
+	return 1.0;
+}
+
+/* Token similarity → credit: names are categorical, so a token either is
+ * the same name spelled differently (credit 1) or another name (0). */
+#ifndef CREDIT_LO
+#define CREDIT_LO 0.70
+#define CREDIT_HI 0.86
+#endif
+static double credit(double s)
+{
+	double t = (s - CREDIT_LO) / (CREDIT_HI - CREDIT_LO);
+
+	return t < 0 ? 0 : t > 1 ? 1 : t;
+}
+
+#define NT ATT_NAME_MAX_TOKENS
+
+struct align {
+	int8_t pa[NT]; /* partner in b of a[i], or -1 */
+	int8_t pb[NT];
+};
+
+/* Optimal assignment maximising sum of gain[i][j] (gain >= 0). Exact over
+ * subsets of the smaller side when it has at most 7 tokens, greedy beyond. */
+static void assign(double gain[NT][NT], size_t na, size_t nb, struct align *al)
+{
+	bool swap = na < nb;
+	size_t nl = swap ? nb : na, ns = swap ? na : nb;
+
+	for (size_t i = 0; i < NT; i++)
+		al->pa[i] = al->pb[i] = -1;
+	if (ns == 0)
+		return;
+	if (ns <= 7) {
+		/* best[i][mask]: best gain using large-side tokens >= i */
+		static _Thread_local double best[NT + 1][128];
+		static _Thread_local int8_t choice[NT + 1][128];
+		size_t full = (size_t)1 << ns;
+
+		for (size_t m = 0; m < full; m++)
+			best[nl][m] = 0;
+		for (size_t i = nl; i-- > 0;) {
+			for (size_t m = 0; m < full; m++) {
+				double bv = best[i + 1][m];
+				int8_t bc = -1;
+
+				for (size_t j = 0; j < ns; j++) {
+					double g;
+
+					if (m & ((size_t)1 << j))
+						continue;
+					g = swap ? gain[j][i] : gain[i][j];
+					if (g <= 0)
+						continue;
+					g += best[i + 1][m | ((size_t)1 << j)];
+					if (g > bv + 1e-12) {
+						bv = g;
+						bc = (int8_t)j;
+					}
+				}
+				best[i][m] = bv;
+				choice[i][m] = bc;
+			}
+		}
+		for (size_t i = 0, m = 0; i < nl; i++) {
+			int8_t j = choice[i][m];
+
+			if (j < 0)
+				continue;
+			m |= (size_t)1 << j;
+			if (swap) {
+				al->pa[j] = (int8_t)i;
+				al->pb[i] = j;
+			} else {
+				al->pa[i] = j;
+				al->pb[j] = (int8_t)i;
+			}
+		}
+		return;
+	}
+	for (;;) {
+		double bv = 0;
+		int bi = -1, bj = -1;
+
+		for (size_t i = 0; i < na; i++) {
+			if (al->pa[i] >= 0)
+				continue;
+			for (size_t j = 0; j < nb; j++)
+				if (al->pb[j] < 0 && gain[i][j] > bv + 1e-12) {
+					bv = gain[i][j];
+					bi = (int)i;
+					bj = (int)j;
+				}
+		}
+		if (bi < 0)
+			break;
+		al->pa[bi] = (int8_t)bj;
+		al->pb[bj] = (int8_t)bi;
+	}
+}
+
+static int dob_year(uint32_t d)
+{
+	return (int)(d / 10000);
+}
+
+static void adjust(const struct att_match_attrs *aa, const struct att_match_attrs *ba,
+		   float *dob_adj, float *nat_adj)
+{
+	*dob_adj = *nat_adj = 0;
+	if (!aa || !ba)
+		return;
+	if (aa->dob && ba->dob) {
+		int dy = abs(dob_year(aa->dob) - dob_year(ba->dob));
+
+		if (dy == 0) {
+			bool fa = aa->dob % 10000 != 0, fb = ba->dob % 10000 != 0;
+
+			if (fa && fb)
+				*dob_adj = aa->dob == ba->dob ? 0.06f : -0.02f;
+			else
+				*dob_adj = 0.03f;
+		} else {
+			*dob_adj = dy == 1 ? -0.03f : -0.12f;
+		}
+	}
+	if (aa->nat && ba->nat)
+		*nat_adj = aa->nat == ba->nat ? 0.02f : -0.04f;
+}
+
+double att_score_views(const struct att_tokv *a, size_t na, const struct att_match_attrs *aa,
+		       const struct att_tokv *b, size_t nb, const struct att_match_attrs *ba,
+		       struct att_match_expl *expl)
+{
+	double sim[NT][NT], cost[NT][NT], gain[NT][NT];
+	double wa[NT], wb[NT], W = 0, N = 0, ns;
+	struct align al;
+	float dadj, nadj;
+	double score;
+	uint16_t tol = 0;
+
+	for (size_t i = 0; i < na; i++)
+		wa[i] = tok_weight(a[i].flags);
+	for (size_t j = 0; j < nb; j++)
+		wb[j] = tok_weight(b[j].flags);
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++) {
+			sim[i][j] = att_token_sim(&a[i], &b[j], &cost[i][j]);
+			gain[i][j] = credit(sim[i][j]) * (wa[i] + wb[j]) / 2;
+		}
+	assign(gain, na, nb, &al);
+
+	/* Tolerance: patronymics and particles missing on one side cost
+	 * little; so does one missing middle name when everything the shorter
+	 * side has is matched. */
+	{
+		const struct att_tokv *L = na >= nb ? a : b;
+		const int8_t *pl = na >= nb ? al.pa : al.pb;
+		const int8_t *ps = na >= nb ? al.pb : al.pa;
+		double *wl = na >= nb ? wa : wb;
+		size_t nl = na >= nb ? na : nb, nsh = na >= nb ? nb : na;
+		bool all = nsh >= 2;
+
+		for (size_t j = 0; j < nsh; j++)
+			if (ps[j] < 0)
+				all = false;
+		for (size_t i = 0; i < nl; i++) {
+			if (pl[i] >= 0)
+				continue;
+			if (L[i].flags & (ATT_TOK_PATRONYMIC | ATT_TOK_PARTICLE)) {
+				wl[i] *= 0.2;
+				tol |= (uint16_t)(1u << i);
+			} else if (all) {
+				/* the shorter name is a subset of the longer one:
+				 * missing middle names (Arabic nasab chains have
+				 * several) cost little each */
+				wl[i] *= (L[i].flags & ATT_TOK_FAMILY) ? 0.4 : 0.2;
+				tol |= (uint16_t)(1u << i);
+			}
+		}
+		/* unmatched patronymic/particle on the shorter side too */
+		{
+			const struct att_tokv *S = na >= nb ? b : a;
+			double *ws = na >= nb ? wb : wa;
+
+			for (size_t j = 0; j < nsh; j++)
+				if (ps[j] < 0 && (S[j].flags & (ATT_TOK_PATRONYMIC | ATT_TOK_PARTICLE)))
+					ws[j] *= 0.2;
+		}
+	}
+	for (size_t i = 0; i < na; i++)
+		W += wa[i];
+	for (size_t j = 0; j < nb; j++)
+		W += wb[j];
+	for (size_t i = 0; i < na; i++)
+		if (al.pa[i] >= 0) {
+			size_t j = (size_t)al.pa[i];
+
+			N += credit(sim[i][j]) * (wa[i] + wb[j]) / 2;
+		}
+	ns = W - N > 1e-9 ? N / (W - N) : (N > 0 ? 1.0 : 0.0);
+	if (ns > 1)
+		ns = 1;
+	adjust(aa, ba, &dadj, &nadj);
+	score = ns;
+	if (ns > 0.3)
+		score += dadj + nadj;
+	score = score < 0 ? 0 : score > 1 ? 1 : score;
+
+	if (expl) {
+		memset(expl, 0, sizeof(*expl));
+		for (size_t i = 0; i < na; i++) {
+			struct att_name_token *t = &expl->a[i];
+
+			memcpy(t->text, a[i].t, a[i].len);
+			memcpy(t->skel, a[i].sk, a[i].sklen);
+			t->len = a[i].len;
+			t->sklen = a[i].sklen;
+			t->flags = a[i].flags;
+		}
+		for (size_t j = 0; j < nb; j++) {
+			struct att_name_token *t = &expl->b[j];
+
+			memcpy(t->text, b[j].t, b[j].len);
+			memcpy(t->skel, b[j].sk, b[j].sklen);
+			t->len = b[j].len;
+			t->sklen = b[j].sklen;
+			t->flags = b[j].flags;
+		}
+		expl->na = na;
+		expl->nb = nb;
+		for (size_t i = 0; i < na; i++) {
+			if (al.pa[i] >= 0) {
+				struct att_match_pair_expl *p = &expl->pairs[expl->npairs++];
+
+				p->a = (uint8_t)i;
+				p->b = (uint8_t)al.pa[i];
+				p->sim = (float)sim[i][p->b];
+				p->cost = (float)cost[i][p->b];
+			} else {
+				expl->unmatched_a |= (uint16_t)(1u << i);
+			}
+		}
+		for (size_t j = 0; j < nb; j++)
+			if (al.pb[j] < 0)
+				expl->unmatched_b |= (uint16_t)(1u << j);
+		expl->tolerated = tol;
+		expl->name_score = (float)ns;
+		expl->dob_adj = ns > 0.3 ? dadj : 0;
+		expl->nat_adj = ns > 0.3 ? nadj : 0;
+		expl->score = (float)score;
+	}
+	return score;
+}
+
+double att_match_score(const struct att_name *a, const struct att_match_attrs *aa,
+		       const struct att_name *b, const struct att_match_attrs *ba,
+		       struct att_match_expl *expl)
+{
+	struct att_tokv va[NT], vb[NT];
+	size_t na = att_name_views(a, va), nb = att_name_views(b, vb);
+
+	return att_score_views(va, na, aa, vb, nb, ba, expl);
+}
+
+enum att_rc att_match_pair(const char *a, const char *b, double *score, bool *match,
+			   struct att_match_expl *expl, struct att_err *err)
+{
+	struct att_name na, nb;
+	enum att_rc rc;
+
+	if (!a || !b)
+		return att_fail(err, ATT_EINVAL, "two names are needed");
+	if ((rc = att_name_normalize(a, strlen(a), &na, err)) != ATT_OK)
+		return rc;
+	if ((rc = att_name_normalize(b, strlen(b), &nb, err)) != ATT_OK)
+		return rc;
+	*score = att_match_score(&na, NULL, &nb, NULL, expl);
+	if (match)
+		*match = *score >= ATT_MATCH_THRESHOLD;
+	return ATT_OK;
+}
+
+/* ----------------------------------------------------------- attributes -- */
+
+static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+				     "jul", "aug", "sep", "oct", "nov", "dec"};
+
+static bool digits(const char *s, size_t n, unsigned *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	}
+	return true;
+}
+
+static int month_of(const char *s)
+{
+	for (int m = 0; m < 12; m++)
+		if (tolower((unsigned char)s[0]) == months[m][0] &&
+		    tolower((unsigned char)s[1]) == months[m][1] &&
+		    tolower((unsigned char)s[2]) == months[m][2])
+			return m + 1;
+	return 0;
+}
+
+bool att_match_dob_parse(const char *s, uint32_t *dob)
+{
+	unsigned y = 0, m = 0, d = 0;
+	size_t n;
+
+	if (!s)
+		return false;
+	while (*s == ' ')
+		s++;
+	n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		n--;
+	if (n == 4 && digits(s, 4, &y)) {
+	} else if (n == 7 && s[4] == '-' && digits(s, 4, &y) && digits(s + 5, 2, &m)) {
+	} else if (n == 10 && s[4] == '-' && s[7] == '-' && digits(s, 4, &y) &&
+		   digits(s + 5, 2, &m) && digits(s + 8, 2, &d)) {
+	} else if (n == 10 && s[2] == '.' && s[5] == '.' && digits(s, 2, &d) &&
+		   digits(s + 3, 2, &m) && digits(s + 6, 4, &y)) {
+	} else if (n == 11 && s[2] == ' ' && s[6] == ' ' && digits(s, 2, &d) &&
+		   (m = (unsigned)month_of(s + 3)) != 0 && digits(s + 7, 4, &y)) {
+	} else if (n == 8 && s[3] == ' ' && (m = (unsigned)month_of(s)) != 0 &&
+		   digits(s + 4, 4, &y)) {
+	} else {
+		return false;
+	}
+	if (y < 1800 || y > 2200 || m > 12 || d > 31 || (d && !m))
+		return false;
+	*dob = y * 10000 + m * 100 + d;
+	return true;
+}
+
+static const char *const countries[][2] = {
+	{"azerbaijan", "az"}, {"russia", "ru"}, {"russianfederation", "ru"},
+	{"turkey", "tr"}, {"turkiye", "tr"}, {"georgia", "ge"}, {"iran", "ir"},
+	{"iranislamicrepublicof", "ir"}, {"islamicrepublicofiran", "ir"},
+	{"ukraine", "ua"}, {"unitedkingdom", "gb"}, {"uk", "gb"},
+	{"unitedkingdomofgreatbritainandnorthernireland", "gb"}, {"germany", "de"},
+	{"france", "fr"}, {"unitedstates", "us"}, {"unitedstatesofamerica", "us"},
+	{"usa", "us"}, {"afghanistan", "af"}, {"iraq", "iq"}, {"syria", "sy"},
+	{"syrianarabrepublic", "sy"}, {"pakistan", "pk"}, {"saudiarabia", "sa"},
+	{"yemen", "ye"}, {"somalia", "so"}, {"libya", "ly"}, {"sudan", "sd"},
+	{"egypt", "eg"}, {"jordan", "jo"}, {"lebanon", "lb"}, {"kuwait", "kw"},
+	{"qatar", "qa"}, {"armenia", "am"}, {"kazakhstan", "kz"}, {"uzbekistan", "uz"},
+	{"tajikistan", "tj"}, {"kyrgyzstan", "kg"}, {"turkmenistan", "tm"},
+	{"belarus", "by"}, {"china", "cn"}, {"india", "in"}, {"indonesia", "id"},
+	{"philippines", "ph"}, {"mali", "ml"}, {"nigeria", "ng"}, {"algeria", "dz"},
+	{"tunisia", "tn"}, {"morocco", "ma"}, {"democraticpeoplesrepublicofkorea", "kp"},
+	{"northkorea", "kp"}, {"cuba", "cu"}, {"venezuela", "ve"}, {"mexico", "mx"},
+	{"colombia", "co"}, {"unitedarabemirates", "ae"}, {"bahrain", "bh"},
+	{"oman", "om"}, {"israel", "il"}, {"palestine", "ps"}, {"bangladesh", "bd"},
+	{"malaysia", "my"}, {"kenya", "ke"}, {"ethiopia", "et"}, {"eritrea", "er"},
+	{"democraticrepublicofthecongo", "cd"}, {"centralafricanrepublic", "cf"},
+	{"southsudan", "ss"}, {"italy", "it"}, {"spain", "es"}, {"netherlands", "nl"},
+	{"belgium", "be"}, {"sweden", "se"}, {"norway", "no"}, {"poland", "pl"},
+	{"canada", "ca"}, {"australia", "au"}, {"moldova", "md"}, {"lithuania", "lt"},
+	{"latvia", "lv"}, {"estonia", "ee"}, {"kosovo", "xk"}, {"serbia", "rs"},
+};
+
+uint32_t att_match_nat_key(const char *s)
+{
+	char buf[64];
+	size_t n = 0;
+
+	if (!s)
+		return 0;
+	for (; *s && n < sizeof(buf) - 1; s++)
+		if (isalpha((unsigned char)*s))
+			buf[n++] = (char)tolower((unsigned char)*s);
+	buf[n] = 0;
+	if (n == 0)
+		return 0;
+	if (n > 2) {
+		for (size_t i = 0; i < sizeof(countries) / sizeof(countries[0]); i++)
+			if (strcmp(buf, countries[i][0]) == 0) {
+				memcpy(buf, countries[i][1], 3);
+				n = 2;
+				break;
+			}
+	}
+	return att_hash32(buf, n, 0x6e6174u);
+}
+
+/* --------------------------------------------------------- explanations -- */
+
+static void addf(struct att_buf *b, const char *fmt, ...) ATT_PRINTF(2, 3);
+static void addf(struct att_buf *b, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (att_buf_adds(b, tmp) != ATT_OK)
+		return; /* the buffer stays failed; checked at the end */
+}
+
+size_t att_match_expl_text(const struct att_match_expl *e, char *buf, size_t size)
+{
+	struct att_buf b;
+	size_t n;
+
+	att_buf_init(&b, 8192);
+	for (size_t k = 0; k < e->npairs; k++) {
+		const struct att_match_pair_expl *p = &e->pairs[k];
+
+		addf(&b, "%s%s%s%s %.2f", k ? "; " : "", e->a[p->a].text,
+				   p->sim >= 0.999f ? "=" : "~", e->b[p->b].text, (double)p->sim);
+	}
+	for (size_t i = 0; i < e->na; i++)
+		if (e->unmatched_a & (1u << i))
+			addf(&b, "; unmatched %s", e->a[i].text);
+	for (size_t j = 0; j < e->nb; j++)
+		if (e->unmatched_b & (1u << j))
+			addf(&b, "; unmatched %s", e->b[j].text);
+	if (e->tolerated)
+		addf(&b, "%s", " (tolerated: missing middle name/patronymic)");
+	if (e->dob_adj != 0)
+		addf(&b, "; dob %+.2f", (double)e->dob_adj);
+	if (e->nat_adj != 0)
+		addf(&b, "; nationality %+.2f", (double)e->nat_adj);
+	if (att_buf_addf(&b, "; score %.2f", (double)e->score) != ATT_OK) {
+		if (size)
+			buf[0] = 0;
+		return 0;
+	}
+	n = b.len;
+	if (size) {
+		size_t c = n < size ? n : size - 1;
+
+		memcpy(buf, b.data, c);
+		buf[c] = 0;
+	}
+	att_buf_release(&b);
+	return n;
+}
+
+struct json_t *att_match_expl_json(const struct att_match_expl *e)
+{
+	json_t *o = json_object(), *pairs = json_array(), *ua = json_array(),
+	       *ub = json_array();
+	bool ok = o && pairs && ua && ub;
+
+	for (size_t k = 0; ok && k < e->npairs; k++) {
+		const struct att_match_pair_expl *p = &e->pairs[k];
+		json_t *pj = json_pack("{s:s,s:s,s:f,s:f}", "a", e->a[p->a].text, "b",
+				       e->b[p->b].text, "sim",
+				       round((double)p->sim * 1000) / 1000, "cost",
+				       round((double)p->cost * 1000) / 1000);
+
+		ok = pj && json_array_append_new(pairs, pj) == 0;
+	}
+	for (size_t i = 0; ok && i < e->na; i++)
+		if (e->unmatched_a & (1u << i))
+			ok = json_array_append_new(ua, json_string(e->a[i].text)) == 0;
+	for (size_t j = 0; ok && j < e->nb; j++)
+		if (e->unmatched_b & (1u << j))
+			ok = json_array_append_new(ub, json_string(e->b[j].text)) == 0;
+	if (ok) {
+		ok = json_object_set_new(o, "score", json_real(round((double)e->score * 1e4) / 1e4)) == 0 &&
+		     json_object_set_new(o, "name_score",
+					 json_real(round((double)e->name_score * 1e4) / 1e4)) == 0 &&
+		     json_object_set_new(o, "pairs", pairs) == 0 &&
+		     json_object_set_new(o, "unmatched_a", ua) == 0 &&
+		     json_object_set_new(o, "unmatched_b", ub) == 0 &&
+		     json_object_set_new(o, "tolerated", json_boolean(e->tolerated != 0)) == 0 &&
+		     json_object_set_new(o, "dob_adj", json_real((double)e->dob_adj)) == 0 &&
+		     json_object_set_new(o, "nat_adj", json_real((double)e->nat_adj)) == 0;
+		if (ok)
+			return o;
+		json_decref(o);
+		return NULL;
+	}
+	json_decref(o);
+	json_decref(pairs);
+	json_decref(ua);
+	json_decref(ub);
+	return NULL;
+}

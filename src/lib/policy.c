@@ -1,0 +1,353 @@
+/* Safeguards: mandate, neutrality screen, protected persons, handling codes.
+ * Every rule that keeps the network to its mandate is here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <unicode/ucasemap.h>
+
+#include "attache/match.h"
+#include "attache/registry.h"
+#include "holdings.h"
+#include "policy.h"
+#include "store_core.h"
+#include "store_exchange.h"
+#include "store_registry.h"
+#include "util.h"
+#include "banned.h"
+
+unsigned att_field_bit(const char *field)
+{
+	if (!field)
+		return 0;
+	if (!strcmp(field, ATT_FIELD_TERRORISM))
+		return 1u;
+	if (!strcmp(field, ATT_FIELD_ORGCRIME))
+		return 2u;
+	if (!strcmp(field, ATT_FIELD_CYBER))
+		return 4u;
+	return 0;
+}
+
+enum att_rc att_policy_mandate(struct att_node *node, const struct att_actor *actor,
+			       struct att_mandate *m, struct att_err *err)
+{
+	memset(m, 0, sizeof(*m));
+	switch (actor->role) {
+	case ATT_ROLE_DESK:
+		snprintf(m->unit, sizeof(m->unit), "%s", actor->unit);
+		m->fields = att_field_bit(strncmp(actor->unit, "hq/", 3) ? NULL : actor->unit + 3);
+		return ATT_OK;
+	case ATT_ROLE_PARTNER:
+		snprintf(m->unit, sizeof(m->unit), "%s", actor->unit);
+		m->fields = 7u;
+		return ATT_OK;
+	case ATT_ROLE_REP: {
+		char post[ATT_ID_MAX + 1], field[ATT_ID_MAX + 1];
+		enum att_rc rc = att_appt_active_for(node, actor->id, post, field, err);
+
+		if (rc == ATT_ENOTFOUND)
+			return att_fail(err, ATT_EDENIED,
+					"denied: %s has no active appointment; a representative "
+					"exchanges only while appointed",
+					actor->id);
+		if (rc)
+			return rc;
+		snprintf(m->unit, sizeof(m->unit), "post/%s", post);
+		m->fields = att_field_bit(field);
+		return ATT_OK;
+	}
+	default:
+		return ATT_OK;
+	}
+}
+
+enum att_rc att_policy_addressable(struct att_node *node, const char *unit, const char *field,
+				   struct att_err *err)
+{
+	const char *shown = unit && att_utf8_valid(unit, strlen(unit)) ? unit : "?";
+
+	if (!unit || strlen(unit) > 2 * ATT_ID_MAX + 1)
+		return att_fail(err, ATT_EINVAL, "a recipient unit is missing or too long");
+	if (!strncmp(unit, "hq/", 3)) {
+		if (!att_field_valid(unit + 3))
+			return att_fail(err, ATT_EINVAL,
+					"unit %.80s is not addressable (hq/terrorism, "
+					"hq/organized-crime or hq/cybercrime)",
+					shown);
+		if (strcmp(unit + 3, field))
+			return att_fail(err, ATT_EINVAL,
+					"unit %s handles %s, not %s: it is not addressable for this "
+					"message",
+					unit, unit + 3, field);
+		return ATT_OK;
+	}
+	if (!strncmp(unit, "post/", 5)) {
+		struct att_post_row p;
+		enum att_rc rc;
+
+		if (att_check_id(NULL, "post", unit + 5))
+			return att_fail(err, ATT_EINVAL, "unit %.80s is not addressable", shown);
+		rc = att_store_post_get(node->store, unit + 5, &p, err);
+		if (rc == ATT_ENOTFOUND)
+			return att_fail(err, ATT_EINVAL, "unit %s is not addressable: no such post",
+					unit);
+		if (rc)
+			return rc;
+		if (!att_list_has(p.fields, field))
+			return att_fail(err, ATT_EINVAL,
+					"unit %s is not addressable for %s: the post's fields are %s",
+					unit, field, p.fields);
+		return ATT_OK;
+	}
+	if (!strncmp(unit, "partner/", 8)) {
+		bool found = false;
+		enum att_rc rc;
+
+		if (att_check_id(NULL, "partner", unit + 8))
+			return att_fail(err, ATT_EINVAL, "unit %.80s is not addressable", shown);
+		rc = att_store_unit_exists(node->store, unit, &found, err);
+		if (rc)
+			return rc;
+		if (!found)
+			return att_fail(err, ATT_EINVAL,
+					"unit %s is not addressable: no partner agency has that unit",
+					unit);
+		return ATT_OK;
+	}
+	return att_fail(err, ATT_EINVAL,
+			"unit %.80s is not addressable (hq/<field>, post/<id> or partner/<id>)",
+			shown);
+}
+
+/* --- neutrality screen ------------------------------------------------------ */
+
+struct term {
+	char *folded;
+	size_t len;
+	bool prefix;
+	char lang[8];
+	char category[32];
+	char shown[128];
+};
+
+struct term_cache {
+	int64_t gen;
+	struct term *terms;
+	size_t n, cap;
+};
+
+static struct term_cache *cache_of(struct att_node *node);
+
+static char *fold(const char *s, size_t n, size_t *outlen)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	UCaseMap *cm = ucasemap_open("", U_FOLD_CASE_DEFAULT, &st);
+	size_t cap = 3 * n + 16;
+	char *out = malloc(cap);
+	int32_t len;
+
+	if (U_FAILURE(st) || !out || n > INT32_MAX / 4) {
+		ucasemap_close(cm);
+		free(out);
+		return NULL;
+	}
+	len = ucasemap_utf8FoldCase(cm, out, (int32_t)cap, s, (int32_t)n, &st);
+	ucasemap_close(cm);
+	if (U_FAILURE(st) || len < 0 || (size_t)len >= cap) {
+		free(out);
+		return NULL;
+	}
+	out[len] = '\0';
+	*outlen = (size_t)len;
+	return out;
+}
+
+static int load_term(const char *term, const char *lang, const char *category, void *arg)
+{
+	struct term_cache *c = arg;
+	size_t n = strlen(term), flen = 0;
+	struct term *t;
+	bool prefix = n > 1 && term[n - 1] == '*';
+	char *f;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 128;
+		struct term *nt = realloc(c->terms, cap * sizeof(*nt));
+
+		if (!nt)
+			return 1;
+		c->terms = nt;
+		c->cap = cap;
+	}
+	f = fold(term, prefix ? n - 1 : n, &flen);
+	if (!f || !flen) {
+		free(f);
+		return 0;
+	}
+	t = &c->terms[c->n++];
+	t->folded = f;
+	t->len = flen;
+	t->prefix = prefix;
+	snprintf(t->lang, sizeof(t->lang), "%s", lang);
+	snprintf(t->category, sizeof(t->category), "%s", category);
+	snprintf(t->shown, sizeof(t->shown), "%s", term);
+	return 0;
+}
+
+static void cache_clear(struct term_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->terms[i].folded);
+	c->n = 0;
+}
+
+void att_policy_cache_free(struct att_node *node)
+{
+	struct term_cache *c = node->policy_cache;
+
+	if (!c)
+		return;
+	cache_clear(c);
+	free(c->terms);
+	free(c);
+	node->policy_cache = NULL;
+}
+
+static struct term_cache *cache_of(struct att_node *node)
+{
+	if (!node->policy_cache) {
+		struct term_cache *c = calloc(1, sizeof(*c));
+
+		if (c)
+			c->gen = -1;
+		node->policy_cache = c;
+	}
+	return node->policy_cache;
+}
+
+/* Is the byte before position i (or after i+len) a letter or digit? Non-ASCII
+ * bytes count as letters: the terms and texts are words of Latin, Cyrillic
+ * and Azerbaijani scripts. */
+static bool wordish(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80 ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+enum att_rc att_policy_neutrality(struct att_node *node, const char *text, const char *where,
+				  void *reasons, struct att_err *err)
+{
+	struct term_cache *c = cache_of(node);
+	int64_t gen = 0;
+	size_t flen = 0;
+	char *ft;
+	enum att_rc rc;
+
+	if (!c)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	if (!text || !*text)
+		return ATT_OK;
+	rc = att_store_counter_get(node->store, "terms_gen", &gen, err);
+	if (rc)
+		return rc;
+	if (gen != c->gen) {
+		cache_clear(c);
+		rc = att_store_term_each(node->store, load_term, c, err);
+		if (rc)
+			return rc;
+		c->gen = gen;
+	}
+	ft = fold(text, strlen(text), &flen);
+	if (!ft)
+		return att_fail(err, ATT_EINVAL, "the %s could not be screened (not valid UTF-8?)",
+				where);
+	for (size_t k = 0; k < c->n; k++) {
+		const struct term *t = &c->terms[k];
+		const char *p = ft;
+
+		while ((p = strstr(p, t->folded)) != NULL) {
+			size_t i = (size_t)(p - ft);
+			bool start_ok = i == 0 || !wordish((unsigned char)ft[i - 1]);
+			bool end_ok = t->prefix || i + t->len >= flen ||
+				      !wordish((unsigned char)ft[i + t->len]);
+
+			if (start_ok && end_ok) {
+				json_array_append_new(reasons,
+						      json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind",
+								"neutrality", "category", t->category,
+								"term", t->shown, "lang", t->lang,
+								"where", where));
+				break;
+			}
+			p++;
+		}
+	}
+	free(ft);
+	return ATT_OK;
+}
+
+/* --- protected persons ------------------------------------------------------- */
+
+/* A register entry is matched a little below the engine's threshold: a held
+ * message costs a review, a missed one costs a person's safety. */
+#define PROTECT_THRESHOLD (ATT_MATCH_THRESHOLD - 0.06)
+
+enum att_rc att_policy_protected(struct att_node *node, const char *name, const char *dob,
+				 size_t entity_index, void *reasons, struct att_err *err)
+{
+	struct att_match_query q;
+	struct att_match_hit hits[8];
+	size_t n = 0;
+	enum att_rc rc;
+
+	memset(&q, 0, sizeof(q));
+	q.name = name;
+	q.len = strlen(name);
+	q.min_score = PROTECT_THRESHOLD;
+	if (dob && !att_match_dob_parse(dob, &q.attrs.dob))
+		q.attrs.dob = 0;
+	rc = att_holdings_query_protected(node, &q, hits, 8, &n, err);
+	if (rc == ATT_EINVAL) {
+		att_err_clear(err);
+		return ATT_OK;
+	}
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && i < 8; i++)
+		json_array_append_new(reasons,
+				      json_pack("{s:s,s:I,s:I,s:f}", "kind", "protected-person",
+						"entity", (json_int_t)entity_index, "register",
+						(json_int_t)hits[i].ref, "score", hits[i].score));
+	return ATT_OK;
+}
+
+/* --- handling codes ------------------------------------------------------- */
+
+bool att_handling_valid(const char *h)
+{
+	return h && h[0] == 'H' && h[1] >= '0' && h[1] <= '3' && !h[2];
+}
+
+enum att_rc att_policy_may_forward(const char *handling, bool is_provider, bool permitted,
+				   int64_t msg_id, const char *unit, struct att_err *err)
+{
+	if (strcmp(handling, "H2") || is_provider || permitted)
+		return ATT_OK;
+	return att_fail(err, ATT_EDENIED,
+			"denied: message %lld is H2 (not to be passed on without the provider's "
+			"permission) and the provider has not permitted passing it to %s",
+			(long long)msg_id, unit);
+}
+
+enum att_rc att_policy_may_export(const char *handling, bool is_provider, bool permitted,
+				  int64_t msg_id, struct att_err *err)
+{
+	if (strcmp(handling, "H1") || is_provider || permitted)
+		return ATT_OK;
+	return att_fail(err, ATT_EDENIED,
+			"denied: message %lld is H1 (not to be used in judicial proceedings "
+			"without the provider's permission) and the provider has not permitted it",
+			(long long)msg_id);
+}

@@ -1,0 +1,59 @@
+/* Safeguards: the rules that keep the network to its mandate. The sender's
+ * mandate (unit and fields), the neutrality screen, the protected-persons
+ * check and the handling-code rules. Used by the exchange service only. */
+#ifndef ATT_POLICY_H
+#define ATT_POLICY_H
+
+#include <stdint.h>
+
+#include "attache/authz.h"
+#include "node_int.h"
+
+/* What an actor may exchange: their unit and fields (bit 0 terrorism, 1
+ * organized-crime, 2 cybercrime). A representative's come from their active
+ * appointment: without one they have none and are refused. */
+struct att_mandate {
+	char unit[2 * ATT_ID_MAX + 2];
+	unsigned fields;
+};
+
+unsigned att_field_bit(const char *field);
+
+/* The mandate of a traffic role (desk, rep, partner); ATT_EDENIED for a
+ * representative without an active appointment. Other roles get an empty
+ * mandate (no unit, no fields). */
+enum att_rc att_policy_mandate(struct att_node *node, const struct att_actor *actor,
+			       struct att_mandate *m, struct att_err *err) ATT_WUR;
+
+/* Checks a unit can receive traffic of field: hq/<field> (that field),
+ * post/<id> (the post has the field), partner/<id> (a partner unit exists). */
+enum att_rc att_policy_addressable(struct att_node *node, const char *unit,
+				   const char *field, struct att_err *err) ATT_WUR;
+
+/* The neutrality screen over a text: appends {"kind":"neutrality",
+ * "category","term","where"} to reasons (a json_t array) for each term found.
+ * Terms are data (table neutrality_terms), cached per node. */
+enum att_rc att_policy_neutrality(struct att_node *node, const char *text, const char *where,
+				  void *reasons, struct att_err *err) ATT_WUR;
+
+/* The protected-persons check of one person entity (normalised name, dob):
+ * appends {"kind":"protected-person","entity":i,"register":id,"score"} for
+ * each register entry it matches. */
+enum att_rc att_policy_protected(struct att_node *node, const char *name, const char *dob,
+				 size_t entity_index, void *reasons,
+				 struct att_err *err) ATT_WUR;
+
+/* Frees the node's cached neutrality terms (at close). */
+void att_policy_cache_free(struct att_node *node);
+
+/* Handling codes. */
+bool att_handling_valid(const char *h);
+/* H2: passing a message on needs the provider's permission for the unit
+ * (the provider's own unit passes it freely). */
+enum att_rc att_policy_may_forward(const char *handling, bool is_provider, bool permitted,
+				   int64_t msg_id, const char *unit, struct att_err *err) ATT_WUR;
+/* H1: judicial use needs the provider's permission. */
+enum att_rc att_policy_may_export(const char *handling, bool is_provider, bool permitted,
+				  int64_t msg_id, struct att_err *err) ATT_WUR;
+
+#endif

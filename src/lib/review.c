@@ -1,0 +1,404 @@
+/* Oversight: the register of protected persons, the review queue of held
+ * messages with the overseer's release or rejection, and the neutrality
+ * terms. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "attache/exchange.h"
+#include "attache/match.h"
+#include "exchange_int.h"
+#include "holdings.h"
+#include "store_core.h"
+#include "util.h"
+#include "banned.h"
+
+static const char *const categories[] = {"refugee", "asylum-holder", "journalist",
+					 "human-rights-defender", "political-emigrant",
+					 "emigrant", "other"};
+
+enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
+			    const struct att_protect_spec *spec, int64_t *id, struct att_err *err)
+{
+	struct att_actor actor;
+	struct att_name norm;
+	unsigned char *sealed = NULL;
+	size_t len = 0;
+	uint32_t dob;
+	json_t *v;
+	bool known = false;
+	enum att_rc rc;
+
+	*id = 0;
+	rc = att_actor_load(node, actor_id, &actor, err);
+	if (!rc)
+		rc = att_authz(&actor, ATT_ACT_PROTECT_ADD, NULL, err);
+	if (!rc)
+		rc = att_check_text(err, "name", spec->name, 300, false, false);
+	if (!rc)
+		rc = att_check_text(err, "reason", spec->reason, 2000, true, true);
+	if (rc)
+		return rc;
+	rc = att_name_normalize(spec->name, strlen(spec->name), &norm, err);
+	if (rc)
+		return rc == ATT_ELIMIT ? ATT_EINVAL : rc;
+	if (spec->dob && *spec->dob && !att_match_dob_parse(spec->dob, &dob))
+		return att_fail(err, ATT_EINVAL, "date of birth '%.20s' is not a date (YYYY-MM-DD)",
+				att_utf8_valid(spec->dob, strlen(spec->dob)) ? spec->dob : "?");
+	for (size_t i = 0; spec->category && i < sizeof(categories) / sizeof(categories[0]); i++)
+		known |= !strcmp(spec->category, categories[i]);
+	if (spec->category && !known)
+		return att_fail(err, ATT_EINVAL,
+				"unknown category (refugee, asylum-holder, journalist, "
+				"human-rights-defender, political-emigrant, emigrant, other)");
+	v = json_pack("{s:s,s:s?,s:s,s:s?}", "name", spec->name, "dob",
+		      spec->dob && *spec->dob ? spec->dob : NULL, "category",
+		      spec->category ? spec->category : "other", "reason",
+		      spec->reason && *spec->reason ? spec->reason : NULL);
+	if (!v)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	rc = att_node_begin(node, err);
+	if (!rc)
+		rc = att_holdings_sync(node, err);
+	if (!rc)
+		rc = att_x_seal_json(node, v, "protected", &sealed, &len, err);
+	if (!rc)
+		rc = att_store_protected_insert(node->store, sealed, len, actor.id, att_now(), id,
+						err);
+	if (!rc)
+		rc = att_holdings_add_protected(node, *id, v, err);
+	if (!rc) {
+		char obj[48];
+
+		/* The audit names the entry, never the person. */
+		snprintf(obj, sizeof(obj), "protected/%lld", (long long)*id);
+		rc = att_x_audit(node, &actor, "protected.add", obj,
+				 json_pack("{s:s}", "category",
+					   spec->category ? spec->category : "other"),
+				 err);
+	}
+	free(sealed);
+	json_decref(v);
+	rc = att_x_done(node, rc, err);
+	if (rc)
+		*id = 0;
+	return rc;
+}
+
+struct prot_list_ctx {
+	struct att_node *node;
+	json_t *arr;
+	struct att_err *err;
+	enum att_rc rc;
+};
+
+static int prot_row(int64_t id, const unsigned char *sealed, size_t len, const char *by,
+		    int64_t at, void *arg)
+{
+	struct prot_list_ctx *c = arg;
+	json_t *v = att_x_open_json(c->node, sealed, len, "protected", c->err);
+
+	if (!v) {
+		c->rc = ATT_ECRYPTO;
+		return 1;
+	}
+	json_object_set_new(v, "id", json_integer(id));
+	json_object_set_new(v, "added_by", json_string(by));
+	json_object_set_new(v, "added", att_x_time(at));
+	json_array_append_new(c->arr, v);
+	return 0;
+}
+
+enum att_rc att_protect_list(struct att_node *node, const char *actor_id, void **out_json,
+			     struct att_err *err)
+{
+	struct att_actor actor;
+	struct prot_list_ctx c = {node, NULL, err, ATT_OK};
+	enum att_rc rc;
+
+	*out_json = NULL;
+	rc = att_actor_load(node, actor_id, &actor, err);
+	if (!rc)
+		rc = att_authz(&actor, ATT_ACT_PROTECT_READ, NULL, err);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	c.arr = json_array();
+	rc = att_store_protected_each(node->store, prot_row, &c, err);
+	if (!rc)
+		rc = c.rc;
+	if (!rc)
+		rc = att_x_audit(node, &actor, "protected.read", "protected",
+				 json_pack("{s:I}", "count", (json_int_t)json_array_size(c.arr)), err);
+	rc = att_x_done(node, rc, err);
+	if (rc) {
+		json_decref(c.arr);
+		return rc;
+	}
+	*out_json = c.arr;
+	return ATT_OK;
+}
+
+/* --- review queue ------------------------------------------------------------------ */
+
+struct held_ctx {
+	int64_t *ids;
+	size_t n, cap;
+};
+
+static int held_row(const struct att_msg_row *m, void *arg)
+{
+	struct held_ctx *c = arg;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 32;
+		int64_t *n = realloc(c->ids, cap * sizeof(*n));
+
+		if (!n)
+			return 1;
+		c->ids = n;
+		c->cap = cap;
+	}
+	c->ids[c->n++] = m->id;
+	return c->n >= 1000;
+}
+
+enum att_rc att_review_list(struct att_node *node, const char *actor_id, void **out_json,
+			    struct att_err *err)
+{
+	struct att_actor actor;
+	struct held_ctx h = {NULL, 0, 0};
+	json_t *arr;
+	enum att_rc rc;
+
+	*out_json = NULL;
+	rc = att_actor_load(node, actor_id, &actor, err);
+	if (!rc)
+		rc = att_authz(&actor, ATT_ACT_REVIEW_READ, NULL, err);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	arr = json_array();
+	rc = att_store_msg_each_status(node->store, "held", held_row, &h, err);
+	for (size_t i = 0; !rc && i < h.n; i++) {
+		struct att_msg_row m;
+		unsigned char *sr = NULL;
+		size_t srlen = 0;
+		char state[16], ad[48];
+		json_t *content, *reasons;
+
+		rc = att_store_msg_get(node->store, h.ids[i], &m, err);
+		if (rc)
+			break;
+		att_x_ad(ad, sizeof(ad), "message", m.id);
+		content = att_x_open_json(node, m.content, m.content_len, ad, err);
+		free((void *)m.content);
+		rc = att_store_review_get(node->store, m.id, state, &sr, &srlen, err);
+		if (rc || !content) {
+			json_decref(content);
+			free(sr);
+			rc = rc ? rc : ATT_ECRYPTO;
+			break;
+		}
+		att_x_ad(ad, sizeof(ad), "review", m.id);
+		reasons = att_x_open_json(node, sr, srlen, ad, err);
+		free(sr);
+		json_array_append_new(
+			arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:O,s:O,s:o,s:o}", "id",
+				       (json_int_t)m.id, "case", (json_int_t)m.case_id, "type", m.type,
+				       "sender", m.sender, "sender_unit", m.sender_unit, "field",
+				       m.field, "subject", json_object_get(content, "subject"),
+				       "purpose", json_object_get(content, "purpose"), "created",
+				       att_x_time(m.created), "reasons",
+				       reasons ? reasons : json_array()));
+		json_decref(content);
+	}
+	free(h.ids);
+	if (!rc)
+		rc = att_x_audit(node, &actor, "review.read", "reviews",
+				 json_pack("{s:I}", "count", (json_int_t)json_array_size(arr)), err);
+	rc = att_x_done(node, rc, err);
+	if (rc) {
+		json_decref(arr);
+		return rc;
+	}
+	*out_json = arr;
+	return ATT_OK;
+}
+
+static enum att_rc decide(struct att_node *node, const char *actor_id, int64_t id,
+			  const char *reason, bool release, struct att_err *err)
+{
+	struct att_actor actor;
+	struct att_msg_row m;
+	unsigned char *sealed = NULL, *sr = NULL;
+	size_t len = 0, srlen = 0;
+	char state[16] = "", ad[48];
+	size_t hits = 0;
+	enum att_rc rc;
+
+	rc = att_actor_load(node, actor_id, &actor, err);
+	if (!rc)
+		rc = att_authz(&actor, ATT_ACT_REVIEW_DECIDE, NULL, err);
+	if (!rc)
+		rc = att_check_text(err, "reason", reason, 2000, false, true);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = att_holdings_sync(node, err);
+	if (!rc) {
+		rc = att_store_msg_get(node->store, id, &m, err);
+		if (rc == ATT_ENOTFOUND)
+			rc = att_fail(err, ATT_ENOTFOUND, "no such message %lld", (long long)id);
+		else if (!rc)
+			free((void *)m.content);
+	}
+	if (!rc && strcmp(m.status, "held"))
+		rc = att_fail(err, ATT_ECONFLICT, "message %lld is %s, not held for review",
+			      (long long)id, m.status);
+	if (!rc)
+		rc = att_store_review_get(node->store, id, state, &sr, &srlen, err);
+	free(sr);
+	if (!rc) {
+		json_t *r = json_pack("{s:s}", "reason", reason);
+
+		att_x_ad(ad, sizeof(ad), "decision", id);
+		rc = att_x_seal_json(node, r, ad, &sealed, &len, err);
+		json_decref(r);
+	}
+	if (!rc)
+		rc = att_store_review_decide(node->store, id, release ? "released" : "rejected",
+					     actor.id, sealed, len, att_now(), err);
+	if (!rc)
+		rc = att_store_msg_set_status(node->store, id, release ? "delivered" : "rejected",
+					      err);
+	if (!rc)
+		rc = att_store_recip_set_all(node->store, id, release ? "delivered" : "rejected",
+					     att_now(), err);
+	if (!rc && release)
+		rc = att_store_release_add(node->store, id, err);
+	if (!rc && release)
+		rc = att_x_match_message(node, id, &hits, err);
+	if (!rc) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
+		rc = att_x_audit(node, &actor, release ? "review.release" : "review.reject", obj,
+				 json_pack("{s:s,s:I}", "reason", reason, "hits", (json_int_t)hits),
+				 err);
+	}
+	free(sealed);
+	return att_x_done(node, rc, err);
+}
+
+enum att_rc att_review_release(struct att_node *node, const char *actor_id, int64_t id,
+			       const char *reason, struct att_err *err)
+{
+	return decide(node, actor_id, id, reason, true, err);
+}
+
+enum att_rc att_review_reject(struct att_node *node, const char *actor_id, int64_t id,
+			      const char *reason, struct att_err *err)
+{
+	return decide(node, actor_id, id, reason, false, err);
+}
+
+/* --- neutrality terms ------------------------------------------------------------- */
+
+static int term_row(const char *term, const char *lang, const char *category, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s,s:s,s:s}", "term", term, "lang", lang,
+					     "category", category));
+	return 0;
+}
+
+enum att_rc att_neutrality_list(struct att_node *node, const char *actor_id, void **out_json,
+				struct att_err *err)
+{
+	struct att_actor actor;
+	json_t *arr;
+	enum att_rc rc;
+
+	*out_json = NULL;
+	rc = att_actor_load(node, actor_id, &actor, err);
+	if (!rc)
+		rc = att_authz(&actor, ATT_ACT_NEUTRALITY_READ, NULL, err);
+	if (rc)
+		return rc;
+	arr = json_array();
+	rc = att_store_term_each(node->store, term_row, arr, err);
+	if (rc) {
+		json_decref(arr);
+		return rc;
+	}
+	*out_json = arr;
+	return ATT_OK;
+}
+
+enum att_rc att_neutrality_add(struct att_node *node, const char *actor_id, const char *term,
+			       const char *lang, const char *category, struct att_err *err)
+{
+	static const char *const langs[] = {"az", "ru", "en"};
+	struct att_actor actor;
+	bool known = false;
+	enum att_rc rc;
+
+	rc = att_actor_load(node, actor_id, &actor, err);
+	if (!rc)
+		rc = att_authz(&actor, ATT_ACT_NEUTRALITY_EDIT, NULL, err);
+	if (!rc)
+		rc = att_check_text(err, "term", term, 100, false, false);
+	if (!rc)
+		rc = att_check_id(err, "category", category);
+	if (rc)
+		return rc;
+	for (size_t i = 0; lang && i < 3; i++)
+		known |= !strcmp(lang, langs[i]);
+	if (!known)
+		return att_fail(err, ATT_EINVAL, "language must be az, ru or en");
+	if (strlen(term) < 3 || (term[strlen(term) - 1] == '*' && strlen(term) < 4))
+		return att_fail(err, ATT_EINVAL, "a term needs at least three letters");
+	rc = att_node_begin(node, err);
+	if (!rc)
+		rc = att_store_term_insert(node->store, term, lang, category, err);
+	if (!rc)
+		rc = att_store_counter_bump(node->store, "terms_gen", err);
+	if (!rc)
+		rc = att_x_audit(node, &actor, "neutrality.add", "neutrality",
+				 json_pack("{s:s,s:s,s:s}", "term", term, "lang", lang, "category",
+					   category),
+				 err);
+	return att_x_done(node, rc, err);
+}
+
+enum att_rc att_neutrality_remove(struct att_node *node, const char *actor_id,
+				  const char *term, struct att_err *err)
+{
+	struct att_actor actor;
+	bool found = false;
+	enum att_rc rc;
+
+	rc = att_actor_load(node, actor_id, &actor, err);
+	if (!rc)
+		rc = att_authz(&actor, ATT_ACT_NEUTRALITY_EDIT, NULL, err);
+	if (!rc)
+		rc = att_check_text(err, "term", term, 100, false, false);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = att_store_term_delete(node->store, term, &found, err);
+	if (!rc && !found)
+		rc = att_fail(err, ATT_ENOTFOUND, "no such term '%s'", term);
+	if (!rc)
+		rc = att_store_counter_bump(node->store, "terms_gen", err);
+	if (!rc)
+		rc = att_x_audit(node, &actor, "neutrality.remove", "neutrality",
+				 json_pack("{s:s}", "term", term), err);
+	return att_x_done(node, rc, err);
+}

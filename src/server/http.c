@@ -1,0 +1,491 @@
+/* attache serve: libmicrohttpd in front of the request pipeline (api.c).
+ * A pool of worker threads, each with its own node opened on first use;
+ * limits enforced before a body is read; security headers on every reply; a
+ * JSON-lines access log; graceful shutdown on SIGTERM/SIGINT. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "attache/node.h"
+#include "cmds.h"
+#include "server.h"
+#include "util.h"
+#include "banned.h"
+
+#define THREADS_MAX 256
+#define NODES_MAX (THREADS_MAX + 8)
+
+static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+			  "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+			  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+struct serve_conf {
+	const char *db_path;
+	bool tls;
+	bool access_log;
+};
+
+static struct serve_conf conf;
+
+/* Every node a worker opened, closed after the daemon has stopped. */
+static pthread_mutex_t nodes_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct att_node *nodes[NODES_MAX];
+static size_t nnodes;
+static _Thread_local struct att_node *tl_node;
+
+static struct att_node *thread_node(void)
+{
+	struct att_err err = {0};
+	struct att_node *n = NULL;
+
+	if (tl_node)
+		return tl_node;
+	if (att_node_open(conf.db_path, &n, &err)) {
+		fprintf(stderr, "{\"event\":\"node.open-failed\",\"error\":\"%s\"}\n",
+			att_rc_name(err.rc));
+		return NULL;
+	}
+	pthread_mutex_lock(&nodes_lock);
+	if (nnodes < NODES_MAX) {
+		nodes[nnodes++] = n;
+		tl_node = n;
+	}
+	pthread_mutex_unlock(&nodes_lock);
+	if (!tl_node)
+		att_node_close(n);
+	return tl_node;
+}
+
+/* State of one request across the calls libmicrohttpd makes. */
+struct req_state {
+	struct timespec start;
+	struct att_buf body;
+	bool too_large;
+	bool answered;
+	unsigned status;
+	size_t bytes;
+	int route;
+	char method[12];
+	char path[256];
+	char user[ATT_ID_MAX + 1];
+	char ip[INET6_ADDRSTRLEN];
+	struct srv_request req;
+};
+
+static double elapsed(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct srv_request *r = cls;
+
+	(void)kind;
+	if (r->nargs < SRV_ARGS_MAX && key) {
+		r->args[r->nargs].key = key;
+		r->args[r->nargs].value = value ? value : "";
+		r->nargs++;
+	}
+	return MHD_YES;
+}
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, n, "unknown");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			  (socklen_t)n);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)n);
+}
+
+static void add_headers(struct MHD_Response *r, const struct srv_response *resp,
+			const char *path)
+{
+	MHD_add_response_header(r, "Content-Type", resp->content_type);
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	if (conf.tls)
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+	if (resp->cache_control)
+		MHD_add_response_header(r, "Cache-Control", resp->cache_control);
+	else if (!strncmp(path, "/api/", 5) || !strcmp(path, "/metrics"))
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (resp->set_cookie[0])
+		MHD_add_response_header(r, "Set-Cookie", resp->set_cookie);
+	if (resp->retry_after[0])
+		MHD_add_response_header(r, "Retry-After", resp->retry_after);
+	if (resp->allow)
+		MHD_add_response_header(r, "Allow", resp->allow);
+}
+
+static enum MHD_Result answer(struct MHD_Connection *conn, struct req_state *st,
+			      struct srv_response *resp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (resp->static_body)
+		r = MHD_create_response_from_buffer(resp->body_len, (void *)resp->static_body,
+						    MHD_RESPMEM_PERSISTENT);
+	else if (resp->body)
+		r = MHD_create_response_from_buffer(resp->body_len, resp->body,
+						    MHD_RESPMEM_MUST_FREE);
+	else
+		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		srv_response_release(resp);
+		return MHD_NO;
+	}
+	resp->body = NULL; /* owned by the response now */
+	add_headers(r, resp, st->path);
+	st->answered = true;
+	st->status = resp->status;
+	st->bytes = resp->body_len;
+	st->route = resp->route;
+	snprintf(st->user, sizeof(st->user), "%s", resp->user);
+	ret = MHD_queue_response(conn, resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result too_large(struct MHD_Connection *conn, struct req_state *st)
+{
+	struct srv_response resp;
+
+	srv_response_init(&resp);
+	srv_error(&resp, 413, "too_large", "the request body is larger than 1 MiB");
+	return answer(conn, st, &resp);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct req_state *st = *con_cls;
+	struct srv_response resp;
+
+	(void)cls;
+	(void)version;
+	if (!st) {
+		const char *cl;
+
+		st = calloc(1, sizeof(*st));
+		if (!st)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &st->start);
+		att_buf_init(&st->body, SRV_BODY_MAX);
+		st->route = -1;
+		snprintf(st->method, sizeof(st->method), "%s", method);
+		snprintf(st->path, sizeof(st->path), "%s", url);
+		client_ip(conn, st->ip, sizeof(st->ip));
+		*con_cls = st;
+		srv_metrics_inflight(1);
+		/* A declared body over the limit is refused before it is read. */
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl) {
+			char *end = NULL;
+			unsigned long long n = strtoull(cl, &end, 10);
+
+			if (!end || *end || n > SRV_BODY_MAX) {
+				st->too_large = true;
+				return too_large(conn, st);
+			}
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!st->too_large && att_buf_add(&st->body, upload_data, *upload_data_size)) {
+			st->too_large = true;
+			att_buf_release(&st->body);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (st->answered)
+		return MHD_YES;
+	if (st->too_large)
+		return too_large(conn, st);
+	st->req.method = method;
+	st->req.path = url;
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &st->req);
+	st->req.cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SRV_COOKIE);
+	st->req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							    "Authorization");
+	st->req.csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+	st->req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							   "Content-Type");
+	st->req.body = st->body.len ? st->body.data : NULL;
+	st->req.body_len = st->body.len;
+	st->req.remote_ip = st->ip;
+	st->req.tls = conf.tls;
+	srv_response_init(&resp);
+	srv_handle(!strncmp(url, "/api/", 5) || !strcmp(url, "/healthz") ? thread_node() : NULL,
+		   &st->req, &resp);
+	return answer(conn, st, &resp);
+}
+
+static void log_access(const struct req_state *st, double secs)
+{
+	json_t *line;
+	char ts[32], *s;
+
+	att_time_fmt((int64_t)time(NULL), ts);
+	/* Method, path (never the query, which may carry names), status, size,
+	 * duration and who: never bodies, passwords, tokens or content. */
+	line = json_pack("{s:s,s:s,s:s,s:i,s:I,s:I,s:s?,s:s}", "ts", ts, "method", st->method,
+			 "path", st->path, "status", (int)st->status, "bytes",
+			 (json_int_t)st->bytes, "us", (json_int_t)(secs * 1e6), "user",
+			 st->user[0] ? st->user : NULL, "ip", st->ip);
+	s = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	json_decref(line);
+	if (s) {
+		size_t n = strlen(s);
+
+		s[n] = '\n';
+		/* One write per line keeps lines whole across threads. */
+		(void)!write(STDERR_FILENO, s, n + 1);
+		free(s);
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct req_state *st = *con_cls;
+	double secs;
+
+	(void)cls;
+	(void)conn;
+	if (!st)
+		return;
+	secs = elapsed(&st->start);
+	if (!st->answered)
+		st->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
+	srv_metrics_request(st->route, st->status, secs);
+	if (conf.access_log)
+		log_access(st, secs);
+	att_buf_release(&st->body);
+	free(st);
+	*con_cls = NULL;
+	srv_metrics_inflight(-1);
+}
+
+static bool parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[128];
+	const char *colon;
+	unsigned long port;
+	char *end = NULL;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || rb[1] != ':' || (size_t)(rb - s - 1) >= sizeof(host))
+			return false;
+		memcpy(host, s + 1, (size_t)(rb - s - 1));
+		host[rb - s - 1] = '\0';
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof(host))
+			return false;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+	}
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || !end || *end || port > 65535)
+		return false;
+	if (s[0] != '[') {
+		struct sockaddr_in *a = (struct sockaddr_in *)(void *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a);
+		return inet_pton(AF_INET, host, &a->sin_addr) == 1;
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)(void *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a);
+		return inet_pton(AF_INET6, host, &a->sin6_addr) == 1;
+	}
+}
+
+static int print_routes(void)
+{
+	for (size_t i = 0; i < srv_nroutes; i++)
+		printf("%s /api/v1%s%s\n", srv_routes[i].method, srv_routes[i].pattern,
+		       srv_routes[i].handler ? "" : " (planned)");
+	return CLI_OK;
+}
+
+static unsigned bound_port(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+
+	return di ? di->port : 0;
+}
+
+int cmd_serve(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] =
+		"attache serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
+		"                     [--threads N] [--per-ip N] [--no-access-log] [--routes]";
+	const char *listen_at = NULL, *cert = NULL, *key = NULL, *threads_s = NULL,
+		   *per_ip_s = NULL, *pos[1];
+	bool routes = false, no_log = false;
+	struct cli_opt opts[] = {{"listen", true, &listen_at, NULL},
+				 {"tls-cert", true, &cert, NULL},
+				 {"tls-key", true, &key, NULL},
+				 {"threads", true, &threads_s, NULL},
+				 {"per-ip", true, &per_ip_s, NULL},
+				 {"no-access-log", false, NULL, &no_log},
+				 {"routes", false, NULL, &routes},
+				 {NULL, false, NULL, NULL}};
+	unsigned long long threads = 0, per_ip = 256;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	struct att_err err = {0};
+	struct att_node *probe = NULL;
+	struct MHD_Daemon *d;
+	char *cert_pem = NULL, *key_pem = NULL;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	sigset_t sigs;
+	size_t npos, n;
+	int rc = cli_parse(argc, argv, 1, opts, pos, 0, &npos, usage), sig = 0;
+
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
+	if (routes)
+		return print_routes();
+	if (!listen_at)
+		listen_at = "127.0.0.1:8080";
+	if (!parse_listen(listen_at, &ss, &sslen))
+		return cli_usage_error("--listen takes ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+	if (threads_s && (!cli_parse_u64(threads_s, THREADS_MAX, &threads) || threads == 0))
+		return cli_usage_error("--threads takes a number from 1 to %d", THREADS_MAX);
+	if (!threads_s) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = ncpu > 0 ? (unsigned long long)(ncpu > 64 ? 64 : ncpu) : 4;
+	}
+	if (per_ip_s && (!cli_parse_u64(per_ip_s, 65535, &per_ip) || per_ip == 0))
+		return cli_usage_error("--per-ip takes a number from 1 to 65535");
+	if (!cert != !key)
+		return cli_usage_error("TLS needs both --tls-cert and --tls-key");
+	/* Refuse at once when the node cannot be opened. */
+	if (att_node_open(cli->db_path, &probe, &err))
+		return cli_fail(&err);
+	att_node_close(probe);
+	if (cert) {
+		cert_pem = cli_read_file(cert, 1u << 20, &n, &err);
+		key_pem = cert_pem ? cli_read_file(key, 1u << 20, &n, &err) : NULL;
+		if (!key_pem) {
+			free(cert_pem);
+			return cli_fail(&err);
+		}
+		flags |= MHD_USE_TLS;
+	}
+	conf.db_path = cli->db_path;
+	conf.tls = cert != NULL;
+	conf.access_log = !no_log;
+	/* Workers inherit a mask with the stop signals blocked; this thread
+	 * waits for them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (cert)
+		d = MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &ss,
+			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED,
+			on_completed, NULL, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+			MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &ss,
+			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED,
+			on_completed, NULL, MHD_OPTION_END);
+	if (!d) {
+		free(cert_pem);
+		free(key_pem);
+		fprintf(stderr, "attache: cannot listen on %s: %s\n", listen_at,
+			errno ? strerror(errno) : "libmicrohttpd refused the settings");
+		return CLI_REFUSED;
+	}
+	{
+		char host[INET6_ADDRSTRLEN] = "";
+		const char *colon = listen_at[0] == '[' ? strchr(listen_at, ']') + 1
+							 : strrchr(listen_at, ':');
+
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - listen_at), listen_at);
+		printf("attache: serving %s://%s:%u/ with %llu threads (database %s)\n",
+		       cert ? "https" : "http", host, bound_port(d), threads, cli->db_path);
+		fflush(stdout);
+	}
+	(void)sigwait(&sigs, &sig);
+	/* Graceful stop: accept nothing new, let requests in flight finish (up
+	 * to 10 s), then stop the workers and close every node cleanly. */
+	{
+		MHD_socket lfd = MHD_quiesce_daemon(d);
+
+		for (int i = 0; i < 1000 && srv_metrics_inflight_now() > 0; i++) {
+			struct timespec ts = {0, 10 * 1000 * 1000};
+
+			nanosleep(&ts, NULL);
+		}
+		MHD_stop_daemon(d);
+		if (lfd != MHD_INVALID_SOCKET)
+			close(lfd);
+	}
+	pthread_mutex_lock(&nodes_lock);
+	for (size_t i = 0; i < nnodes; i++)
+		att_node_close(nodes[i]);
+	nnodes = 0;
+	pthread_mutex_unlock(&nodes_lock);
+	if (key_pem) {
+		explicit_bzero(key_pem, strlen(key_pem));
+		free(key_pem);
+	}
+	free(cert_pem);
+	fprintf(stderr, "{\"event\":\"stopped\",\"signal\":%d}\n", sig);
+	return CLI_OK;
+}

@@ -1,0 +1,539 @@
+/* The routes of /api/v1: one table, one small handler per route that reads
+ * its arguments and calls one library function. No rule of the decree or of
+ * the exchange lives here. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "attache/audit.h"
+#include "attache/authz.h"
+#include "attache/registry.h"
+#include "attache/session.h"
+#include "attache/users.h"
+#include "server.h"
+#include "util.h"
+#include "banned.h"
+
+/* --- reading arguments ------------------------------------------------------ */
+
+/* A string member of the body: NULL when absent or null (refused when
+ * required); refused when of another type or containing NUL. */
+static enum att_rc jstr(struct srv_call *c, const char *key, bool required, const char **out)
+{
+	json_t *v = json_object_get(c->body, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required)
+			return att_fail(&c->err, ATT_EINVAL, "'%s' is required", key);
+		return ATT_OK;
+	}
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+		return att_fail(&c->err, ATT_EINVAL, "'%s' must be a string", key);
+	*out = json_string_value(v);
+	return ATT_OK;
+}
+
+/* A non-negative integer member of the body, at most max. */
+static enum att_rc juint(struct srv_call *c, const char *key, bool required,
+			 unsigned long long max, unsigned long long *out)
+{
+	json_t *v = json_object_get(c->body, key);
+
+	*out = 0;
+	if (!v || json_is_null(v)) {
+		if (required)
+			return att_fail(&c->err, ATT_EINVAL, "'%s' is required", key);
+		return ATT_OK;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (unsigned long long)json_integer_value(v) > max)
+		return att_fail(&c->err, ATT_EINVAL, "'%s' must be a whole number from 0 to %llu",
+				key, max);
+	*out = (unsigned long long)json_integer_value(v);
+	return ATT_OK;
+}
+
+/* A numeric {id} segment; anything else names no object. */
+static enum att_rc pid(struct srv_call *c, int64_t *id)
+{
+	const char *s = c->param[0];
+	char *end = NULL;
+	long long v;
+
+	if (!s || !*s || *s < '0' || *s > '9')
+		return att_fail(&c->err, ATT_ENOTFOUND, "no such object");
+	v = strtoll(s, &end, 10);
+	if (!end || *end || v <= 0)
+		return att_fail(&c->err, ATT_ENOTFOUND, "no such object");
+	*id = v;
+	return ATT_OK;
+}
+
+static enum att_rc out_or_oom(struct srv_call *c, json_t *v)
+{
+	if (!v)
+		return att_fail(&c->err, ATT_ENOMEM, "out of memory");
+	c->out = v;
+	return ATT_OK;
+}
+
+static json_t *principal_json(const struct att_principal *p, bool with_csrf)
+{
+	char exp[32];
+
+	att_time_fmt(p->expires, exp);
+	return json_pack("{s:{s:s,s:s,s:s,s:s?},s:s?,s:s,s:b}", "user", "id", p->user, "name",
+			 p->name, "role", p->role, "unit", p->unit[0] ? p->unit : NULL, "csrf",
+			 with_csrf ? p->csrf : NULL, "expires", exp, "token", p->is_token);
+}
+
+/* --- session ---------------------------------------------------------------- */
+
+static enum att_rc h_login(struct srv_call *c)
+{
+	const char *user, *pw;
+	struct att_login login;
+	enum att_rc rc = jstr(c, "user", true, &user);
+
+	if (!rc)
+		rc = jstr(c, "password", true, &pw);
+	if (rc)
+		return rc;
+	rc = att_session_login(c->node, user, pw, c->req->remote_ip, &login, &c->err);
+	if (rc == ATT_ELIMIT)
+		snprintf(c->resp->retry_after, sizeof(c->resp->retry_after), "%lld",
+			 (long long)login.retry_after);
+	if (rc)
+		return rc;
+	snprintf(c->resp->set_cookie, sizeof(c->resp->set_cookie),
+		 "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", SRV_COOKIE,
+		 login.session, ATT_SESSION_MAX, c->req->tls ? "; Secure" : "");
+	sodium_memzero(login.session, sizeof(login.session));
+	snprintf(c->resp->user, sizeof(c->resp->user), "%s", login.who.user);
+	return out_or_oom(c, principal_json(&login.who, true));
+}
+
+static enum att_rc h_logout(struct srv_call *c)
+{
+	enum att_rc rc = ATT_OK;
+
+	if (!c->who->is_token && c->req->cookie)
+		rc = att_session_logout(c->node, c->req->cookie, &c->err);
+	if (rc)
+		return rc;
+	snprintf(c->resp->set_cookie, sizeof(c->resp->set_cookie),
+		 "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", SRV_COOKIE,
+		 c->req->tls ? "; Secure" : "");
+	c->status = 204;
+	return ATT_OK;
+}
+
+static enum att_rc h_whoami(struct srv_call *c)
+{
+	return out_or_oom(c, principal_json(c->who, !c->who->is_token));
+}
+
+/* --- registry ----------------------------------------------------------------- */
+
+static enum att_rc h_posts(struct srv_call *c)
+{
+	return att_post_list(c->node, c->who->user, &c->out, &c->err);
+}
+
+static enum att_rc h_post(struct srv_call *c)
+{
+	return att_post_show(c->node, c->who->user, c->param[0], &c->out, &c->err);
+}
+
+/* fields may be given as an array of names or as "a,b". */
+static enum att_rc fields_arg(struct srv_call *c, char *out, size_t outlen)
+{
+	json_t *v = json_object_get(c->body, "fields"), *f;
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	if (!v || json_is_null(v))
+		return ATT_OK;
+	if (json_is_string(v)) {
+		if (json_string_length(v) >= outlen ||
+		    strlen(json_string_value(v)) != json_string_length(v))
+			return att_fail(&c->err, ATT_EINVAL, "'fields' is too long");
+		snprintf(out, outlen, "%s", json_string_value(v));
+		return ATT_OK;
+	}
+	if (!json_is_array(v))
+		return att_fail(&c->err, ATT_EINVAL, "'fields' must be an array of field names");
+	json_array_foreach(v, i, f) {
+		int n;
+
+		if (!json_is_string(f) || strlen(json_string_value(f)) != json_string_length(f))
+			return att_fail(&c->err, ATT_EINVAL, "'fields' must hold strings");
+		n = snprintf(out + used, outlen - used, "%s%s", used ? "," : "",
+			     json_string_value(f));
+		if (n < 0 || (size_t)n >= outlen - used)
+			return att_fail(&c->err, ATT_EINVAL, "'fields' is too long");
+		used += (size_t)n;
+	}
+	return ATT_OK;
+}
+
+static enum att_rc h_post_add(struct srv_call *c)
+{
+	struct att_post_spec spec;
+	unsigned long long staffing = 0;
+	char fields[256];
+	enum att_rc rc;
+
+	memset(&spec, 0, sizeof(spec));
+	rc = jstr(c, "id", true, &spec.id);
+	if (!rc)
+		rc = jstr(c, "kind", true, &spec.kind);
+	if (!rc)
+		rc = jstr(c, "host", true, &spec.host);
+	if (!rc)
+		rc = jstr(c, "city", true, &spec.city);
+	if (!rc)
+		rc = jstr(c, "mission", false, &spec.mission);
+	if (!rc)
+		rc = fields_arg(c, fields, sizeof(fields));
+	if (!rc)
+		rc = juint(c, "staffing", true, ATT_STAFFING_MAX, &staffing);
+	if (rc)
+		return rc;
+	spec.fields = fields;
+	spec.staffing = (unsigned long)staffing;
+	rc = att_post_add(c->node, c->who->user, &spec, &c->err);
+	if (rc)
+		return rc;
+	c->status = 201;
+	return out_or_oom(c, json_pack("{s:s}", "id", spec.id));
+}
+
+static enum att_rc h_post_staffing(struct srv_call *c)
+{
+	unsigned long long n;
+	enum att_rc rc = juint(c, "staffing", true, ATT_STAFFING_MAX, &n);
+
+	if (!rc)
+		rc = att_post_set_staffing(c->node, c->who->user, c->param[0], (unsigned long)n,
+					   &c->err);
+	if (rc)
+		return rc;
+	return out_or_oom(c, json_pack("{s:s,s:I}", "post", c->param[0], "staffing",
+				       (json_int_t)n));
+}
+
+static enum att_rc h_staffing(struct srv_call *c)
+{
+	return att_staffing_get(c->node, c->who->user, &c->out, &c->err);
+}
+
+static enum att_rc h_staffing_set(struct srv_call *c)
+{
+	unsigned long long n;
+	enum att_rc rc = juint(c, "level", true, ATT_STAFFING_MAX, &n);
+
+	if (!rc)
+		rc = att_staffing_set(c->node, c->who->user, (unsigned long)n, &c->err);
+	if (rc)
+		return rc;
+	return out_or_oom(c, json_pack("{s:I}", "level", (json_int_t)n));
+}
+
+static enum att_rc h_appts(struct srv_call *c)
+{
+	return att_appt_list(c->node, c->who->user, srv_arg(c->req, "post"),
+			     srv_arg(c->req, "status"), &c->out, &c->err);
+}
+
+static enum att_rc h_appt(struct srv_call *c)
+{
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	return rc ? rc : att_appt_show(c->node, c->who->user, id, &c->out, &c->err);
+}
+
+static enum att_rc h_appt_propose(struct srv_call *c)
+{
+	struct att_appt_spec spec;
+	int64_t id = 0;
+	enum att_rc rc;
+
+	memset(&spec, 0, sizeof(spec));
+	rc = jstr(c, "person", true, &spec.person);
+	if (!rc)
+		rc = jstr(c, "post", true, &spec.post);
+	if (!rc)
+		rc = jstr(c, "field", true, &spec.field);
+	if (!rc)
+		rc = jstr(c, "start", false, &spec.start);
+	if (!rc)
+		rc = jstr(c, "end", false, &spec.end);
+	if (!rc)
+		rc = jstr(c, "reason", false, &spec.reason);
+	if (!rc)
+		rc = att_appt_propose(c->node, c->who->user, &spec, &id, &c->err);
+	if (rc)
+		return rc;
+	c->status = 201;
+	return out_or_oom(c, json_pack("{s:I,s:s}", "id", (json_int_t)id, "status",
+				       ATT_APPT_PROPOSED));
+}
+
+/* The four steps share one shape: {reason} in, {id, step} out. */
+enum step { STEP_AGREE, STEP_REFUSE, STEP_MAKE, STEP_END };
+
+static enum att_rc appt_step(struct srv_call *c, enum step step)
+{
+	static const char *const names[] = {"agree", "refuse", "make", "end"};
+	const char *reason = NULL;
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	if (!rc)
+		rc = jstr(c, "reason", step == STEP_REFUSE || step == STEP_END, &reason);
+	if (rc)
+		return rc;
+	switch (step) {
+	case STEP_AGREE:
+		rc = att_appt_agree(c->node, c->who->user, id, reason, &c->err);
+		break;
+	case STEP_REFUSE:
+		rc = att_appt_refuse(c->node, c->who->user, id, reason, &c->err);
+		break;
+	case STEP_MAKE:
+		rc = att_appt_make(c->node, c->who->user, id, &c->err);
+		break;
+	case STEP_END:
+		rc = att_appt_end(c->node, c->who->user, id, reason, &c->err);
+		break;
+	}
+	if (rc)
+		return rc;
+	return out_or_oom(c, json_pack("{s:I,s:s}", "id", (json_int_t)id, "step", names[step]));
+}
+
+static enum att_rc h_appt_agree(struct srv_call *c) { return appt_step(c, STEP_AGREE); }
+static enum att_rc h_appt_refuse(struct srv_call *c) { return appt_step(c, STEP_REFUSE); }
+static enum att_rc h_appt_make(struct srv_call *c) { return appt_step(c, STEP_MAKE); }
+static enum att_rc h_appt_end(struct srv_call *c) { return appt_step(c, STEP_END); }
+
+/* --- audit -------------------------------------------------------------------- */
+
+/* The audit list pages natively: the cursor is the sequence number below
+ * which to continue (entries come newest first). */
+static enum att_rc h_audit(struct srv_call *c)
+{
+	unsigned long long before = 0;
+	json_t *arr = NULL, *page;
+	size_t n;
+	enum att_rc rc;
+
+	if (c->cursor && *c->cursor) {
+		char *end = NULL;
+
+		before = strtoull(c->cursor, &end, 10);
+		if (!end || *end || c->cursor[0] == '-' || before == 0)
+			return att_fail(&c->err, ATT_EINVAL,
+					"the cursor is not valid; start again without one");
+	}
+	rc = att_audit_list(c->node, c->who->user, (uint64_t)before, c->limit + 1,
+			    (void **)&arr, &c->err);
+	if (rc)
+		return rc;
+	n = json_array_size(arr);
+	if (n > c->limit) {
+		char next[32];
+		json_t *last;
+
+		json_array_remove(arr, n - 1);
+		last = json_array_get(arr, c->limit - 1);
+		snprintf(next, sizeof(next), "%" PRId64,
+			 (int64_t)json_integer_value(json_object_get(last, "seq")));
+		page = json_pack("{s:o,s:s}", "items", arr, "next_cursor", next);
+	} else {
+		page = json_pack("{s:o,s:n}", "items", arr, "next_cursor");
+	}
+	c->paged = true;
+	return out_or_oom(c, page);
+}
+
+/* att_audit_verify and att_audit_head take no actor (the CLI runs them as
+ * the node operator); over the network the one authorization function
+ * decides, with the caller's role, before the library call. */
+static enum att_rc audit_allowed(struct srv_call *c, enum att_action act)
+{
+	struct att_actor a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.id, sizeof(a.id), "%s", c->who->user);
+	snprintf(a.unit, sizeof(a.unit), "%s", c->who->unit);
+	a.role = att_role_parse(c->who->role);
+	return att_authz(&a, act, NULL, &c->err);
+}
+
+static enum att_rc h_audit_verify(struct srv_call *c)
+{
+	struct att_audit_report rep;
+	char root[2 * ATT_HASH_LEN + 1] = "";
+	enum att_rc rc = audit_allowed(c, ATT_ACT_AUDIT_VERIFY);
+
+	if (rc)
+		return rc;
+	memset(&rep, 0, sizeof(rep));
+	rc = att_audit_verify(c->node, &rep, &c->err);
+	if (rc && rc != ATT_ETAMPER)
+		return rc;
+	att_err_clear(&c->err);
+	if (rep.ok)
+		att_hex(rep.root, ATT_HASH_LEN, root);
+	return out_or_oom(c, json_pack("{s:b,s:I,s:I,s:I,s:I,s:s?,s:s?}", "ok", rep.ok,
+				       "entries", (json_int_t)rep.entries, "heads",
+				       (json_int_t)rep.heads, "bad_entry",
+				       (json_int_t)rep.bad_entry, "bad_head",
+				       (json_int_t)rep.bad_head, "reason",
+				       rep.ok ? NULL : rep.reason, "root", rep.ok ? root : NULL));
+}
+
+static enum att_rc h_audit_head(struct srv_call *c)
+{
+	enum att_rc rc = audit_allowed(c, ATT_ACT_AUDIT_READ);
+
+	return rc ? rc : att_audit_head(c->node, &c->out, &c->err);
+}
+
+/* --- tokens and users ---------------------------------------------------------- */
+
+static enum att_rc h_tokens(struct srv_call *c)
+{
+	return att_token_list(c->node, c->who->user, &c->out, &c->err);
+}
+
+static enum att_rc h_token_create(struct srv_call *c)
+{
+	const char *user, *label;
+	unsigned long long ttl = 0;
+	char secret[ATT_TOKEN_LEN];
+	int64_t id = 0;
+	enum att_rc rc = jstr(c, "user", true, &user);
+
+	if (!rc)
+		rc = jstr(c, "label", true, &label);
+	if (!rc)
+		rc = juint(c, "ttl", false, ATT_TOKEN_TTL_MAX, &ttl);
+	if (!rc)
+		rc = att_token_create(c->node, c->who->user, user, label, (int64_t)ttl, secret,
+				      &id, &c->err);
+	if (rc)
+		return rc;
+	c->status = 201;
+	c->resp->cache_control = "no-store";
+	rc = out_or_oom(c, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "token", secret,
+				     "user", user, "label", label));
+	sodium_memzero(secret, sizeof(secret));
+	return rc;
+}
+
+static enum att_rc h_token_revoke(struct srv_call *c)
+{
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	if (!rc)
+		rc = att_token_revoke(c->node, c->who->user, id, &c->err);
+	if (rc)
+		return rc;
+	return out_or_oom(c, json_pack("{s:I,s:b}", "id", (json_int_t)id, "revoked", 1));
+}
+
+static enum att_rc h_users(struct srv_call *c)
+{
+	return att_user_list(c->node, c->who->user, &c->out, &c->err);
+}
+
+static enum att_rc h_user_add(struct srv_call *c)
+{
+	struct att_user_spec spec;
+	enum att_rc rc;
+
+	memset(&spec, 0, sizeof(spec));
+	rc = jstr(c, "id", true, &spec.id);
+	if (!rc)
+		rc = jstr(c, "name", true, &spec.name);
+	if (!rc)
+		rc = jstr(c, "role", true, &spec.role);
+	if (!rc)
+		rc = jstr(c, "unit", false, &spec.unit);
+	if (!rc)
+		rc = jstr(c, "password", false, &spec.password);
+	if (!rc)
+		rc = att_user_add(c->node, c->who->user, &spec, &c->err);
+	if (rc)
+		return rc;
+	c->status = 201;
+	return out_or_oom(c, json_pack("{s:s}", "id", spec.id));
+}
+
+/* --- the table ------------------------------------------------------------------ */
+
+#define B SRV_BODY
+#define L SRV_LIST
+
+/* Every route of the API. A NULL handler marks a route of the exchange whose
+ * library functions do not exist yet: it answers 501 until wired. */
+const struct srv_route srv_routes[] = {
+	{"POST", "/session", h_login, SRV_PUBLIC | SRV_AUTHN | B, "log in"},
+	{"GET", "/session", h_whoami, 0, "who is logged in, with the CSRF token"},
+	{"DELETE", "/session", h_logout, 0, "log out"},
+	{"GET", "/posts", h_posts, L, "list posts"},
+	{"POST", "/posts", h_post_add, B, "add a post"},
+	{"GET", "/posts/{id}", h_post, 0, "show a post with its appointments"},
+	{"POST", "/posts/{id}/staffing", h_post_staffing, B, "set a post's staffing number"},
+	{"GET", "/staffing", h_staffing, 0, "the service-wide staffing level"},
+	{"POST", "/staffing", h_staffing_set, B, "set the service-wide staffing level"},
+	{"GET", "/appointments", h_appts, L, "list appointments"},
+	{"POST", "/appointments", h_appt_propose, B, "propose an appointment"},
+	{"GET", "/appointments/{id}", h_appt, 0, "show an appointment and its history"},
+	{"POST", "/appointments/{id}/agree", h_appt_agree, B, "agree to a proposal"},
+	{"POST", "/appointments/{id}/refuse", h_appt_refuse, B, "refuse a proposal"},
+	{"POST", "/appointments/{id}/make", h_appt_make, B, "make the appointment"},
+	{"POST", "/appointments/{id}/end", h_appt_end, B, "end an appointment"},
+	{"GET", "/audit", h_audit, L, "the audit log, newest first"},
+	{"POST", "/audit/verify", h_audit_verify, B, "verify the audit log"},
+	{"GET", "/audit/head", h_audit_head, 0, "the signed tree head"},
+	{"GET", "/tokens", h_tokens, L, "list API tokens"},
+	{"POST", "/tokens", h_token_create, B, "create an API token"},
+	{"DELETE", "/tokens/{id}", h_token_revoke, 0, "revoke an API token"},
+	{"GET", "/users", h_users, L, "list users"},
+	{"POST", "/users", h_user_add, B, "add a user"},
+	/* The exchange (include/attache/exchange.h, not written yet). */
+	{"GET", "/cases", NULL, L, "list cases"},
+	{"POST", "/cases", NULL, B, "open a case"},
+	{"POST", "/messages", NULL, B, "send a message"},
+	{"GET", "/inbox", NULL, L, "the inbox"},
+	{"GET", "/messages/{id}", NULL, 0, "show a message"},
+	{"POST", "/messages/{id}/ack", NULL, B, "acknowledge a message"},
+	{"POST", "/messages/{id}/forward", NULL, B, "forward a message"},
+	{"POST", "/messages/{id}/permit", NULL, B, "permit a provider's restriction"},
+	{"GET", "/hits", NULL, L, "hits on the caller's holdings"},
+	{"GET", "/overdue", NULL, L, "overdue requests"},
+	{"GET", "/screen", NULL, L, "screen a name"},
+	{"GET", "/watchlists", NULL, L, "list watchlists"},
+	{"POST", "/watchlists", NULL, B, "load a watchlist"},
+	{"GET", "/protected", NULL, L, "the protected-persons register"},
+	{"POST", "/protected", NULL, B, "register a protected person"},
+	{"GET", "/reviews", NULL, L, "the review queue"},
+	{"POST", "/reviews/{id}/release", NULL, B, "release a held message"},
+	{"POST", "/reviews/{id}/reject", NULL, B, "reject a held message"},
+};
+
+const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);
+
+#undef B
+#undef L

@@ -1,0 +1,153 @@
+// Browser tests of the web interface: playwright-core drives Debian's
+// Chromium against a real `attache serve` on a demo node (started by
+// tests/integration/browser_ui.sh, which passes ATT_URL). Each test saves a
+// screenshot under $ATT_BUILDDIR/screenshots.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const URL = process.env.ATT_URL;
+const SHOTS = join(process.env.ATT_BUILDDIR || '.', 'screenshots');
+const PASSWORD = 'demo-pass-2026';
+let context, page, profile;
+
+before(async () => {
+  assert.ok(URL, 'ATT_URL must name the server under test');
+  mkdirSync(SHOTS, { recursive: true });
+  profile = mkdtempSync(join(tmpdir(), 'attache-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1366, height: 860 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', (e) => { throw e; });
+  page.on('console', (m) => { if (m.type() === 'error') console.error('browser console:', m.text()); });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: true });
+}
+
+async function login(user) {
+  await page.goto(URL + '#/login');
+  // A previous user's session ends first.
+  if (await page.locator('#logout').isVisible()) {
+    await page.click('#logout');
+    await page.waitForURL(/#\/login$/);
+  }
+  await page.fill('#login-user', user);
+  await page.fill('#login-password', PASSWORD);
+  await page.press('#login-password', 'Enter');
+  await page.waitForFunction(() => !location.hash.startsWith('#/login'));
+  await page.waitForSelector('#who:not(:empty)');
+}
+
+test('the login page refuses a wrong password and then signs the head in', async () => {
+  await page.goto(URL);
+  await page.waitForSelector('#login-user');
+  await page.fill('#login-user', 'head');
+  await page.fill('#login-password', 'wrong password');
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('form.login .error:not([hidden])');
+  assert.match(await page.textContent('form.login .error'), /Wrong user or password/);
+  await shot('01-login-refused');
+  await login('head');
+  assert.match(await page.textContent('#who'), /Head of the Service \(head\)/);
+});
+
+test('posts show staffing used of approved', async () => {
+  await page.goto(URL + '#/posts');
+  await page.waitForSelector('main table tbody tr');
+  const rows = await page.locator('main table tbody tr').count();
+  assert.ok(rows >= 12, `expected the demo's posts, saw ${rows}`);
+  const paris = page.locator('main tr', { hasText: 'fr-paris' });
+  assert.match(await paris.textContent(), /1 \/ 2/);
+  assert.match(await page.textContent('main .lead'), /Service-wide staffing: 5 of 12 in use/);
+  await shot('02-posts');
+});
+
+test('an appointment walks through every step with the four roles', async () => {
+  await login('head');
+  await page.goto(URL + '#/appointments');
+  await page.click('details.card summary');
+  await page.fill('input[name=person]', 'rep-nasirov');
+  await page.fill('input[name=post]', 'us-washington');
+  await page.selectOption('select[name=field]', 'cybercrime');
+  await page.fill('textarea[name=reason]', 'Liaison with the FBI on ransomware <script>alert(1)</script>');
+  await page.click('details.card button[type=submit]');
+  await page.waitForURL(/#\/appointments\/\d+$/);
+  const id = page.url().match(/(\d+)$/)[1];
+  await page.waitForSelector('main h1 .badge');
+  assert.match(await page.textContent('main h1'), /proposed/);
+  // The proposal's reason is shown as text, never as markup.
+  assert.match(await page.textContent('ol.timeline'), /<script>alert\(1\)<\/script>/);
+  assert.equal(await page.locator('ol.timeline script').count(), 0);
+  // The head may not agree to their own proposal: no buttons.
+  assert.equal(await page.locator('button[data-step]').count(), 0);
+  await shot('03-appointment-proposed');
+
+  await login('mfa');
+  await page.goto(URL + '#/appointments/' + id);
+  await page.waitForSelector('button[data-step=agree]');
+  assert.equal(await page.locator('button[data-step=make]').count(), 0);
+  await page.fill('.actions textarea', 'Host state informed');
+  await page.click('button[data-step=agree]');
+  await page.waitForFunction(() => /agreed by the MFA/.test(document.querySelector('main h1').textContent));
+
+  await login('president');
+  await page.goto(URL + '#/appointments/' + id);
+  await page.click('button[data-step=agree]');
+  await page.waitForFunction(() => /agreed by the President/.test(document.querySelector('main h1').textContent));
+
+  await login('head');
+  await page.goto(URL + '#/appointments/' + id);
+  await page.click('button[data-step=make]');
+  await page.waitForFunction(() => /appointed/.test(document.querySelector('main h1').textContent));
+  const steps = await page.locator('ol.timeline li').allTextContents();
+  assert.equal(steps.length, 4);
+  assert.match(steps[0], /Proposed.*head/);
+  assert.match(steps[1], /Agreed by the MFA.*mfa/);
+  assert.match(steps[2], /Agreed by the President.*president/);
+  assert.match(steps[3], /Appointed.*head/);
+  await shot('04-appointment-made');
+});
+
+test('the overseer verifies the audit log', async () => {
+  await login('overseer');
+  await page.goto(URL + '#/audit');
+  await page.waitForSelector('main table tbody tr');
+  assert.match(await page.textContent('main table tbody'), /appointment\.make/);
+  await page.click('#verify');
+  await page.waitForSelector('#verify-result .card.good');
+  assert.match(await page.textContent('#verify-result'), /The audit log is intact: \d+ entries/);
+  await shot('05-audit-verified');
+});
+
+test('exchange pages render for a desk officer', async () => {
+  await login('desk-ct');
+  await page.goto(URL + '#/inbox');
+  await page.waitForSelector('main h1, main .notice, main table');
+  await page.goto(URL + '#/compose');
+  await page.waitForSelector('form.card');
+  await page.click('text=Add entity');
+  await page.selectOption('.entity select', 'iban');
+  await page.fill('.entity input', 'GB82 WEST 1234 5698 7654 31');
+  assert.equal(await page.textContent('.entity .field-error'), 'Not a valid IBAN (check digits).');
+  await page.fill('.entity input', 'GB82 WEST 1234 5698 7654 32');
+  assert.equal(await page.textContent('.entity .field-error'), '');
+  await shot('06-compose');
+  await page.goto(URL + '#/picture');
+  await page.waitForSelector('svg.chart');
+  await shot('07-picture');
+});

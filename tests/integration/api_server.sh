@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# End-to-end tests of the HTTP API: the real `attache serve` on a random
+# loopback port over a fresh demo node. Every route x every role (allowed or
+# denied), CSRF, tokens, limits, malformed input, injection strings, the
+# login rate limit, security headers, pagination, graceful shutdown.
+set -uo pipefail
+: "${ATTACHE:?path of the attache binary}"
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
+PW=demo-pass-2026
+work=$(mktemp -d)
+pid=
+fails=0
+checks=0
+cleanup() {
+	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+ok() { checks=$((checks + 1)); }
+expect() { # expect WHAT GOT WANT
+	if [ "$2" = "$3" ]; then ok; else fail "$1: got '$2', want '$3'"; fi
+}
+expect_match() { # expect_match WHAT TEXT REGEX
+	if printf '%s' "$2" | grep -Eq -- "$3"; then ok; else fail "$1: '$(printf '%s' "$2" | head -c 300)' does not match /$3/"; fi
+}
+
+"$ATTACHE" --db "$work/node.db" demo >/dev/null || { echo "demo failed" >&2; exit 1; }
+"$ATTACHE" --db "$work/node.db" serve --listen 127.0.0.1:0 --threads 4 >"$work/out" 2>"$work/log" &
+pid=$!
+for _ in $(seq 100); do grep -q serving "$work/out" 2>/dev/null && break; sleep 0.05; done
+port=$(grep -o ':[0-9]\+/' "$work/out" | tr -d ':/')
+[ -n "$port" ] || { echo "the server did not start" >&2; cat "$work/log" >&2; exit 1; }
+B="http://127.0.0.1:$port"
+API="$B/api/v1"
+
+# req NAME METHOD PATH [BODY] [extra curl args...]: status to stdout, body
+# in $work/body, headers in $work/hdr. NAME selects a cookie jar and CSRF
+# token ("-" for none); NAME ending in "!nocsrf" omits the token.
+req() {
+	local who=$1 method=$2 path=$3 body=${4-} args=()
+	shift 4 2>/dev/null || shift $#
+	local jar=${who%!nocsrf}
+	if [ "$jar" != "-" ]; then
+		args+=(-b "$work/jar.$jar")
+		if [ "$who" = "$jar" ] && [ -f "$work/csrf.$jar" ]; then
+			args+=(-H "X-CSRF-Token: $(cat "$work/csrf.$jar")")
+		fi
+	fi
+	if [ -n "$body" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$body"); fi
+	curl -s -o "$work/body" -D "$work/hdr" -w '%{http_code}' -X "$method" "${args[@]}" "$@" "$API$path"
+}
+login() { # login USER [PASSWORD]
+	local code
+	code=$(curl -s -o "$work/body" -D "$work/hdr" -w '%{http_code}' -c "$work/jar.$1" \
+		-H 'Content-Type: application/json' \
+		--data-binary "{\"user\":\"$1\",\"password\":\"${2:-$PW}\"}" "$API/session")
+	sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p' "$work/body" >"$work/csrf.$1"
+	echo "$code"
+}
+jfield() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$work/body"; }
+
+ROLES="head mfa president desk-ct rep-aliyev partner-europol overseer finance admin"
+for u in $ROLES; do expect "login $u" "$(login "$u")" 200; done
+expect_match "cookie flags" "$(grep -i '^set-cookie' "$work/hdr")" 'attache_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict'
+
+# --- every route x every role ------------------------------------------------
+# route|method|path|body|roles allowed ("*" all, "-" none). Allowed means the
+# request passed authorization (any status but 401/403); denied means 403.
+cat >"$work/matrix" <<'M'
+GET|/session|GET /session||*
+GET|/posts|GET /posts||head mfa president desk-ct rep-aliyev overseer finance admin
+POST|/posts|POST /posts|{"id":"zz-matrix","kind":"state","host":"ZZ","city":"Nowhere","fields":["terrorism"],"staffing":1}|head
+GET|/posts/{id}|GET /posts/fr-paris||head mfa president desk-ct rep-aliyev overseer finance admin
+POST|/posts/{id}/staffing|POST /posts/fr-paris/staffing|{"staffing":2}|head
+GET|/staffing|GET /staffing||head mfa president desk-ct rep-aliyev overseer finance admin
+POST|/staffing|POST /staffing|{"level":12}|head
+GET|/appointments|GET /appointments||head mfa president desk-ct rep-aliyev overseer finance admin
+POST|/appointments|POST /appointments|{"person":"rep-nobody","post":"fr-paris","field":"terrorism"}|head
+GET|/appointments/{id}|GET /appointments/1||head mfa president desk-ct rep-aliyev overseer finance admin
+POST|/appointments/{id}/agree|POST /appointments/2/agree|{}|mfa president
+POST|/appointments/{id}/refuse|POST /appointments/2/refuse|{"reason":"matrix"}|mfa president
+POST|/appointments/{id}/make|POST /appointments/8/make|{}|head
+POST|/appointments/{id}/end|POST /appointments/9/end|{"reason":"matrix"}|head
+GET|/audit|GET /audit||overseer admin
+POST|/audit/verify|POST /audit/verify|{}|overseer admin
+GET|/audit/head|GET /audit/head||overseer admin
+GET|/tokens|GET /tokens||admin
+POST|/tokens|POST /tokens|{"user":"desk-ct","label":"matrix"}|admin
+DELETE|/tokens/{id}|DELETE /tokens/999999||admin
+GET|/users|GET /users||head overseer admin
+POST|/users|POST /users|{"id":"zz-matrix","name":"Matrix","role":"finance"}|admin
+DELETE|/session|DELETE /session||*
+M
+"$ATTACHE" serve --routes >"$work/routes"
+# Every implemented route has a row; planned routes answer 501 to everyone.
+while read -r method path planned; do
+	if [ -n "$planned" ]; then
+		for u in head desk-ct overseer; do
+			expect "$method $path as $u (planned)" "$(req "$u" "$method" "${path#/api/v1}" \
+				"$([ "$method" = POST ] && echo '{}')")" 501
+		done
+		continue
+	fi
+	[ "$method $path" = "POST /api/v1/session" ] && continue # public: the login tests below
+	grep -q "^$method|${path#/api/v1}|" "$work/matrix" || fail "route $method $path has no row in the role matrix"
+done <"$work/routes"
+while IFS='|' read -r method pattern call body allowed; do
+	path=${call#* }
+	for u in $ROLES; do
+		[ "$method $pattern" = "DELETE /session" ] && continue
+		code=$(req "$u" "$method" "$path" "$body")
+		if [ "$allowed" = "*" ] || [[ " $allowed " == *" $u "* ]]; then
+			if [ "$code" = 401 ] || [ "$code" = 403 ] || [ "${code:0:1}" = 5 ]; then
+				fail "$method $path as $u: allowed, got $code $(head -c 200 "$work/body")"
+			else ok; fi
+		else
+			if [ "$code" = 403 ] && grep -q '"code":"denied"' "$work/body"; then ok
+			else fail "$method $path as $u: denied, got $code $(head -c 200 "$work/body")"; fi
+		fi
+	done
+done <"$work/matrix"
+# No role reaches anything without a session.
+while IFS='|' read -r method pattern call body allowed; do
+	code=$(req - "$method" "${call#* }" "$body")
+	expect "$method ${call#* } without a session" "$code" 401
+done <"$work/matrix"
+
+# --- CSRF --------------------------------------------------------------------------
+expect "POST without X-CSRF-Token" "$(req 'head!nocsrf' POST /staffing '{"level":12}')" 403
+expect_match "csrf error code" "$(cat "$work/body")" '"code":"csrf"'
+expect "POST with a wrong X-CSRF-Token" "$(req 'head!nocsrf' POST /staffing '{"level":12}' -H "X-CSRF-Token: $(printf '0%.0s' $(seq 64))")" 403
+expect "DELETE /session without X-CSRF-Token" "$(req 'head!nocsrf' DELETE /session)" 403
+expect "GET needs no X-CSRF-Token" "$(req 'head!nocsrf' GET /staffing)" 200
+
+# --- API tokens ---------------------------------------------------------------------
+expect "admin creates a token" "$(req admin POST /tokens '{"user":"head","label":"ci system","ttl":2}')" 201
+tok=$(jfield token); tokid=$(sed -n 's/.*"id":\([0-9]*\).*/\1/p' "$work/body")
+expect_match "token format" "$tok" '^att_[0-9a-f]{64}$'
+expect "bearer token GET" "$(req - GET /staffing '' -H "Authorization: Bearer $tok")" 200
+expect "bearer token POST needs no CSRF" "$(req - POST /staffing '{"level":12}' -H "Authorization: Bearer $tok")" 200
+expect "malformed bearer token" "$(req - GET /staffing '' -H "Authorization: Bearer att_nope")" 401
+expect "other scheme" "$(req - GET /staffing '' -H "Authorization: Basic aGVhZDpwdw==")" 401
+sleep 3
+expect "expired token" "$(req - GET /staffing '' -H "Authorization: Bearer $tok")" 401
+expect_match "expired token message" "$(cat "$work/body")" 'expired'
+expect "admin creates a second token" "$(req admin POST /tokens '{"user":"desk-ct","label":"partner feed"}')" 201
+tok2=$(jfield token); tok2id=$(sed -n 's/.*"id":\([0-9]*\).*/\1/p' "$work/body")
+expect "second token works" "$(req - GET /posts '' -H "Authorization: Bearer $tok2")" 200
+expect "non-admin cannot revoke" "$(req head DELETE "/tokens/$tok2id")" 403
+expect "admin revokes" "$(req admin DELETE "/tokens/$tok2id")" 200
+expect "revoking twice" "$(req admin DELETE "/tokens/$tok2id")" 409
+expect "revoked token" "$(req - GET /posts '' -H "Authorization: Bearer $tok2")" 401
+expect_match "revoked token message" "$(cat "$work/body")" 'revoked'
+expect "token list" "$(req admin GET /tokens)" 200
+if grep -q "$tok2" "$work/body"; then fail "the token list shows a secret"; else ok; fi
+expect "a token for nobody" "$(req admin POST /tokens '{"user":"nobody","label":"x"}')" 404
+expect "a token with a bad lifetime" "$(req admin POST /tokens '{"user":"head","label":"x","ttl":-5}')" 422
+
+# --- limits and malformed input --------------------------------------------------------
+big=$(head -c 1100000 /dev/zero | tr '\0' 'A')
+printf '{"id":"zz-big","kind":"state","host":"ZZ","city":"X","fields":["terrorism"],"staffing":1,"mission":"%s"}' "$big" >"$work/big.json"
+expect "oversized body" "$(req head POST /posts '' --data-binary @"$work/big.json" -H 'Content-Type: application/json')" 413
+expect_match "413 error code" "$(cat "$work/body")" '"code":"too_large"'
+expect "oversized chunked body" "$(req head POST /posts '' --data-binary @"$work/big.json" -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked')" 413
+expect "nothing stored after 413" "$(req head GET /posts/zz-big)" 404
+expect "malformed JSON" "$(req head POST /staffing '{"level":')" 400
+expect_match "malformed JSON code" "$(cat "$work/body")" '"code":"malformed_json"'
+printf '{"id":"zz-utf","kind":"state","host":"ZZ","city":"\xc3\x28","fields":["terrorism"],"staffing":1}' >"$work/bad-utf8.json"
+expect "invalid UTF-8" "$(req head POST /posts '' --data-binary @"$work/bad-utf8.json" -H 'Content-Type: application/json')" 400
+expect_match "invalid UTF-8 code" "$(cat "$work/body")" '"code":"invalid_utf8"'
+expect "nothing stored after invalid UTF-8" "$(req head GET /posts/zz-utf)" 404
+deep=$(printf '[%.0s' $(seq 40))$(printf ']%.0s' $(seq 40))
+expect "too deep" "$(req head POST /staffing "{\"level\":$deep}")" 400
+expect "wrong type" "$(req head POST /staffing '{"level":"twelve"}')" 422
+expect_match "wrong type message" "$(cat "$work/body")" "'level' must be a whole number"
+expect "negative number" "$(req head POST /posts/fr-paris/staffing '{"staffing":-1}')" 422
+expect "array body" "$(req head POST /staffing '[1,2]')" 422
+expect "duplicate keys" "$(req head POST /staffing '{"level":12,"level":13}')" 400
+expect "not JSON content type" "$(req head POST /staffing '' --data-binary '{"level":12}' -H 'Content-Type: text/plain')" 415
+expect "invalid value" "$(req head POST /posts '{"id":"BAD ID","kind":"state","host":"ZZ","city":"X","fields":["terrorism"],"staffing":1}')" 422
+expect "unknown field" "$(req head POST /appointments '{"person":"rep-abbasov","post":"fr-paris","field":"espionage"}')" 422
+expect "decree limit" "$(req head POST /posts/fr-paris/staffing '{"staffing":0}')" 409
+expect "not found" "$(req head GET /appointments/424242)" 404
+expect "non-numeric id" "$(req head GET /appointments/abc)" 404
+expect "unknown route" "$(req head GET /nothing)" 404
+expect "wrong method" "$(req head PUT /posts)" 405
+expect_match "Allow header" "$(grep -i '^allow' "$work/hdr")" 'GET, POST'
+
+# --- injection strings are stored and returned inert --------------------------------------
+inj="x'); DROP TABLE users; -- <script>alert(\\\"pwn\\\")</script> \\\" OR 1=1"
+expect "propose with injection text" "$(req head POST /appointments "{\"person\":\"rep-abbasov\",\"post\":\"tr-ankara\",\"field\":\"terrorism\",\"reason\":\"$inj\"}")" 409
+expect "post with injection text" "$(req head POST /posts "{\"id\":\"zz-inj\",\"kind\":\"org\",\"host\":\"<img src=x onerror=alert(1)>\",\"city\":\"'; DELETE FROM posts; --\",\"fields\":[\"terrorism\"],\"staffing\":1}")" 201
+expect "read it back" "$(req head GET /posts/zz-inj)" 200
+expect_match "host returned as data" "$(cat "$work/body")" '"host":"<img src=x onerror=alert\(1\)>"'
+expect_match "city returned as data" "$(cat "$work/body")" "\"city\":\"'; DELETE FROM posts; --\""
+expect_match "served as JSON" "$(grep -i '^content-type' "$work/hdr")" 'application/json'
+expect "users survive" "$(req admin GET /users)" 200
+expect_match "users listed" "$(cat "$work/body")" '"id":"head"'
+expect "posts survive" "$(req head GET '/posts?limit=500')" 200
+expect_match "posts listed" "$(cat "$work/body")" '"id":"fr-paris"'
+
+# --- pagination --------------------------------------------------------------------------
+expect "first page" "$(req head GET '/posts?limit=5')" 200
+expect_match "five items and a cursor" "$(cat "$work/body")" '"next_cursor":"5"'
+n=0; cursor=
+while :; do
+	req head GET "/posts?limit=4${cursor:+&cursor=$cursor}" >/dev/null
+	n=$((n + $(grep -o '"kind":' "$work/body" | wc -l)))
+	cursor=$(jfield next_cursor)
+	[ -z "$cursor" ] && break
+done
+expect "walking every page" "$n" 15
+expect "bad limit" "$(req head GET '/posts?limit=0')" 422
+expect "bad cursor" "$(req head GET '/posts?cursor=zz')" 422
+expect "audit page" "$(req overseer GET '/audit?limit=3')" 200
+c=$(jfield next_cursor)
+expect "audit next page" "$(req overseer GET "/audit?limit=3&cursor=$c")" 200
+expect_match "audit continues below the cursor" "$(cat "$work/body")" "\"seq\":$((c - 1))[,}]"
+
+# --- the login rate limit ------------------------------------------------------------------
+for i in 1 2 3 4 5; do expect "wrong password $i" "$(login finance wrong-password)" 401; done
+expect "sixth attempt rate-limited" "$(login finance wrong-password)" 429
+expect_match "Retry-After" "$(grep -i '^retry-after' "$work/hdr")" '[0-9]+'
+expect "even the right password waits" "$(login finance)" 429
+expect_match "429 code" "$(cat "$work/body")" '"code":"rate_limited"'
+expect "other users are not limited" "$(login mfa)" 200
+expect "unknown user" "$(login nobody-at-all)" 401
+
+# --- sessions end ----------------------------------------------------------------------------
+cp "$work/jar.president" "$work/jar.old"
+expect "logout" "$(req president DELETE /session)" 204
+expect_match "logout clears the cookie" "$(grep -i '^set-cookie' "$work/hdr")" 'Max-Age=0'
+expect "the old cookie is dead" "$(req old GET /staffing)" 401
+
+# --- the rest of the server ----------------------------------------------------------------------
+code=$(curl -s -o "$work/body" -D "$work/hdr" -w '%{http_code}' "$B/")
+expect "web UI" "$code" 200
+hdr=$(cat "$work/hdr")
+expect_match "CSP" "$hdr" "Content-Security-Policy: default-src 'self'.*frame-ancestors 'none'"
+if grep -qi "unsafe-inline" "$work/hdr"; then fail "CSP allows unsafe-inline"; else ok; fi
+expect_match "nosniff" "$hdr" 'X-Content-Type-Options: nosniff'
+expect_match "referrer" "$hdr" 'Referrer-Policy: no-referrer'
+if grep -qi '<script>' "$work/body" || grep -qi ' style=' "$work/body"; then fail "inline script or style in index.html"; else ok; fi
+expect "app module" "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$B/app.js")" "200 text/javascript; charset=utf-8"
+expect "healthz" "$(curl -s "$B/healthz")" '{"status":"ok"}'
+metrics=$(curl -s "$B/metrics")
+expect_match "metrics requests" "$metrics" 'attache_http_requests_total\{route="GET /api/v1/posts",status="200"\} [0-9]+'
+expect_match "metrics histogram" "$metrics" 'attache_http_request_duration_seconds_bucket\{le="\+Inf"\}'
+expect_match "metrics memory" "$metrics" 'attache_resident_memory_bytes [1-9]'
+
+# --- graceful shutdown and what the log holds ---------------------------------------------------
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+expect "exit status after SIGTERM" "$rc" 0
+expect_match "stopped" "$(tail -1 "$work/log")" '"event":"stopped"'
+for secret in "$PW" "$tok" "$tok2" "$(cat "$work/csrf.head")" "$(grep -o '[0-9a-f]\{64\}' "$work/jar.head" | head -1)" "DROP TABLE"; do
+	if grep -qF -- "$secret" "$work/log"; then fail "the access log holds a secret or content: ${secret:0:12}…"; else ok; fi
+done
+expect_match "access log line" "$(grep '"path":"/api/v1/posts"' "$work/log" | head -1)" '"method":"GET".*"status":200.*"user":"head"'
+if "$ATTACHE" --db "$work/node.db" audit verify >/dev/null; then ok; else fail "audit verify after the API tests"; fi
+
+echo "api_server: $checks checks passed, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,250 @@
+/* Tests of the match index: add/remove/update kept consistent with a brute
+ * force scan on random data, one hit per ref, explanations, identifier
+ * lookups with CIDR containment, concurrent queries. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "attache/match.h"
+
+static const char *const given[] = {"Ilham", "Ilqar", "Rashad", "Rəşad", "Elnur", "Tural",
+				    "Mehriban", "Leyla", "Murad", "Anar", "Vugar", "Oleg",
+				    "Sergey", "Ivan", "Mohammad", "Hossein", "Ali", "John",
+				    "Mark", "Ayşe", "Mustafa", "Kamran"};
+static const char *const family[] = {"Aliyev", "Əliyev", "Mammadov", "Mamedov", "Huseynov",
+				     "Guseynov", "Qasimov", "Jafarov", "Petrov", "Ivanov",
+				     "Hosseini", "Rezaei", "Smith", "Yilmaz", "Kaya", "Safarov",
+				     "Alizada", "Babayev", "Orujov", "Najafov"};
+
+static unsigned rnd(unsigned *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (*s >> 16) & 0x7fff;
+}
+
+#define N 600
+struct rec {
+	bool live;
+	char name[96];
+};
+
+static void random_name(unsigned *seed, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s %s%s%s", given[rnd(seed) % 22], rnd(seed) % 4 ? "" : "Heydar ",
+		 family[rnd(seed) % 20], rnd(seed) % 7 ? "" : "a");
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_consistency(void **state)
+{
+	struct att_match_index *ix;
+	struct att_match_index_opts o = {.posting_cap = 1000000, .verify_max = 1000000};
+	struct att_err err = {0};
+	static struct rec recs[N];
+	unsigned seed = 42;
+	static struct att_match_hit hits[N];
+	size_t live = 0;
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, &o, &err), ATT_OK);
+	for (size_t i = 0; i < N; i++) {
+		random_name(&seed, recs[i].name, sizeof(recs[i].name));
+		assert_int_equal(att_match_index_add(ix, 1000 + i, recs[i].name,
+						     strlen(recs[i].name), NULL, &err), ATT_OK);
+		recs[i].live = true;
+	}
+	/* random removals and updates */
+	for (size_t k = 0; k < N / 2; k++) {
+		size_t i = rnd(&seed) % N;
+
+		if (rnd(&seed) % 2) {
+			size_t had = recs[i].live ? 1 : 0;
+
+			assert_int_equal(att_match_index_remove(ix, 1000 + i), had);
+			recs[i].live = false;
+		} else {
+			random_name(&seed, recs[i].name, sizeof(recs[i].name));
+			assert_int_equal(att_match_index_update(ix, 1000 + i, recs[i].name,
+								strlen(recs[i].name), NULL, &err), ATT_OK);
+			recs[i].live = true;
+		}
+	}
+	for (size_t i = 0; i < N; i++)
+		live += recs[i].live;
+	assert_int_equal(att_match_index_count(ix), live);
+	/* every query: index hits == brute force over live records */
+	for (size_t qi = 0; qi < 60; qi++) {
+		char q[96];
+		struct att_name qn;
+		uint64_t want[N], got[N];
+		size_t nw = 0, ng = 0;
+		struct att_match_query mq = {0};
+
+		random_name(&seed, q, sizeof(q));
+		assert_int_equal(att_name_normalize(q, strlen(q), &qn, &err), ATT_OK);
+		for (size_t i = 0; i < N; i++) {
+			struct att_name rn;
+
+			if (!recs[i].live)
+				continue;
+			assert_int_equal(att_name_normalize(recs[i].name, strlen(recs[i].name), &rn, &err), ATT_OK);
+			if (att_match_score(&qn, NULL, &rn, NULL, NULL) >= ATT_MATCH_THRESHOLD)
+				want[nw++] = 1000 + i;
+		}
+		mq.name = q;
+		mq.len = strlen(q);
+		assert_int_equal(att_match_index_query(ix, &mq, hits, N, &ng, &err), ATT_OK);
+		for (size_t h = 0; h < ng; h++) {
+			got[h] = hits[h].ref;
+			assert_true(hits[h].score >= ATT_MATCH_THRESHOLD);
+			if (h)
+				assert_true(hits[h - 1].score >= hits[h].score);
+		}
+		qsort(want, nw, sizeof(uint64_t), cmp_u64);
+		qsort(got, ng, sizeof(uint64_t), cmp_u64);
+		if (nw != ng)
+			fail_msg("query '%s': index %zu hits, brute force %zu", q, ng, nw);
+		assert_memory_equal(want, got, nw * sizeof(uint64_t));
+	}
+	att_match_index_free(ix);
+}
+
+static void test_hits_and_explain(void **state)
+{
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	struct att_match_hit hits[4];
+	struct att_match_query q = {.name = "Алиев Ильхам", .explain = true};
+	struct att_match_attrs a = {0};
+	size_t n;
+	char text[512];
+
+	(void)state;
+	q.len = strlen(q.name);
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	assert_true(att_match_dob_parse("1961-12-24", &a.dob));
+	assert_int_equal(att_match_index_add(ix, 7, "Ilham Heydar oglu Aliyev", 24, &a, &err), ATT_OK);
+	assert_int_equal(att_match_index_add(ix, 7, "Ilham Aliyev", 12, &a, &err), ATT_OK);
+	assert_int_equal(att_match_index_add(ix, 8, "Ilqar Aliyev", 12, NULL, &err), ATT_OK);
+	assert_int_equal(att_match_index_add(ix, 9, "George Habash", 13, NULL, &err), ATT_OK);
+	assert_int_equal(att_match_index_count(ix), 4);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 4, &n, &err), ATT_OK);
+	assert_int_equal(n, 1); /* one hit per ref, not Ilqar */
+	assert_int_equal(hits[0].ref, 7);
+	assert_true(hits[0].score == 1.0);
+	att_match_expl_text(&hits[0].expl, text, sizeof(text));
+	assert_non_null(strstr(text, "ilkham~ilham"));
+	q.name = "George Bush";
+	q.len = strlen(q.name);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 4, &n, &err), ATT_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(att_match_index_remove(ix, 7), 2);
+	q.name = "Ilham Aliyev";
+	q.len = strlen(q.name);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 4, &n, &err), ATT_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(att_match_index_remove(ix, 7), 0);
+	assert_true(att_match_index_overhead(ix) > 0);
+	att_match_index_free(ix);
+}
+
+static void test_ids(void **state)
+{
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	uint64_t refs[8];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	assert_int_equal(att_match_index_add_id(ix, 1, ATT_ID_PHONE, "+994501234567", &err), ATT_OK);
+	assert_int_equal(att_match_index_add_id(ix, 2, ATT_ID_PHONE, "+994501234567", &err), ATT_OK);
+	assert_int_equal(att_match_index_add_id(ix, 2, ATT_ID_PHONE, "+994501234567", &err), ATT_OK);
+	assert_int_equal(att_match_index_add_id(ix, 3, ATT_ID_CIDR, "192.0.2.0/24", &err), ATT_OK);
+	assert_int_equal(att_match_index_add_id(ix, 4, ATT_ID_CIDR, "2001:db8::/32", &err), ATT_OK);
+	assert_int_equal(att_match_index_add_id(ix, 5, ATT_ID_IP, "192.0.2.77", &err), ATT_OK);
+	assert_int_equal(att_match_index_query_id(ix, ATT_ID_PHONE, "+994501234567", refs, 8, &n, &err), ATT_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(att_match_index_query_id(ix, ATT_ID_IBAN, "+994501234567", refs, 8, &n, &err), ATT_OK);
+	assert_int_equal(n, 0); /* the type is part of the key */
+	assert_int_equal(att_match_index_query_id(ix, ATT_ID_IP, "192.0.2.77", refs, 8, &n, &err), ATT_OK);
+	assert_int_equal(n, 2); /* exact 5 and range 3 */
+	assert_int_equal(att_match_index_query_id(ix, ATT_ID_IP, "192.0.3.1", refs, 8, &n, &err), ATT_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(att_match_index_query_id(ix, ATT_ID_IP, "2001:db8:1::5", refs, 8, &n, &err), ATT_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(refs[0], 4);
+	assert_int_equal(att_match_index_remove(ix, 2), 1);
+	assert_int_equal(att_match_index_query_id(ix, ATT_ID_PHONE, "+994501234567", refs, 8, &n, &err), ATT_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(refs[0], 1);
+	att_match_index_free(ix);
+}
+
+struct thr {
+	struct att_match_index *ix;
+	int found;
+};
+
+static void *query_thread(void *p)
+{
+	struct thr *t = p;
+	struct att_match_hit *hits = malloc(4 * sizeof(*hits));
+	struct att_match_query q = {.name = "Rashad Mamedov"};
+	size_t n;
+
+	q.len = strlen(q.name);
+	for (int i = 0; i < 200 && hits; i++)
+		if (att_match_index_query(t->ix, &q, hits, 4, &n, NULL) == ATT_OK && n >= 1)
+			t->found++;
+	free(hits);
+	att_match_thread_release();
+	return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	pthread_t th[3];
+	struct thr t[3] = {{0}};
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	assert_int_equal(att_match_index_add(ix, 1, "Rəşad Məmmədov", strlen("Rəşad Məmmədov"), NULL, &err), ATT_OK);
+	for (int i = 0; i < 3; i++) {
+		t[i].ix = ix;
+		assert_int_equal(pthread_create(&th[i], NULL, query_thread, &t[i]), 0);
+	}
+	for (int i = 0; i < 300; i++) {
+		char nm[32];
+
+		snprintf(nm, sizeof(nm), "Person%d Somebody", i);
+		assert_int_equal(att_match_index_add(ix, 100 + (uint64_t)i, nm, strlen(nm), NULL, &err), ATT_OK);
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(t[i].found, 200);
+	}
+	att_match_index_free(ix);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_consistency), cmocka_unit_test(test_hits_and_explain),
+		cmocka_unit_test(test_ids), cmocka_unit_test(test_concurrent),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	att_match_thread_release();
+	return rc;
+}

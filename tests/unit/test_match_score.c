@@ -1,0 +1,193 @@
+/* Tests of the name scorer: the same-person cases of the issue, the
+ * must-not-merge cases, symmetry, order independence, bounds, attribute
+ * adjustments and explanations. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+#include "attache/match.h"
+
+static double score_of(const char *a, const char *b)
+{
+	double s;
+	bool m;
+	struct att_err err = {0};
+
+	assert_int_equal(att_match_pair(a, b, &s, &m, NULL, &err), ATT_OK);
+	assert_true(m == (s >= ATT_MATCH_THRESHOLD));
+	return s;
+}
+
+static void must_match(const char *a, const char *b)
+{
+	double s = score_of(a, b);
+
+	if (s < ATT_MATCH_THRESHOLD)
+		fail_msg("'%s' vs '%s' scored %.3f, below the threshold", a, b, s);
+}
+
+static void must_not_match(const char *a, const char *b)
+{
+	double s = score_of(a, b);
+
+	if (s >= ATT_MATCH_THRESHOLD)
+		fail_msg("'%s' vs '%s' scored %.3f, above the threshold", a, b, s);
+}
+
+static void all_match(const char *const *v)
+{
+	for (size_t i = 0; v[i]; i++)
+		for (size_t j = 0; v[j]; j++)
+			must_match(v[i], v[j]);
+}
+
+static void test_spellings(void **state)
+{
+	static const char *const aliyev[] = {"Əliyev", "Aliyev", "Aliev", "Алиев", "Әлијев", NULL};
+	static const char *const mammadov[] = {"Məmmədov", "Mammadov", "Mamedov", "Мамедов", NULL};
+	static const char *const huseynov[] = {"Hüseynov", "Huseynov", "Guseynov", "Гусейнов", NULL};
+	static const char *const qasimov[] = {"Qasımov", "Gasimov", "Gasymov", "Гасымов", NULL};
+	static const char *const cafarov[] = {"Cəfərov", "Jafarov", "Djafarov", "Джафаров", NULL};
+	static const char *const full[] = {"Rəşad Məmmədov", "Rashad Mammadov", "Rashad Mamedov",
+					   "Рашад Мамедов", "Mamedov Rashad", NULL};
+
+	(void)state;
+	all_match(aliyev);
+	all_match(mammadov);
+	all_match(huseynov);
+	all_match(qasimov);
+	all_match(cafarov);
+	all_match(full);
+}
+
+static void test_structure(void **state)
+{
+	(void)state;
+	must_match("Ilham Aliyev", "Aliyev Ilham");                 /* order */
+	must_match("ALIYEV, Ilham", "Ilham Aliyev");
+	must_match("Ilham Heydar oğlu Aliyev", "Ilham Aliyev");     /* patronymic one side */
+	must_match("Ильхам Гейдарович Алиев", "Ilham Aliyev");
+	must_match("Mehriban Arif qızı Əliyeva", "Mehriban Aliyeva");
+	must_match("Ilham Heydar Aliyev", "Ilham Aliyev");          /* missing middle name */
+	must_match("Ilham Heydar oglu Aliyev", "Ильхам Гейдарович Алиев");
+	must_match("Rashad Mammadov", "Rashad Mammadv");            /* one typo */
+	must_match("Ramil Safarov", "Ramil Safarof");
+	must_match("Osama bin Laden", "Usama bin Ladin");
+	must_match("محمد حسین", "Mohammad Hossein");                 /* Persian ↔ Latin */
+	must_match("حسن روحانی", "Hassan Rouhani");
+	must_match("Muhammad Ali", "Mohammed Ali");
+}
+
+static void test_must_not_merge(void **state)
+{
+	(void)state;
+	must_not_match("Ilham Aliyev", "Ilqar Aliyev");
+	must_not_match("George Bush", "George Habash");
+	must_not_match("Ilham Aliyev", "Ilqar Mammadov");
+	must_not_match("Tural Aliyev", "Tural Alizada");
+	must_not_match("Rashad Mammadov", "Rauf Mahmudov");
+	must_not_match("Anna Petrova", "Anna Ivanova");
+}
+
+static void test_properties(void **state)
+{
+	static const char *const names[] = {
+		"Ilham Aliyev", "Ilqar Aliyev", "Aliyev Ilham Heydar oglu", "George Bush",
+		"George Habash", "Мамедов Рашад", "Rashad Mammadov", "محمد حسین",
+		"Mohammad Hossein Hosseini", "J. Smith", "John Smith", "Jon Smyth",
+		"Al-Baghdadi", "Abu Bakr al-Baghdadi", "a b c d e f g h i j k l m n",
+	};
+	size_t n = sizeof(names) / sizeof(names[0]);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		assert_true(score_of(names[i], names[i]) == 1.0);
+		for (size_t j = 0; j < n; j++) {
+			double a = score_of(names[i], names[j]), b = score_of(names[j], names[i]);
+
+			assert_true(a >= 0.0 && a <= 1.0);
+			if (a < b - 1e-9 || a > b + 1e-9)
+				fail_msg("asymmetric: %s / %s: %f vs %f", names[i], names[j], a, b);
+		}
+	}
+	/* order independence */
+	assert_true(score_of("Abu Bakr al-Baghdadi", "Rashad Mammadov") ==
+		    score_of("al-Baghdadi Bakr Abu", "Mammadov Rashad"));
+	assert_true(score_of("Ilham Heydar Aliyev", "Ilqar Aliyev") ==
+		    score_of("Aliyev Heydar Ilham", "Aliyev Ilqar"));
+}
+
+static void test_attributes(void **state)
+{
+	struct att_name a, b;
+	struct att_err err = {0};
+	struct att_match_attrs x = {0}, y = {0};
+	double base, s;
+
+	(void)state;
+	assert_int_equal(att_name_normalize("Ilham Aliyev", 12, &a, &err), ATT_OK);
+	assert_int_equal(att_name_normalize("Ilham Heydar Aliyev", 19, &b, &err), ATT_OK);
+	base = att_match_score(&a, NULL, &b, NULL, NULL);
+	assert_true(att_match_dob_parse("1961-12-24", &x.dob));
+	assert_int_equal(x.dob, 19611224);
+	assert_true(att_match_dob_parse("24 Dec 1961", &y.dob));
+	assert_int_equal(y.dob, 19611224);
+	s = att_match_score(&a, &x, &b, &y, NULL);
+	assert_true(s > base);
+	assert_true(att_match_dob_parse("1975", &y.dob));
+	assert_int_equal(y.dob, 19750000);
+	s = att_match_score(&a, &x, &b, &y, NULL);
+	assert_true(s < base - 0.1);
+	assert_false(att_match_dob_parse("1961-13-01", &y.dob));
+	assert_false(att_match_dob_parse("yesterday", &y.dob));
+	assert_int_equal(att_match_nat_key("Azerbaijan"), att_match_nat_key("AZ"));
+	assert_int_equal(att_match_nat_key("az"), att_match_nat_key("AZ"));
+	assert_int_not_equal(att_match_nat_key("RU"), att_match_nat_key("AZ"));
+	assert_int_equal(att_match_nat_key(""), 0);
+	x.dob = y.dob = 0;
+	x.nat = att_match_nat_key("AZ");
+	y.nat = att_match_nat_key("Russia");
+	assert_true(att_match_score(&a, &x, &b, &y, NULL) < base);
+}
+
+static void test_explanation(void **state)
+{
+	struct att_match_expl ex;
+	double s;
+	bool m;
+	char text[512];
+	json_t *j;
+	struct att_err err = {0};
+
+	(void)state;
+	assert_int_equal(att_match_pair("Ilham Aliyev", "Ilqar Aliyev", &s, &m, &ex, &err), ATT_OK);
+	assert_false(m);
+	assert_int_equal(ex.npairs, 2);
+	att_match_expl_text(&ex, text, sizeof(text));
+	assert_non_null(strstr(text, "ilham~ilqar"));
+	assert_non_null(strstr(text, "aliyev=aliyev 1.00"));
+	j = att_match_expl_json(&ex);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "pairs")), 2);
+	assert_true(json_real_value(json_object_get(j, "score")) < ATT_MATCH_THRESHOLD);
+	json_decref(j);
+	assert_int_equal(att_match_pair("Ilham Heydar Aliyev", "Ilham Aliyev", &s, &m, &ex, &err), ATT_OK);
+	att_match_expl_text(&ex, text, sizeof(text));
+	assert_non_null(strstr(text, "unmatched heydar"));
+	assert_non_null(strstr(text, "tolerated"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spellings),   cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_must_not_merge), cmocka_unit_test(test_properties),
+		cmocka_unit_test(test_attributes),  cmocka_unit_test(test_explanation),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	att_match_thread_release();
+	return rc;
+}
