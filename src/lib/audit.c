@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "holdings.h"
 #include "node_int.h"
@@ -478,12 +479,56 @@ static json_t *entry_json(const char *data, size_t len)
 	return o;
 }
 
+struct list_ctx {
+	json_t *arr;
+	const struct att_keys *open_with; /* the overseer's view opens sealed members */
+};
+
+/* Members named <x>_sealed hold base64 ciphertext (sealed with associated
+ * data "audit"): the overseer sees <x> in clear, others see them sealed. */
+static void open_sealed(json_t *detail, const struct att_keys *keys)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+
+	if (!json_is_object(detail) || !keys)
+		return;
+	json_object_foreach_safe(detail, tmp, k, v) {
+		size_t kl = strlen(k), bl;
+		unsigned char *bin, *pt = NULL;
+		size_t ptlen = 0;
+		const char *b64 = json_string_value(v);
+		char name[64];
+
+		if (kl < 8 || strcmp(k + kl - 7, "_sealed") || !b64 || kl - 7 >= sizeof(name))
+			continue;
+		bl = strlen(b64);
+		bin = malloc(bl + 1);
+		if (!bin)
+			continue;
+		if (sodium_base642bin(bin, bl, b64, bl, NULL, &bl, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) == 0 &&
+		    att_keys_open(keys, bin, bl, "audit", &pt, &ptlen, NULL) == ATT_OK) {
+			memcpy(name, k, kl - 7);
+			name[kl - 7] = '\0';
+			json_object_set_new(detail, name, json_stringn((const char *)pt, ptlen));
+			json_object_del(detail, k);
+		}
+		free(pt);
+		free(bin);
+	}
+}
+
 static int list_row(const struct att_audit_row *r, void *arg)
 {
+	struct list_ctx *c = arg;
 	json_t *e = entry_json(r->data, r->len);
 
-	if (e)
-		json_array_append_new(arg, e);
+	if (e) {
+		open_sealed(json_object_get(e, "detail"), c->open_with);
+		json_array_append_new(c->arr, e);
+	}
 	return 0;
 }
 
@@ -509,7 +554,11 @@ enum att_rc att_audit_list(struct att_node *node, const char *actor_id, uint64_t
 	rc = att_node_begin(node, err);
 	if (rc)
 		goto fail;
-	rc = att_store_audit_each(node->store, 0, before, true, limit, list_row, arr, err);
+	{
+		struct list_ctx lc = {arr, actor.role == ATT_ROLE_OVERSEER ? node->keys : NULL};
+
+		rc = att_store_audit_each(node->store, 0, before, true, limit, list_row, &lc, err);
+	}
 	if (!rc) {
 		char detail[96];
 

@@ -39,6 +39,25 @@ enum att_rc att_x_seal_json(struct att_node *node, const json_t *v, const char *
 	return rc;
 }
 
+char *att_x_seal_text(struct att_node *node, const char *text, struct att_err *err)
+{
+	unsigned char *sealed = NULL;
+	size_t len = 0, b64len;
+	char *out;
+
+	if (att_keys_seal(node->keys, (const unsigned char *)text, strlen(text), "audit", &sealed,
+			  &len, err))
+		return NULL;
+	b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	out = malloc(b64len);
+	if (out)
+		sodium_bin2base64(out, b64len, sealed, len, sodium_base64_VARIANT_ORIGINAL);
+	else
+		att_fail(err, ATT_ENOMEM, "out of memory");
+	free(sealed);
+	return out;
+}
+
 json_t *att_x_open_json(struct att_node *node, const unsigned char *blob, size_t len,
 			 const char *ad, struct att_err *err)
 {

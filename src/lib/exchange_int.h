@@ -33,6 +33,11 @@ enum att_rc att_x_seal_json(struct att_node *node, const json_t *v, const char *
 			    unsigned char **out, size_t *len, struct att_err *err) ATT_WUR;
 json_t *att_x_open_json(struct att_node *node, const unsigned char *blob, size_t len,
 			const char *ad, struct att_err *err);
+/* Seals a short text for an audit entry (base64, malloc'd; NULL with err
+ * set on failure). att_audit_list opens members named *_sealed for the
+ * overseer. */
+char *att_x_seal_text(struct att_node *node, const char *text, struct att_err *err);
+
 /* "what:id" associated data. */
 void att_x_ad(char *ad, size_t n, const char *what, int64_t id);
 

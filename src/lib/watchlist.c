@@ -497,12 +497,21 @@ enum att_rc att_screen(struct att_node *node, const char *actor_id, const char *
 			break;
 		}
 		json_array_append_new(arr, one);
-		rc = att_x_audit(node, &a.actor, "screen", opts->list ? opts->list : "all",
-				 json_pack("{s:s,s:I}", "query",
-					   att_utf8_valid(names[i], strlen(names[i])) ? names[i] : "",
-					   "hits",
-					   (json_int_t)json_array_size(json_object_get(one, "hits"))),
-				 err);
+		{
+			/* Who searched whom is for the overseer's eyes: the query is
+			 * sealed in the audit entry and opened only when the overseer
+			 * lists the log. */
+			char *sq = att_x_seal_text(node, names[i], err);
+
+			rc = sq ? att_x_audit(node, &a.actor, "screen",
+					      opts->list ? opts->list : "all",
+					      json_pack("{s:s,s:I}", "query_sealed", sq, "hits",
+							(json_int_t)json_array_size(
+								json_object_get(one, "hits"))),
+					      err)
+				: ATT_ENOMEM;
+			free(sq);
+		}
 	}
 	rc = att_x_done(node, rc, err);
 	if (rc) {

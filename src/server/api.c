@@ -74,10 +74,13 @@ void srv_error(struct srv_response *resp, unsigned status, const char *code,
 
 /* The one place where library result codes become HTTP statuses. On a route
  * that authenticates (login), a refusal means wrong credentials (401) and a
- * limit is the login rate limit (429), not a limit of the decree. */
-static void fail_rc(struct srv_response *resp, enum att_rc rc, const struct att_err *err,
-		    bool authn)
+ * limit is the login rate limit (429), not a limit of the decree; on a route
+ * that takes a document (a message, a list file) a limit is its size (413). */
+void srv_fail(struct srv_response *resp, enum att_rc rc, const struct att_err *err,
+	      unsigned flags)
 {
+	bool authn = (flags & SRV_AUTHN) != 0;
+
 	static const struct {
 		unsigned status;
 		const char *code;
@@ -102,7 +105,10 @@ static void fail_rc(struct srv_response *resp, enum att_rc rc, const struct att_
 		status = map[rc].status;
 		code = map[rc].code;
 	}
-	if (authn && rc == ATT_ELIMIT) {
+	if ((flags & SRV_SIZE) && rc == ATT_ELIMIT) {
+		status = 413;
+		code = "too_large";
+	} else if (authn && rc == ATT_ELIMIT) {
 		status = 429;
 		code = "rate_limited";
 	} else if (authn && rc == ATT_EDENIED) {
@@ -111,6 +117,13 @@ static void fail_rc(struct srv_response *resp, enum att_rc rc, const struct att_
 	}
 	srv_error(resp, status, code,
 		  err && err->msg[0] && rc != ATT_ENOMEM ? err->msg : att_rc_name(rc));
+}
+
+size_t srv_body_limit(const char *method, const char *path)
+{
+	if (method && path && !strcmp(method, "POST") && !strcmp(path, API_PREFIX "/watchlists"))
+		return SRV_UPLOAD_MAX;
+	return SRV_BODY_MAX;
 }
 
 bool srv_json_depth_ok(const char *p, size_t n, size_t max)
@@ -143,7 +156,7 @@ bool srv_json_depth_ok(const char *p, size_t n, size_t max)
 /* Matches path (below the API prefix) against pattern; captures {…}
  * segments into param. */
 static bool route_match(const char *pattern, const char *path, const char *param[2],
-			char store[2][ATT_ID_MAX + 1])
+			char store[2][SRV_PARAM_MAX + 1])
 {
 	size_t np = 0;
 
@@ -155,7 +168,7 @@ static bool route_match(const char *pattern, const char *path, const char *param
 		if (*pattern == '{') {
 			size_t n = strcspn(path, "/");
 
-			if (n == 0 || n > ATT_ID_MAX || np >= 2)
+			if (n == 0 || n > SRV_PARAM_MAX || np >= 2)
 				return false;
 			memcpy(store[np], path, n);
 			store[np][n] = '\0';
@@ -248,7 +261,7 @@ static void api(struct att_node *node, const struct srv_request *req,
 		struct srv_response *resp)
 {
 	const char *path = req->path + strlen(API_PREFIX);
-	char allow[128] = "", store[2][ATT_ID_MAX + 1];
+	char allow[128] = "", store[2][SRV_PARAM_MAX + 1];
 	static _Thread_local char allow_kept[128];
 	struct att_principal who;
 	struct srv_call call;
@@ -260,8 +273,8 @@ static void api(struct att_node *node, const struct srv_request *req,
 	memset(&who, 0, sizeof(who));
 	/* Limits first: size (the transport refuses larger bodies before
 	 * reading them), encoding and nesting. */
-	if (req->body_len > SRV_BODY_MAX) {
-		srv_error(resp, 413, "too_large", "the request body is larger than 1 MiB");
+	if (req->body_len > srv_body_limit(req->method, req->path)) {
+		srv_error(resp, 413, "too_large", "the request body is larger than this route takes");
 		return;
 	}
 	if (req->body_len && !att_utf8_valid(req->body, req->body_len)) {
@@ -315,7 +328,7 @@ static void api(struct att_node *node, const struct srv_request *req,
 			return;
 		}
 		if (rc) {
-			fail_rc(resp, rc, &call.err, false);
+			srv_fail(resp, rc, &call.err, 0);
 			return;
 		}
 		snprintf(resp->user, sizeof(resp->user), "%s", who.user);
@@ -380,7 +393,13 @@ static void api(struct att_node *node, const struct srv_request *req,
 	json_decref(body);
 	if (rc) {
 		json_decref(call.out);
-		fail_rc(resp, rc, &call.err, (route->flags & SRV_AUTHN) != 0);
+		srv_fail(resp, rc, &call.err, route->flags);
+		return;
+	}
+	if (call.deferred) {
+		/* The group commit answers later (http.c resumes the connection). */
+		json_decref(call.out);
+		resp->deferred = true;
 		return;
 	}
 	if (call.status == 204 || !call.out) {
@@ -396,7 +415,7 @@ static void api(struct att_node *node, const struct srv_request *req,
 
 		json_decref(call.out);
 		if (!page) {
-			fail_rc(resp, call.err.rc ? call.err.rc : ATT_ENOMEM, &call.err, false);
+			srv_fail(resp, call.err.rc ? call.err.rc : ATT_ENOMEM, &call.err, 0);
 			return;
 		}
 		call.out = page;

@@ -9,18 +9,23 @@
 #include <stdint.h>
 
 #include "attache/common.h"
+#include "attache/exchange.h"
 #include "attache/session.h"
 
 struct att_node;
 
 /* Limits, checked before any other work on a request. */
 #define SRV_BODY_MAX (1024u * 1024u)   /* JSON request bodies */
+#define SRV_UPLOAD_MAX (64u * 1024u * 1024u) /* POST /watchlists: a list file in JSON */
+#define SRV_PARAM_MAX 255u             /* a captured {…} path segment, in bytes */
 #define SRV_JSON_DEPTH_MAX 32u         /* nesting of arrays and objects */
 #define SRV_ARGS_MAX 16u               /* query arguments kept */
 #define SRV_PAGE_DEFAULT 50u
 #define SRV_PAGE_MAX 500u
 
 #define SRV_COOKIE "attache_session"
+
+struct srv_send;
 
 struct srv_kv {
 	const char *key;
@@ -42,6 +47,13 @@ struct srv_request {
 	size_t body_len;
 	const char *remote_ip;
 	bool tls;
+	/* Group commit (http.c): when set, POST /messages does not send at
+	 * once but hands the message to defer_send, which copies what it needs
+	 * and returns the slot the writer will fill; the reply is then built
+	 * later by srv_send_answer(). NULL: the handler sends synchronously. */
+	struct srv_send *(*defer_send)(void *ctx, const char *actor, const char *json,
+				       size_t len);
+	void *defer_ctx;
 };
 
 /* The reply. body is malloc'd (free with srv_response_release) unless
@@ -58,6 +70,7 @@ struct srv_response {
 	char retry_after[24];
 	char user[ATT_ID_MAX + 1];      /* who, for the access log ("" if nobody) */
 	int route;                      /* index into srv_routes, or -1 */
+	bool deferred;                  /* handed to the group commit: no reply yet */
 };
 
 void srv_response_init(struct srv_response *r);
@@ -73,6 +86,16 @@ void srv_handle(struct att_node *node, const struct srv_request *req,
 void srv_error(struct srv_response *resp, unsigned status, const char *code,
 	       const char *message);
 
+/* The largest body a request to method+path may carry: SRV_UPLOAD_MAX for
+ * POST /api/v1/watchlists, SRV_BODY_MAX for everything else. The transport
+ * checks it before reading a byte of the body. */
+size_t srv_body_limit(const char *method, const char *path);
+
+/* Fills resp with the error reply for a library result code (the one
+ * mapping; flags are the route's srv_route_flags). */
+void srv_fail(struct srv_response *resp, enum att_rc rc, const struct att_err *err,
+	      unsigned flags);
+
 /* True when the nesting depth of JSON text p[0..n) stays within max
  * (strings are skipped; the text need not be valid JSON). */
 bool srv_json_depth_ok(const char *p, size_t n, size_t max);
@@ -87,6 +110,7 @@ enum srv_route_flags {
 	SRV_LIST = 1u << 1,   /* returns an array, paginated by the server */
 	SRV_BODY = 1u << 2,   /* takes a JSON object body */
 	SRV_AUTHN = 1u << 3,  /* authenticates: denied is 401, a limit is 429 */
+	SRV_SIZE = 1u << 4,   /* ATT_ELIMIT means the body is too large: 413 */
 };
 
 struct srv_route {
@@ -113,8 +137,35 @@ struct srv_call {
 	bool paged;                      /* the handler paginated out itself */
 	size_t limit;                    /* page size asked for */
 	const char *cursor;              /* cursor asked for, or NULL */
+	bool deferred;                   /* the reply comes later (group commit) */
 	struct att_err err;
 };
+
+/* --- group commit of message posts (sendq.c; routes.c builds the reply) ----- */
+
+/* One POST /messages waiting for the writer. */
+struct srv_send {
+	char actor[ATT_ID_MAX + 1];
+	const char *json; /* the request body, owned by the transport until done */
+	size_t len;
+	struct att_send_result res;
+	enum att_rc rc;
+	struct att_err err;
+	void (*done)(struct srv_send *s); /* called on the writer thread after commit */
+	void *ctx;
+	struct srv_send *next;
+};
+
+/* Starts the writer thread on a clone of node. */
+enum att_rc srv_sendq_start(struct att_node *node, struct att_err *err) ATT_WUR;
+/* Queues s; s->done runs once its transaction has committed (or failed). */
+void srv_sendq_submit(struct srv_send *s);
+/* Finishes the queue and stops the writer (after the daemon has stopped). */
+void srv_sendq_stop(void);
+
+/* The reply to a message post: 201 {id, held, reasons, hits} or the error.
+ * Releases what s->res holds. */
+void srv_send_answer(struct srv_send *s, struct srv_response *resp);
 
 /* A query argument of the request, or NULL. */
 const char *srv_arg(const struct srv_request *req, const char *key);

@@ -48,6 +48,31 @@ expect_refused() {
 	ok "$what"
 }
 
+# The stored data without the audit trail.
+data_state() {
+	local t q=""
+	for t in $(sqlite3 "$ATTACHE_DB" "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'audit%' AND name NOT LIKE 'sqlite%' ORDER BY name"); do
+		q="$q SELECT '$t', * FROM $t;"
+	done
+	sqlite3 "$ATTACHE_DB" "$q" | sha256sum | cut -d' ' -f1
+}
+audit_size() { sqlite3 "$ATTACHE_DB" "SELECT count(*) FROM audit_log"; }
+
+# expect_denied_read "what" "stderr substring" ARGS... : exit 1, nothing
+# changed but one audit entry recording the refused attempt.
+expect_denied_read() {
+	local what=$1 needle=$2; shift 2
+	local before after a0 a1
+	before=$(data_state); a0=$(audit_size)
+	run "$@"
+	after=$(data_state); a1=$(audit_size)
+	if [ "$RC" -ne 1 ]; then not_ok "$what (exit $RC, want 1: $ERR)"; return; fi
+	case "$ERR" in *"$needle"*) ;; *) not_ok "$what (stderr '$ERR' lacks '$needle')"; return ;; esac
+	if [ "$before" != "$after" ]; then not_ok "$what (data changed)"; return; fi
+	if [ "$a1" -ne $((a0 + 1)) ]; then not_ok "$what (attempt not audited: $a0 -> $a1)"; return; fi
+	ok "$what"
+}
+
 # expect_usage "what" ARGS... : exit 2
 expect_usage() {
 	local what=$1; shift
