@@ -24,8 +24,14 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
 		return rc < 0 ? CLI_OK : rc;
 	if (att_demo_create(cli->db_path, say, NULL, &err))
 		return cli_fail(&err);
-	printf("demo node ready: try 'attache --db %s post list' or 'attache --db %s appoint "
-	       "list'\n",
-	       cli->db_path, cli->db_path);
+	printf("demo node ready (%s). Try:\n"
+	       "  attache --db %s appoint list\n"
+	       "  attache --db %s inbox --as desk-oc\n"
+	       "  attache --db %s hits --as rep-gasimov\n"
+	       "  attache --db %s overdue --as desk-oc\n"
+	       "  attache --db %s review list --as overseer\n"
+	       "  attache --db %s serve   (web UI; users above, password %s)\n",
+	       cli->db_path, cli->db_path, cli->db_path, cli->db_path, cli->db_path, cli->db_path,
+	       cli->db_path, ATT_DEMO_PASSWORD);
 	return CLI_OK;
 }

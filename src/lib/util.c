@@ -271,17 +271,19 @@ enum att_rc att_check_date(struct att_err *err, const char *what, const char *s)
 	return ATT_OK;
 }
 
+static int64_t clock_override;
+
+void att_clock_set(int64_t t)
+{
+	clock_override = t;
+}
+
 int64_t att_now(void)
 {
-	const char *fixed = getenv("ATTACHE_NOW");
-
-	if (fixed && *fixed) {
-		char *end;
-		long long v = strtoll(fixed, &end, 10);
-
-		if (*end == '\0' && v > 0)
-			return v;
-	}
+	/* No environment override: audit timestamps must not be back-dated by
+	 * whoever starts the process. */
+	if (clock_override)
+		return clock_override;
 	return (int64_t)time(NULL);
 }
 

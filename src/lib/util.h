@@ -53,10 +53,13 @@ bool att_date_parse(const char *s, int64_t *days);
 /* Checks an optional date argument, with a message naming `what`. */
 enum att_rc att_check_date(struct att_err *err, const char *what, const char *s) ATT_WUR;
 
-/* Current time, UTC, as "YYYY-MM-DDTHH:MM:SSZ" into out (>= 21 bytes), and
- * as seconds. ATT_NOW (environment) fixes the clock for tests and demos. */
+/* Current time in seconds, and a time as "YYYY-MM-DDTHH:MM:SSZ" into out
+ * (>= 21 bytes). */
 int64_t att_now(void);
 void att_time_fmt(int64_t t, char out[32]);
+/* Sets the clock (0: the real one again). Only the demo uses it, to lay
+ * down a history of traffic that is days old; not thread-safe. */
+void att_clock_set(int64_t t);
 /* Today's date as days since epoch. */
 int64_t att_today(void);
 

@@ -16,7 +16,7 @@ expect_ok "demo node" demo
 A case open --as rep-mammadova --field organized-crime --title "Laundering via London shell companies" \
 	--purpose "Trace proceeds of embezzlement from state contracts" --legal-basis "Law on the SSS, art. 12"
 C1=$OUT
-expect_eq "case id printed alone" "$C1" "1"
+[[ "$C1" =~ ^[0-9]+$ ]] && ok "case id printed alone ($C1)" || not_ok "case id output: $OUT"
 expect_refused "case outside the mandate" "outside the mandate" case open --as rep-mammadova --field terrorism --title T --purpose P --legal-basis L
 expect_refused "case without purpose" "purpose is required" case open --as rep-mammadova --field organized-crime --title T --purpose "" --legal-basis L
 expect_refused "case by an overseer" "may not case.open" case open --as overseer --field terrorism --title T --purpose P --legal-basis L
@@ -24,7 +24,8 @@ expect_refused "case by an overseer" "may not case.open" case open --as overseer
 BODY1="Funds moved through two UK companies to the account below; request for beneficial owners."
 M1=$(msg m1.json '{"case":'$C1',"type":"request","to":["hq/organized-crime"],"field":"organized-crime","handling":"H2","source":"B","information":2,"priority":"urgent","purpose":"Identify beneficial owners of accounts receiving embezzled funds","subject":"Accounts of Elchin Mammadov in London","body":"'"$BODY1"'","entities":[{"type":"person","name":"Elçin Məmmədov","dob":"1975-03-14","nationality":"AZ"},{"type":"iban","value":"GB82 WEST 1234 5698 7654 32"},{"type":"phone","value":"+44 20 7946 0958"}]}')
 A send --as rep-mammadova --file "$M1"
-expect_eq "send prints the message id alone" "$OUT" "1"
+M1ID=$OUT
+[[ "$M1ID" =~ ^[0-9]+$ ]] && ok "send prints the message id alone ($M1ID)" || not_ok "send output: $OUT"
 
 # refusals, nothing stored
 good='"case":'$C1',"to":["hq/organized-crime"],"field":"organized-crime","handling":"H0","source":"B","information":2,"subject":"S","body":"B"'
@@ -47,35 +48,35 @@ expect_refused "reply without in_reply_to" "needs 'in_reply_to'" send --as desk-
 expect_refused "preservation without art. 29(2) elements" "art. 29(2)" send --as rep-huseynov --file "$(msg r14.json '{"type":"preservation","case":'$C1',"to":["hq/cybercrime"],"field":"cybercrime","handling":"H0","source":"B","information":2,"purpose":"p","subject":"s"}')"
 
 # need-to-know: the recipient desk reads it, another post does not
-expect_ok "the desk reads it" show 1 --as desk-oc
-A show 1 --as desk-oc --json
+expect_ok "the desk reads it" show "$M1ID" --as desk-oc
+A show "$M1ID" --as desk-oc --json
 expect_eq "evaluation and handling shown" "$(echo "$OUT" | jq_ 'd["evaluation"], d["handling"], d["to"][0]["state"]')" "B2 H2 read"
-expect_denied_read "a non-recipient cannot read" "not a party to message 1" show 1 --as rep-gasimov
+expect_denied_read "a non-recipient cannot read" "not a party to message $M1ID" show "$M1ID" --as rep-gasimov
 A audit log --json --as overseer
 expect_eq "the refused read is audited" "$(echo "$OUT" | jq_ 'sum(1 for e in d if e["action"]=="access.denied" and e["actor"]=="rep-gasimov")')" 1
-expect_denied_read "a non-recipient cannot read it through its case" "not a party to case 1" case show 1 --as rep-gasimov
+expect_denied_read "a non-recipient cannot read it through its case" "not a party to case $C1" case show "$C1" --as rep-gasimov
 A inbox --as rep-gasimov --json
-expect_eq "not in the non-recipient's inbox" "$(echo "$OUT" | jq_ 'len(d["items"])')" 0
+expect_eq "not in the non-recipient's inbox" "$(echo "$OUT" | jq_ "sum(1 for m in d['items'] if m['id']==$M1ID)")" 0
 
 # reply and acknowledge
 A case open --as desk-oc --field organized-crime --title "Embezzlement, Ministry contracts" --purpose "Domestic investigation" --legal-basis "CPC art. 86"
 C2=$OUT
-M2=$(msg m2.json '{"case":'$C1',"type":"reply","in_reply_to":1,"to":["post/gb-london"],"field":"organized-crime","handling":"H0","source":"A","information":1,"purpose":"Answer to the request","subject":"Owners identified","body":"The account belongs to a company registered in Cyprus."}')
+M2=$(msg m2.json '{"case":'$C1',"type":"reply","in_reply_to":'$M1ID',"to":["post/gb-london"],"field":"organized-crime","handling":"H0","source":"A","information":1,"purpose":"Answer to the request","subject":"Owners identified","body":"The account belongs to a company registered in Cyprus."}')
 A send --as desk-oc --file "$M2"
-expect_eq "reply id" "$OUT" "2"
-A show 1 --as rep-mammadova --json
+M2ID=$OUT
+A show "$M1ID" --as rep-mammadova --json
 expect_eq "the request is answered" "$(echo "$OUT" | jq_ 'd["to"][0]["state"]')" "answered"
-expect_ok "the representative acknowledges the reply" ack 2 --as rep-mammadova
-expect_refused "acknowledging twice" "already acknowledged" ack 2 --as rep-mammadova
-A show 2 --as desk-oc --json
+expect_ok "the representative acknowledges the reply" ack "$M2ID" --as rep-mammadova
+expect_refused "acknowledging twice" "already acknowledged" ack "$M2ID" --as rep-mammadova
+A show "$M2ID" --as desk-oc --json
 expect_eq "the sender sees the acknowledgement" "$(echo "$OUT" | jq_ 'd["to"][0]["state"]')" "acknowledged"
 
 # H2: passing on needs the provider's permission
-expect_refused "H2 forward refused" "H2" forward 1 --as desk-oc --to post/interpol
-expect_refused "only the provider permits" "only the provider" permit 1 --as desk-oc --to post/interpol
-expect_ok "the provider permits" permit 1 --as rep-mammadova --to post/interpol
-expect_ok "H2 forward after permission" forward 1 --as desk-oc --to post/interpol
-A show 1 --as rep-gasimov --json
+expect_refused "H2 forward refused" "H2" forward "$M1ID" --as desk-oc --to post/interpol
+expect_refused "only the provider permits" "only the provider" permit "$M1ID" --as desk-oc --to post/interpol
+expect_ok "the provider permits" permit "$M1ID" --as rep-mammadova --to post/interpol
+expect_ok "H2 forward after permission" forward "$M1ID" --as desk-oc --to post/interpol
+A show "$M1ID" --as rep-gasimov --json
 expect_eq "the forwarded copy is readable with its handling code" "$(echo "$OUT" | jq_ 'd["handling"], [t["via"] for t in d["to"] if t["unit"]=="post/interpol"][0]')" "H2 desk-oc"
 # H1: judicial use needs permission
 M3=$(msg m3.json '{"case":'$C1',"type":"information","to":["hq/organized-crime"],"field":"organized-crime","handling":"H1","source":"B","information":3,"purpose":"Background on the network","subject":"Company structure","body":"Three directors are nominees."}')
@@ -90,8 +91,8 @@ C3=$OUT
 M4=$(msg m4.json '{"case":'$C3',"type":"information","to":["hq/organized-crime"],"field":"organized-crime","handling":"H0","source":"B","information":2,"purpose":"Asset tracing","subject":"Assets of a suspect","body":"Account and holder reported by a member country.","entities":[{"type":"person","name":"Мамедов Эльчин","dob":"1975"},{"type":"iban","value":"GB82WEST12345698765432"}]}')
 A send --as rep-gasimov --file "$M4"; M4ID=$OUT
 A hits --as rep-gasimov --json
-expect_eq "the asker sees both hits" "$(echo "$OUT" | jq_ 'sorted(h["mine"]["type"] for h in d if h["mine"]["message"]=='$M4ID')')" "['iban', 'person']"
-expect_eq "the asker learns the holder's unit" "$(echo "$OUT" | jq_ 'sorted(set(h["other"]["unit"] for h in d if h["mine"]["message"]=='$M4ID'))')" "['post/gb-london']"
+expect_eq "the asker sees both hits on the London case" "$(echo "$OUT" | jq_ 'sorted(h["mine"]["type"] for h in d if h["mine"]["message"]=='$M4ID' and h["other"].get("case")=='$C1')')" "['iban', 'person']"
+expect_eq "the asker learns the holder's unit" "$(echo "$OUT" | jq_ '"post/gb-london" in set(h["other"]["unit"] for h in d if h["mine"]["message"]=='$M4ID')')" "True"
 A hits --as rep-mammadova --json
 expect_eq "the holder sees the hit too" "$(echo "$OUT" | jq_ 'sorted(set(h["other"]["unit"] for h in d if h["other"].get("case")=='$C3'))')" "['post/interpol']"
 expect_eq "no content leaks to the holder" "$(echo "$OUT" | jq_ 'any("entity" in h["other"] or "message" in h["other"] for h in d if h["other"].get("case")=='$C3')')" "False"
@@ -105,8 +106,8 @@ expect_eq "screening a holding a user may not read gives hit/no-hit only" "$(ech
 
 # protected persons: held in Latin, Cyrillic and reordered spellings
 expect_refused "only the overseer keeps the register" "may not protected.add" protect add --as desk-ct --name "Arif Hajili"
-A protect add --as overseer --name "Arif Hacılı" --category political-emigrant --reason "Asylum granted in France"
-expect_eq "register id" "$OUT" "1"
+A protect add --as overseer --name "Sahib Nəsirli" --category political-emigrant --reason "Asylum granted in France"
+[[ "$OUT" =~ ^[0-9]+$ ]] && ok "register id printed" || not_ok "protect add: $OUT $ERR"
 A case open --as rep-aliyev --field terrorism --title "Threats to the embassy" --purpose "Prevent attacks on the mission" --legal-basis "Decree of 28 December 2022"
 C4=$OUT
 held_send() { # name -> message id; checks it was held
@@ -114,20 +115,20 @@ held_send() { # name -> message id; checks it was held
 	f=$(msg "h$RANDOM.json" '{"case":'$C4',"type":"information","to":["hq/terrorism"],"field":"terrorism","handling":"H0","source":"C","information":3,"purpose":"Threat assessment","subject":"Contacts of a suspect","body":"Seen near the mission.","entities":[{"type":"person","name":"'"$1"'"}]}')
 	run send --as rep-aliyev --file "$f"
 }
-held_send "Arif Hajili"
+held_send "Sahib Nasirli"
 L=$OUT
 [[ "$ERR" == *"held for review"*"protected-person"* ]] && ok "Latin spelling held: $ERR" || not_ok "Latin spelling not held: $ERR"
-held_send "Ариф Гаджилы"
+held_send "Сахиб Насирли"
 CY=$OUT
 [[ "$ERR" == *"held for review"* ]] && ok "Cyrillic spelling held" || not_ok "Cyrillic spelling not held: $ERR"
-held_send "Hajili Arif"
+held_send "Nasirli Sahib"
 RO=$OUT
 [[ "$ERR" == *"held for review"* ]] && ok "reordered spelling held" || not_ok "reordered spelling not held: $ERR"
 expect_denied_read "held: not delivered to the recipient" "not a party to message $L" show "$L" --as desk-ct
 A show "$L" --as rep-aliyev --json
 expect_eq "the sender sees it as held" "$(echo "$OUT" | jq_ 'd["status"], d["review"]["state"]')" "held pending"
 A review list --as overseer --json
-expect_eq "the review queue holds the three" "$(echo "$OUT" | jq_ 'sorted(m["id"] for m in d)')" "[$L, $CY, $RO]"
+expect_eq "the review queue holds the three (and the demo's)" "$(echo "$OUT" | jq_ "sorted(m['id'] for m in d if m['id'] in ($L, $CY, $RO))")" "[$L, $CY, $RO]"
 expect_refused "a desk cannot release" "may not review.decide" review release "$L" --as desk-ct --reason ok
 expect_ok "the overseer releases one" review release "$L" --as overseer --reason "Named as a potential victim, not a target"
 expect_ok "the released message reaches the desk" show "$L" --as desk-ct
@@ -154,7 +155,7 @@ expect_refused "access ends with the appointment" "no active appointment" hits -
 
 # nothing in the file reveals message text
 sqlite3 "$ATTACHE_DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-if grep -a -q -e "Cyprus" -e "beneficial owners" -e "nominees" -e "Elchin" -e "Hajili" -e "GB82" "$ATTACHE_DB" "$ATTACHE_DB-wal" 2>/dev/null; then
+if grep -a -q -e "Cyprus" -e "beneficial owners" -e "nominees" -e "Elchin" -e "Nasirli" -e "Hajili" -e "GB82" "$ATTACHE_DB" "$ATTACHE_DB-wal" 2>/dev/null; then
 	not_ok "message text found in the database file"
 else
 	ok "the database file reveals no message text, names or identifiers"
