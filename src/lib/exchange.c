@@ -745,6 +745,7 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 	const char *type, *field, *handling, *htext = NULL, *source, *priority, *purpose;
 	const char *subject, *body, *deadline_s = NULL, *legal = NULL;
 	unsigned char *sealed = NULL;
+	int64_t *ent_ids = NULL;
 	int64_t now = att_now(), pdays = 0, case_id, reply_to = 0, info;
 	bool case_ok = false;
 	enum att_rc rc;
@@ -1048,6 +1049,11 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 		if (rc)
 			goto out;
 	}
+	ent_ids = calloc(json_array_size(stored_ents) + 1, sizeof(*ent_ids));
+	if (!ent_ids) {
+		rc = att_fail(err, ATT_ENOMEM, "out of memory");
+		goto out;
+	}
 	json_array_foreach(stored_ents, i, v) {
 		struct att_entity_row e;
 		unsigned char *ev = NULL;
@@ -1061,7 +1067,7 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 		e.msg_id = res->id;
 		snprintf(e.type, sizeof(e.type), "%s", att_x_jstr(v, "type"));
 		e.value = ev;
-		rc = att_store_entity_insert(node->store, &e, NULL, err);
+		rc = att_store_entity_insert(node->store, &e, &ent_ids[i], err);
 		free(ev);
 		if (rc)
 			goto out;
@@ -1081,7 +1087,15 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 			rc = att_store_review_insert(node->store, res->id, sr, srlen, err);
 		free(sr);
 	} else {
-		rc = att_x_match_message(node, res->id, &res->hits, err);
+		/* Cross-match what was just stored, from memory. */
+		struct hit_ctx hc = {0};
+
+		json_array_foreach(stored_ents, i, v) {
+			rc = match_entity(node, res->id, ent_ids[i], v, &hc, err);
+			if (rc)
+				break;
+		}
+		res->hits = hc.hits;
 	}
 	if (!rc) {
 		char obj[48];
@@ -1100,6 +1114,7 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 		reasons = NULL;
 	}
 out:
+	free(ent_ids);
 	if (sealed)
 		free(sealed);
 	json_decref(pres);

@@ -1,0 +1,388 @@
+/* Benchmark: ingest of messages with 5 entities each through the service path
+ * (validate, safeguards, matching, encrypt, store, audit) with group commit
+ * and synchronous=FULL on one thread, with 100k messages already held;
+ * beside raw SQLite inserts of the same rows and libsodium's seal and
+ * sign/verify rates in the same run.
+ *
+ *   bench_ingest [--dir D] [--held N] [--measure M] [--batch B]
+ *   bench_ingest --crash-child DB   (used by tests/integration/crash_ingest.sh:
+ *                                    sends batches forever, printing "ack ID"
+ *                                    after each commit) */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "attache/demo.h"
+#include "attache/exchange.h"
+#include "attache/node.h"
+#include "util.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, const struct att_err *err)
+{
+	fprintf(stderr, "bench_ingest: %s: %s\n", what, err ? err->msg : "");
+	exit(1);
+}
+
+static const char *const given[] = {"Elchin", "Rauf", "Leyla", "Tural", "Orkhan", "Nigar",
+				    "Kamran", "Farid", "Sevinj", "Aysel", "Ivan", "Sergei",
+				    "Olga", "Dmitri", "John", "Michael", "Sarah", "Ali",
+				    "Hassan", "Reza", "Mehmet", "Ayse", "Emre", "Zeynep"};
+/* Family names are made of a stem and an ending, so that the traffic names
+ * many different people, as real traffic does (a few thousand distinct
+ * names would make every message hit dozens of others). */
+static const char *const stems[] = {"Aliy", "Mammad", "Huseyn", "Gasim", "Jafar", "Karim",
+				    "Ismayil", "Abbas", "Guliy", "Novruz", "Rzay", "Safar",
+				    "Nasir", "Hasan", "Valiy", "Musay", "Isay", "Babay",
+				    "Aghay", "Bagir", "Zeynal", "Rahim", "Salim", "Tahir",
+				    "Yusif", "Kazim", "Latif", "Mehdi", "Nadir", "Qadir",
+				    "Rasul", "Sabir", "Talib", "Vahid", "Zakir", "Arif",
+				    "Elchin", "Farhad", "Ilgar", "Javid", "Kamal", "Mubariz"};
+static const char *const endings[] = {"ov", "ova", "li", "zade", "ev", "eva"};
+
+static unsigned long long rng = 88172645463325252ull;
+static bool no_names; /* --no-names: a document number instead of the person */
+static unsigned long long xr(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* A valid GB IBAN with 14 random digits. */
+static void make_iban(char out[32])
+{
+	char digits[15], tmp[64];
+	unsigned long long rem = 0;
+
+	for (int i = 0; i < 14; i++)
+		digits[i] = (char)('0' + xr() % 10);
+	digits[14] = '\0';
+	/* BBAN WEST + digits, then GB00 moved to the end, letters as numbers */
+	snprintf(tmp, sizeof(tmp), "%d%d%d%d%s%d%d00", 'W' - 55, 'E' - 55, 'S' - 55, 'T' - 55,
+		 digits, 'G' - 55, 'B' - 55);
+	for (const char *p = tmp; *p; p++)
+		rem = (rem * 10 + (unsigned long long)(*p - '0')) % 97;
+	snprintf(out, 32, "GB%02lluWEST%s", 98 - rem, digits);
+}
+
+/* One realistic message with 5 entities. */
+static char *make_message(int64_t case_id, size_t i)
+{
+	char iban[32], phone[32], email[64], domain[64];
+	json_t *m;
+	char *text;
+
+	make_iban(iban);
+	snprintf(phone, sizeof(phone), "+99450%07llu", xr() % 10000000ull);
+	snprintf(email, sizeof(email), "user%llu@mail%llu.az", xr() % 100000, xr() % 1000);
+	snprintf(domain, sizeof(domain), "shop%llu.com.az", xr() % 1000000);
+	m = json_pack("{s:I,s:s,s:[s],s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:[{s:s,s:s,s:s},{s:s,s:s},"
+		      "{s:s,s:s},{s:s,s:s},{s:s,s:s}]}",
+		      "case", (json_int_t)case_id, "type", "information", "to", "hq/organized-crime",
+		      "field", "organized-crime", "handling", "H0", "source", "B", "information",
+		      2, "priority", "routine", "purpose", "Report transfers linked to the case",
+		      "subject", "Transfers reported by a bank", "body",
+		      "The bank reports transfers from the account below to two companies; the "
+		      "holder and his contacts are named.",
+		      "entities", "type", "person", "name",
+		      given[xr() % (sizeof(given) / sizeof(given[0]))], "dob", "1975", "type",
+		      "iban", "value", iban, "type", "phone", "value", phone, "type", "email",
+		      "value", email, "type", "domain", "value", domain);
+	/* the person's full name */
+	{
+		json_t *p = json_array_get(json_object_get(m, "entities"), 0);
+		char name[96];
+
+		(void)i;
+		snprintf(name, sizeof(name), "%s %s%s %s%s",
+			 given[xr() % (sizeof(given) / sizeof(given[0]))],
+			 stems[xr() % (sizeof(stems) / sizeof(stems[0]))],
+			 endings[xr() % (sizeof(endings) / sizeof(endings[0]))],
+			 stems[xr() % (sizeof(stems) / sizeof(stems[0]))],
+			 endings[xr() % (sizeof(endings) / sizeof(endings[0]))]);
+		json_object_set_new(p, "name", json_string(name));
+	}
+	if (no_names) {
+		char doc[32];
+
+		snprintf(doc, sizeof(doc), "C%08llu", xr() % 100000000ull);
+		json_array_set_new(json_object_get(m, "entities"), 0,
+				   json_pack("{s:s,s:s}", "type", "document", "value", doc));
+	}
+	text = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	return text;
+}
+
+/* Sends n messages in batches; returns per-batch durations in lat[]. */
+static void ingest(struct att_node *node, int64_t case_id, size_t n, size_t batch,
+		   double *lat, size_t *nlat, FILE *acks)
+{
+	const char **actors = calloc(batch, sizeof(*actors));
+	char **texts = calloc(batch, sizeof(*texts));
+	size_t *lens = calloc(batch, sizeof(*lens));
+	struct att_send_result *res = calloc(batch, sizeof(*res));
+	enum att_rc *rcs = calloc(batch, sizeof(*rcs));
+	struct att_err *errs = calloc(batch, sizeof(*errs));
+	struct att_err err = {0};
+
+	if (!actors || !texts || !lens || !res || !rcs || !errs)
+		die("out of memory", NULL);
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < batch ? n - done : batch;
+		double t0;
+
+		for (size_t i = 0; i < k; i++) {
+			actors[i] = "rep-mammadova";
+			texts[i] = make_message(case_id, done + i);
+			lens[i] = strlen(texts[i]);
+		}
+		t0 = now_s();
+		if (att_msg_send_many(node, actors, (const char *const *)texts, lens, k, res, rcs,
+				      errs, &err))
+			die("send_many", &err);
+		if (lat)
+			lat[(*nlat)++] = now_s() - t0;
+		for (size_t i = 0; i < k; i++) {
+			if (rcs[i])
+				die("a message was refused", &errs[i]);
+			if (acks)
+				fprintf(acks, "ack %lld\n", (long long)res[i].id);
+			att_send_result_release(&res[i]);
+			free(texts[i]);
+		}
+		if (acks)
+			fflush(acks);
+		done += k;
+	}
+	free(actors);
+	free(texts);
+	free(lens);
+	free(res);
+	free(rcs);
+	free(errs);
+}
+
+static int64_t open_case(struct att_node *node)
+{
+	struct att_case_spec spec = {"organized-crime", "Bulk reports from banks",
+				     "Cross-match bank reports", "Law on the SSS, art. 12", NULL,
+				     NULL};
+	struct att_err err = {0};
+	int64_t id = 0;
+
+	if (att_case_open(node, "rep-mammadova", &spec, &id, &err))
+		die("case", &err);
+	return id;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The same rows as a message costs (message, recipient, 5 entities, audit
+ * entry), inserted raw with the same batch size and durability. */
+static double raw_rate(const char *dir, size_t n, size_t batch)
+{
+	char path[4096], blob[600];
+	sqlite3 *db;
+	sqlite3_stmt *m, *r, *e, *a;
+	double t0;
+
+	snprintf(path, sizeof(path), "%s/bench-ingest-raw.db", dir);
+	unlink(path);
+	if (sqlite3_open(path, &db))
+		die("raw open", NULL);
+	sqlite3_exec(db,
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		     "CREATE TABLE m(id INTEGER PRIMARY KEY, case_id INT, type TEXT, sender TEXT,"
+		     " unit TEXT, field TEXT, h TEXT, created INT, content BLOB);"
+		     "CREATE TABLE r(msg INT, unit TEXT, state TEXT, PRIMARY KEY(msg,unit)) WITHOUT ROWID;"
+		     "CREATE TABLE e(id INTEGER PRIMARY KEY, msg INT, type TEXT, value BLOB);"
+		     "CREATE INDEX e_msg ON e(msg);"
+		     "CREATE TABLE a(idx INTEGER PRIMARY KEY, data BLOB, leaf BLOB, nodes BLOB);",
+		     NULL, NULL, NULL);
+	sqlite3_prepare_v2(db, "INSERT INTO m VALUES(NULL,1,'information','rep','post/x','oc','H0',?,?)",
+			   -1, &m, NULL);
+	sqlite3_prepare_v2(db, "INSERT INTO r VALUES(?,'hq/organized-crime','delivered')", -1, &r,
+			   NULL);
+	sqlite3_prepare_v2(db, "INSERT INTO e VALUES(NULL,?,'person',?)", -1, &e, NULL);
+	sqlite3_prepare_v2(db, "INSERT INTO a VALUES(NULL,?,?,?)", -1, &a, NULL);
+	randombytes_buf(blob, sizeof(blob));
+	t0 = now_s();
+	for (size_t done = 0; done < n; done += batch) {
+		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		for (size_t i = 0; i < batch; i++) {
+			sqlite3_int64 id;
+
+			sqlite3_bind_int64(m, 1, (sqlite3_int64)time(NULL));
+			sqlite3_bind_blob(m, 2, blob, 400, SQLITE_STATIC);
+			sqlite3_step(m);
+			sqlite3_reset(m);
+			id = sqlite3_last_insert_rowid(db);
+			sqlite3_bind_int64(r, 1, id);
+			sqlite3_step(r);
+			sqlite3_reset(r);
+			for (int k = 0; k < 5; k++) {
+				sqlite3_bind_int64(e, 1, id);
+				sqlite3_bind_blob(e, 2, blob, 100, SQLITE_STATIC);
+				sqlite3_step(e);
+				sqlite3_reset(e);
+			}
+			sqlite3_bind_blob(a, 1, blob, 200, SQLITE_STATIC);
+			sqlite3_bind_blob(a, 2, blob, 32, SQLITE_STATIC);
+			sqlite3_bind_blob(a, 3, blob, 32, SQLITE_STATIC);
+			sqlite3_step(a);
+			sqlite3_reset(a);
+		}
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL))
+			die("raw commit", NULL);
+	}
+	t0 = now_s() - t0;
+	sqlite3_finalize(m);
+	sqlite3_finalize(r);
+	sqlite3_finalize(e);
+	sqlite3_finalize(a);
+	sqlite3_close(db);
+	unlink(path);
+	return (double)n / t0;
+}
+
+static void crypto_rates(void)
+{
+	unsigned char key[32], nonce[24], msg[400], ct[400 + 16], pk[32], sk[64], sig[64];
+	unsigned long long clen;
+	const int n = 200000, ns = 20000;
+	double t0, seal, sign, verify;
+
+	if (sodium_init() < 0)
+		die("sodium", NULL);
+	randombytes_buf(key, sizeof(key));
+	randombytes_buf(nonce, sizeof(nonce));
+	randombytes_buf(msg, sizeof(msg));
+	t0 = now_s();
+	for (int i = 0; i < n; i++)
+		crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &clen, msg, sizeof(msg), NULL, 0, NULL,
+							   nonce, key);
+	seal = n / (now_s() - t0);
+	crypto_sign_keypair(pk, sk);
+	t0 = now_s();
+	for (int i = 0; i < ns; i++)
+		crypto_sign_detached(sig, NULL, msg, 62, sk);
+	sign = ns / (now_s() - t0);
+	t0 = now_s();
+	for (int i = 0; i < ns; i++)
+		if (crypto_sign_verify_detached(sig, msg, 62, pk))
+			die("verify", NULL);
+	verify = ns / (now_s() - t0);
+	printf("libsodium: seal (XChaCha20-Poly1305, 400 B) %.0f/s, Ed25519 sign %.0f/s, "
+	       "verify %.0f/s\n",
+	       seal, sign, verify);
+}
+
+static void rm_node(const char *path)
+{
+	char p[4200];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s.key", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = "/tmp";
+	size_t held = 100000, measure = 20000, batch = 64, nlat = 0;
+	struct att_node *node = NULL;
+	struct att_err err = {0};
+	char path[4096];
+	double t0, secs, *lat;
+	int64_t case_id;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--crash-child") && i + 1 < argc) {
+			/* Open (or create) the node and send until killed. */
+			const char *db = argv[++i];
+
+			if (access(db, F_OK) != 0 && att_demo_create(db, NULL, NULL, &err))
+				die("demo", &err);
+			if (att_node_open(db, &node, &err))
+				die("open", &err);
+			case_id = open_case(node);
+			rng ^= (unsigned long long)getpid() << 20;
+			for (;;)
+				ingest(node, case_id, 10, 10, NULL, NULL, stdout);
+		} else if (!strcmp(argv[i], "--no-names")) {
+			no_names = true;
+		} else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
+			dir = argv[++i];
+		} else if (!strcmp(argv[i], "--held") && i + 1 < argc) {
+			held = (size_t)strtoull(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--measure") && i + 1 < argc) {
+			measure = (size_t)strtoull(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
+			batch = (size_t)strtoull(argv[++i], NULL, 10);
+		} else {
+			fprintf(stderr, "usage: bench_ingest [--dir D] [--held N] [--measure M] "
+					"[--batch B]\n");
+			return 2;
+		}
+	}
+	if (!batch)
+		batch = 1;
+	snprintf(path, sizeof(path), "%s/bench-ingest.db", dir);
+	rm_node(path);
+	if (att_demo_create(path, NULL, NULL, &err) || att_node_open(path, &node, &err))
+		die("demo node", &err);
+	case_id = open_case(node);
+	t0 = now_s();
+	ingest(node, case_id, held, 500, NULL, NULL, NULL);
+	secs = now_s() - t0;
+	printf("preload: %zu messages (5 entities each) in %.1f s (%.0f msg/s, batches of 500)\n",
+	       held, secs, (double)held / secs);
+	lat = calloc(measure / batch + 2, sizeof(*lat));
+	if (!lat)
+		die("out of memory", NULL);
+	t0 = now_s();
+	ingest(node, case_id, measure, batch, lat, &nlat, NULL);
+	secs = now_s() - t0;
+	qsort(lat, nlat, sizeof(*lat), cmp_double);
+	printf("ingest through the service path, 1 thread, group commit of %zu, synchronous=FULL, "
+	       "%zu already held:\n",
+	       batch, held);
+	printf("  attache   %8.0f msg/s   latency p50 %.1f ms  p99 %.1f ms (submit to durable "
+	       "commit)\n",
+	       (double)measure / secs, 1000 * lat[nlat / 2], 1000 * lat[nlat * 99 / 100]);
+	printf("  raw SQLite %7.0f msg/s   (the same 8 rows per message, same batch and "
+	       "durability)\n",
+	       raw_rate(dir, measure, batch));
+	crypto_rates();
+	printf("target: >= 5000 msg/s with 100k held\n");
+	att_node_close(node);
+	rm_node(path);
+	free(lat);
+	return 0;
+}
