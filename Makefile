@@ -7,6 +7,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 DB ?= demo.db
+LISTEN ?= 127.0.0.1:8080
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
@@ -30,6 +31,11 @@ demo: deps $(BUILD)/build.ninja
 	./$(BUILD)/attache --db $(DB) post list
 	./$(BUILD)/attache --db $(DB) appoint list
 	./$(BUILD)/attache --db $(DB) audit verify
+	@echo
+	@echo "Web interface: http://$(LISTEN)/  (users: head mfa president desk-ct desk-oc desk-cy"
+	@echo "  rep-aliyev rep-mammadova rep-huseynov rep-gasimov rep-jafarov partner-europol"
+	@echo "  partner-interpol overseer finance admin; password demo-pass-2026). Ctrl-C stops it."
+	./$(BUILD)/attache --db $(DB) serve --listen $(LISTEN)
 
 check:
 	@scripts/deps.sh test
