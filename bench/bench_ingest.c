@@ -19,7 +19,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "attache/demo.h"
+#include "attache/registry.h"
+#include "attache/users.h"
 #include "attache/exchange.h"
 #include "attache/node.h"
 #include "util.h"
@@ -179,6 +180,37 @@ static void ingest(struct att_node *node, int64_t case_id, size_t n, size_t batc
 	free(errs);
 }
 
+/* A node with what ingest needs: a post, a representative appointed to it,
+ * the organized-crime desk, and a case (no passwords: no Argon2 work). */
+static void setup_node(const char *path)
+{
+	struct att_user_spec users[] = {
+		{"head", "Head", "head", NULL, NULL},          {"mfa", "MFA", "mfa", NULL, NULL},
+		{"president", "President", "president", NULL, NULL},
+		{"desk-oc", "Desk", "desk", "hq/organized-crime", NULL},
+		{"rep-mammadova", "Leyla Mammadova", "rep", NULL, NULL},
+	};
+	struct att_post_spec post = {"gb-london", "state", "GB", "London", NULL,
+				     "terrorism,organized-crime", 2};
+	struct att_appt_spec appt = {"rep-mammadova", "gb-london", "organized-crime", NULL, NULL,
+				     NULL};
+	struct att_node *node = NULL;
+	struct att_err err = {0};
+	int64_t id = 0;
+
+	if (att_node_init(path, 5, &err) || att_node_open(path, &node, &err))
+		die("init", &err);
+	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
+		if (att_user_add(node, NULL, &users[i], &err))
+			die("user", &err);
+	if (att_post_add(node, "head", &post, &err) ||
+	    att_appt_propose(node, "head", &appt, &id, &err) ||
+	    att_appt_agree(node, "mfa", id, NULL, &err) ||
+	    att_appt_agree(node, "president", id, NULL, &err) || att_appt_make(node, "head", id, &err))
+		die("registry", &err);
+	att_node_close(node);
+}
+
 static int64_t open_case(struct att_node *node)
 {
 	struct att_case_spec spec = {"organized-crime", "Bulk reports from banks",
@@ -327,8 +359,8 @@ int main(int argc, char **argv)
 			/* Open (or create) the node and send until killed. */
 			const char *db = argv[++i];
 
-			if (access(db, F_OK) != 0 && att_demo_create(db, NULL, NULL, &err))
-				die("demo", &err);
+			if (access(db, F_OK) != 0)
+				setup_node(db);
 			if (att_node_open(db, &node, &err))
 				die("open", &err);
 			case_id = open_case(node);
@@ -355,8 +387,9 @@ int main(int argc, char **argv)
 		batch = 1;
 	snprintf(path, sizeof(path), "%s/bench-ingest.db", dir);
 	rm_node(path);
-	if (att_demo_create(path, NULL, NULL, &err) || att_node_open(path, &node, &err))
-		die("demo node", &err);
+	setup_node(path);
+	if (att_node_open(path, &node, &err))
+		die("open", &err);
 	case_id = open_case(node);
 	t0 = now_s();
 	ingest(node, case_id, held, 500, NULL, NULL, NULL);

@@ -202,6 +202,7 @@ enum att_rc att_node_begin(struct att_node *node, struct att_err *err)
 	}
 	node->audit_saved = node->audit;
 	node->audit_pending = 0;
+	node->tx_epoch++;
 	return ATT_OK;
 }
 

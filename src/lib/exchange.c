@@ -126,12 +126,31 @@ enum att_rc att_x_done(struct att_node *node, enum att_rc rc, struct att_err *er
 enum att_rc att_x_access(struct att_node *node, const char *actor_id,
 			       enum att_action act, struct access *a, struct att_err *err)
 {
-	enum att_rc rc = att_actor_load(node, actor_id, &a->actor, err);
+	struct access *cached = node->access_cache;
+	bool in_tx = att_store_in_tx(node->store);
+	enum att_rc rc;
 
+	/* Inside one transaction the actor and their appointment cannot change
+	 * under us (the write lock is held): reuse what was resolved. */
+	if (in_tx && cached && node->access_epoch == node->tx_epoch && actor_id &&
+	    !strcmp(cached->actor.id, actor_id)) {
+		a->actor = cached->actor;
+		a->m = cached->m;
+		return att_authz(&a->actor, act, NULL, err);
+	}
+	rc = att_actor_load(node, actor_id, &a->actor, err);
 	if (!rc)
 		rc = att_authz(&a->actor, act, NULL, err);
 	if (!rc)
 		rc = att_policy_mandate(node, &a->actor, &a->m, err);
+	if (!rc && in_tx) {
+		if (!cached)
+			cached = node->access_cache = malloc(sizeof(*cached));
+		if (cached) {
+			*cached = *a;
+			node->access_epoch = node->tx_epoch;
+		}
+	}
 	return rc;
 }
 

@@ -32,6 +32,11 @@ struct att_node {
 	size_t n_tx_refs, cap_tx_refs;
 	bool tx_refs_protected_dirty;
 	void *policy_cache;                    /* neutrality terms, see policy.c */
+	uint64_t tx_epoch;                     /* bumped by every att_node_begin */
+	/* The last actor and mandate resolved in this transaction (group commit
+	 * sends many messages of one sender). */
+	uint64_t access_epoch;
+	void *access_cache;
 };
 
 /* Opens a transaction for one use case. */
