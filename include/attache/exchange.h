@@ -106,6 +106,20 @@ enum att_rc att_msg_permit(struct att_node *node, const char *actor_id, int64_t 
 enum att_rc att_msg_export(struct att_node *node, const char *actor_id, int64_t id,
 			   void **out_json, struct att_err *err) ATT_WUR;
 
+/* Attaches a file to a message: only its sender may, and not to a rejected
+ * message; the content is sealed (bound to the message) and at most
+ * ATT_ATTACH_MAX bytes; name is a plain file name, mime a media type.
+ * *id receives the attachment's number. */
+enum att_rc att_msg_attach(struct att_node *node, const char *actor_id, int64_t msg_id,
+			   const char *name, const char *mime, const void *data, size_t len,
+			   int64_t *id, struct att_err *err) ATT_WUR;
+/* Reads an attachment of a message the actor may read (audited): *data is
+ * malloc'd and owned by the caller, name and mime are copied into buffers of
+ * 256 and 128 bytes. */
+enum att_rc att_msg_attachment(struct att_node *node, const char *actor_id, int64_t msg_id,
+			       int64_t att_id, char *name, char *mime, void **data, size_t *len,
+			       struct att_err *err) ATT_WUR;
+
 /* Hits the actor may see, hit/no-hit style: their own entity, that a match
  * exists, the other holder's unit and how to ask; the other content only when
  * the actor may read it anyway. */

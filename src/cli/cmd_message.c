@@ -201,3 +201,86 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		return cli_fail(&err);
 	return cli_print_json(m);
 }
+
+int cmd_attach(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] =
+		"attache attach MSG --as USER --file FILE [--name NAME] [--mime TYPE]";
+	const char *as = NULL, *file = NULL, *name = NULL, *mime = NULL, *pos[1];
+	struct cli_opt opts[] = {{"as", true, &as, NULL},     {"file", true, &file, NULL},
+				 {"name", true, &name, NULL}, {"mime", true, &mime, NULL},
+				 {NULL, false, NULL, NULL}};
+	struct att_err err = {0};
+	struct att_node *node;
+	int64_t msg, id = 0;
+	size_t npos, len = 0;
+	char *data;
+	int rc = cli_parse(argc, argv, 1, opts, pos, 1, &npos, usage);
+
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
+	if (!as || !file || npos != 1)
+		return cli_usage(usage);
+	if (!cli_parse_id(pos[0], &msg))
+		return cli_usage_error("'%s' is not a message number", pos[0]);
+	if (!name) {
+		name = strrchr(file, '/');
+		name = name ? name + 1 : file;
+	}
+	data = cli_read_file(file, ATT_ATTACH_MAX, &len, &err);
+	if (!data)
+		return cli_fail(&err);
+	node = cli_open(cli, &rc);
+	if (node) {
+		rc = att_msg_attach(node, as, msg, name, mime, data, len, &id, &err) ? cli_fail(&err)
+										     : CLI_OK;
+		att_node_close(node);
+	}
+	free(data);
+	if (!rc)
+		printf("%lld\n", (long long)id);
+	return rc;
+}
+
+int cmd_attachment(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] = "attache attachment MSG ID --as USER [--out FILE]";
+	const char *as = NULL, *out = NULL, *pos[2];
+	struct cli_opt opts[] = {{"as", true, &as, NULL}, {"out", true, &out, NULL},
+				 {NULL, false, NULL, NULL}};
+	struct att_err err = {0};
+	struct att_node *node;
+	char name[256], mime[128];
+	int64_t msg, id;
+	size_t npos, len = 0;
+	void *data = NULL;
+	FILE *f;
+	int rc = cli_parse(argc, argv, 1, opts, pos, 2, &npos, usage);
+
+	if (rc)
+		return rc < 0 ? CLI_OK : rc;
+	if (!as || npos != 2)
+		return cli_usage(usage);
+	if (!cli_parse_id(pos[0], &msg) || !cli_parse_id(pos[1], &id))
+		return cli_usage_error("message and attachment are numbers");
+	node = cli_open(cli, &rc);
+	if (!node)
+		return rc;
+	rc = att_msg_attachment(node, as, msg, id, name, mime, &data, &len, &err);
+	att_node_close(node);
+	if (rc)
+		return cli_fail(&err);
+	f = out ? fopen(out, "wb") : stdout;
+	if (!f || fwrite(data, 1, len, f) != len) {
+		free(data);
+		if (f && f != stdout)
+			fclose(f);
+		return cli_usage_error("cannot write %s", out ? out : "standard output");
+	}
+	if (f != stdout)
+		fclose(f);
+	free(data);
+	if (out)
+		fprintf(stderr, "%s (%s, %zu bytes) written to %s\n", name, mime, len, out);
+	return CLI_OK;
+}

@@ -19,6 +19,8 @@ int cmd_ack(struct cli *cli, int argc, char **argv);
 int cmd_forward(struct cli *cli, int argc, char **argv);
 int cmd_permit(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_attach(struct cli *cli, int argc, char **argv);
+int cmd_attachment(struct cli *cli, int argc, char **argv);
 int cmd_hits(struct cli *cli, int argc, char **argv);
 int cmd_overdue(struct cli *cli, int argc, char **argv);
 int cmd_protect(struct cli *cli, int argc, char **argv);

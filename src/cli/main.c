@@ -26,6 +26,8 @@ static const struct cli_cmd commands[] = {
 	{"ack", cmd_ack, "acknowledge receipt of a message"},
 	{"forward", cmd_forward, "pass a message on to another unit (H2: with permission)"},
 	{"permit", cmd_permit, "as provider, permit passing on or judicial use"},
+	{"attach", cmd_attach, "attach a file to a message you sent (stored encrypted)"},
+	{"attachment", cmd_attachment, "read an attachment of a message"},
 	{"export", cmd_export, "export a message for judicial use (H1: with permission)"},
 	{"hits", cmd_hits, "matches between your holdings and others', hit/no-hit"},
 	{"overdue", cmd_overdue, "requests past their deadline"},

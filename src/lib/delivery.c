@@ -832,3 +832,128 @@ enum att_rc att_case_grant(struct att_node *node, const char *actor_id, int64_t 
 	}
 	return att_x_done(node, rc, err);
 }
+
+/* --- attachments --------------------------------------------------------------- */
+
+static enum att_rc check_file_name(const char *name, const char *mime, struct att_err *err)
+{
+	enum att_rc rc = att_check_text(err, "attachment name", name, 200, false, false);
+
+	if (rc)
+		return rc;
+	if (strchr(name, '/') || strchr(name, '\\') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return att_fail(err, ATT_EINVAL, "an attachment name is a plain file name, no path");
+	rc = att_check_text(err, "media type", mime, 100, false, false);
+	if (!rc && (!strchr(mime, '/') || strchr(mime, ' ') || strchr(mime, ';')))
+		rc = att_fail(err, ATT_EINVAL, "media type '%.60s' is not type/subtype", mime);
+	return rc;
+}
+
+enum att_rc att_msg_attach(struct att_node *node, const char *actor_id, int64_t msg_id,
+			   const char *name, const char *mime, const void *data, size_t len,
+			   int64_t *id, struct att_err *err)
+{
+	struct access a;
+	struct att_msg_row m;
+	unsigned char *sealed = NULL;
+	size_t slen = 0;
+	char ad[48];
+	enum att_rc rc;
+
+	*id = 0;
+	if (len > ATT_ATTACH_MAX)
+		return att_fail(err, ATT_ELIMIT, "the attachment is too large (%zu bytes, at most %u)",
+				len, ATT_ATTACH_MAX);
+	rc = att_x_access(node, actor_id, ATT_ACT_MSG_SEND, &a, err);
+	if (!rc)
+		rc = check_file_name(name, mime ? mime : "application/octet-stream", err);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = att_store_msg_get(node->store, msg_id, &m, err);
+	if (rc == ATT_ENOTFOUND)
+		rc = att_fail(err, ATT_ENOTFOUND, "no such message %lld", (long long)msg_id);
+	if (!rc) {
+		free((void *)m.content);
+		if (strcmp(m.sender, a.actor.id))
+			rc = att_fail(err, ATT_EDENIED,
+				      "denied: only the sender of message %lld attaches files to it",
+				      (long long)msg_id);
+		else if (!strcmp(m.status, "rejected"))
+			rc = att_fail(err, ATT_ECONFLICT, "message %lld was rejected",
+				      (long long)msg_id);
+	}
+	att_x_ad(ad, sizeof(ad), "attachment", msg_id);
+	if (!rc)
+		rc = att_keys_seal(node->keys, data, len, ad, &sealed, &slen, err);
+	if (!rc)
+		rc = att_store_attach_insert(node->store, msg_id, name,
+					     mime ? mime : "application/octet-stream", (int64_t)len,
+					     sealed, slen, id, err);
+	free(sealed);
+	if (!rc) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "message/%lld", (long long)msg_id);
+		rc = att_x_audit(node, &a.actor, "message.attach", obj,
+				 json_pack("{s:I,s:I}", "attachment", (json_int_t)*id, "size",
+					   (json_int_t)len),
+				 err);
+	}
+	rc = att_x_done(node, rc, err);
+	if (rc)
+		*id = 0;
+	return rc;
+}
+
+enum att_rc att_msg_attachment(struct att_node *node, const char *actor_id, int64_t msg_id,
+			       int64_t att_id, char *name, char *mime, void **data, size_t *len,
+			       struct att_err *err)
+{
+	struct access a;
+	struct att_msg_row m;
+	unsigned char *sealed = NULL, *pt = NULL;
+	size_t slen = 0;
+	char ad[48];
+	enum att_rc rc;
+
+	*data = NULL;
+	*len = 0;
+	rc = att_x_access(node, actor_id, ATT_ACT_MSG_READ, &a, err);
+	if (!rc)
+		rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = load_readable(node, &a, msg_id, "attachment.read", &m, err);
+	if (rc == ATT_EDENIED)
+		return rc;
+	if (!rc)
+		free((void *)m.content);
+	if (!rc) {
+		rc = att_store_attach_get(node->store, msg_id, att_id, name, mime, &sealed, &slen,
+					  err);
+		if (rc == ATT_ENOTFOUND)
+			rc = att_fail(err, ATT_ENOTFOUND, "message %lld has no attachment %lld",
+				      (long long)msg_id, (long long)att_id);
+	}
+	att_x_ad(ad, sizeof(ad), "attachment", msg_id);
+	if (!rc)
+		rc = att_keys_open(node->keys, sealed, slen, ad, &pt, len, err);
+	free(sealed);
+	if (!rc) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "message/%lld", (long long)msg_id);
+		rc = att_x_audit(node, &a.actor, "attachment.read", obj,
+				 json_pack("{s:I}", "attachment", (json_int_t)att_id), err);
+	}
+	rc = att_x_done(node, rc, err);
+	if (rc) {
+		free(pt);
+		*len = 0;
+		return rc;
+	}
+	*data = pt;
+	return ATT_OK;
+}

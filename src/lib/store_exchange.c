@@ -670,7 +670,7 @@ enum att_rc att_store_next_id(struct att_store *s, const char *table, int64_t *i
 
 enum att_rc att_store_attach_insert(struct att_store *s, int64_t msg_id, const char *name,
 				    const char *mime, int64_t size, const unsigned char *sealed,
-				    size_t sealed_len, struct att_err *err)
+				    size_t sealed_len, int64_t *id, struct att_err *err)
 {
 	STMT("INSERT INTO attachments(msg_id,name,mime,size,content) VALUES(?,?,?,?,?)");
 	sqlite3_bind_int64(st, 1, msg_id);
@@ -678,7 +678,33 @@ enum att_rc att_store_attach_insert(struct att_store *s, int64_t msg_id, const c
 	att_bind_text(st, 3, mime);
 	sqlite3_bind_int64(st, 4, size);
 	sqlite3_bind_blob(st, 5, sealed, (int)sealed_len, SQLITE_STATIC);
-	return att_store_step_done(s, st, err, "storing an attachment");
+	return insert_id(s, st, id, err, "storing an attachment");
+}
+
+enum att_rc att_store_attach_get(struct att_store *s, int64_t msg_id, int64_t id, char *name,
+				 char *mime, unsigned char **content, size_t *len,
+				 struct att_err *err)
+{
+	int rc;
+	STMT("SELECT name, mime, content FROM attachments WHERE id=? AND msg_id=?");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, msg_id);
+	*content = NULL;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 2);
+
+		snprintf(name, 256, "%s", att_col_text(st, 0));
+		snprintf(mime, 128, "%s", att_col_text(st, 1));
+		*content = malloc(n ? n : 1);
+		if (*content && n)
+			memcpy(*content, sqlite3_column_blob(st, 2), n);
+		*len = n;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return *content ? ATT_OK : att_fail(err, ATT_ENOMEM, "out of memory");
+	return rc == SQLITE_DONE ? ATT_ENOTFOUND : att_store_dberr(s, err, "reading an attachment");
 }
 
 struct att_each_ctx {

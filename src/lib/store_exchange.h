@@ -166,7 +166,11 @@ enum att_rc att_store_next_id(struct att_store *s, const char *table, int64_t *i
 /* attachments */
 enum att_rc att_store_attach_insert(struct att_store *s, int64_t msg_id, const char *name,
 				    const char *mime, int64_t size, const unsigned char *sealed,
-				    size_t sealed_len, struct att_err *err) ATT_WUR;
+				    size_t sealed_len, int64_t *id, struct att_err *err) ATT_WUR;
+/* One attachment with its sealed content (malloc'd, the caller frees). */
+enum att_rc att_store_attach_get(struct att_store *s, int64_t msg_id, int64_t id, char *name,
+				 char *mime, unsigned char **content, size_t *len,
+				 struct att_err *err) ATT_WUR;
 /* Attachment metadata of a message (no content). */
 enum att_rc att_store_attach_each(struct att_store *s, int64_t msg_id,
 				  int (*fn)(int64_t id, const char *name, const char *mime,

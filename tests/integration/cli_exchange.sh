@@ -58,6 +58,17 @@ expect_denied_read "a non-recipient cannot read it through its case" "not a part
 A inbox --as rep-gasimov --json
 expect_eq "not in the non-recipient's inbox" "$(echo "$OUT" | jq_ "sum(1 for m in d['items'] if m['id']==$M1ID)")" 0
 
+# attachments: sealed at rest, read by those who may read the message
+printf 'Bank statement: transfer of 2,400,000 GBP to Northbridge\n' >"$T_DIR/statement.txt"
+A attach "$M1ID" --as rep-mammadova --file "$T_DIR/statement.txt" --mime text/plain
+AID=$OUT
+[[ "$AID" =~ ^[0-9]+$ ]] && ok "attachment id printed" || not_ok "attach: $OUT $ERR"
+expect_refused "only the sender attaches" "only the sender" attach "$M1ID" --as desk-oc --file "$T_DIR/statement.txt"
+expect_refused "a path is not a file name" "plain file name" attach "$M1ID" --as rep-mammadova --file "$T_DIR/statement.txt" --name ../../etc/passwd
+A attachment "$M1ID" "$AID" --as desk-oc
+expect_eq "the recipient reads the attachment" "$OUT" "Bank statement: transfer of 2,400,000 GBP to Northbridge"
+expect_denied_read "a non-recipient cannot read the attachment" "not a party" attachment "$M1ID" "$AID" --as rep-gasimov
+
 # reply and acknowledge
 A case open --as desk-oc --field organized-crime --title "Embezzlement, Ministry contracts" --purpose "Domestic investigation" --legal-basis "CPC art. 86"
 C2=$OUT
@@ -155,7 +166,7 @@ expect_refused "access ends with the appointment" "no active appointment" hits -
 
 # nothing in the file reveals message text
 sqlite3 "$ATTACHE_DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-if grep -a -q -e "Cyprus" -e "beneficial owners" -e "nominees" -e "Elchin" -e "Nasirli" -e "Hajili" -e "GB82" "$ATTACHE_DB" "$ATTACHE_DB-wal" 2>/dev/null; then
+if grep -a -q -e "Cyprus" -e "Bank statement" -e "beneficial owners" -e "nominees" -e "Elchin" -e "Nasirli" -e "Hajili" -e "GB82" "$ATTACHE_DB" "$ATTACHE_DB-wal" 2>/dev/null; then
 	not_ok "message text found in the database file"
 else
 	ok "the database file reveals no message text, names or identifiers"
