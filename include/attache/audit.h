@@ -39,4 +39,27 @@ enum att_rc att_audit_list(struct att_node *node, const char *actor_id, uint64_t
 enum att_rc att_audit_head(struct att_node *node, void **out_json,
 			   struct att_err *err) ATT_WUR;
 
+/* An audit entry made elsewhere, to be appended (group commit of the audit
+ * entries of reads, see att_node_set_audit_sink). Strings are borrowed. */
+struct att_audit_item {
+	const char *actor;
+	const char *role;
+	const char *action;
+	const char *object;
+	const char *detail; /* JSON text or NULL */
+};
+
+/* Where a node sends the audit entries of its reads. Without a sink a read
+ * appends them itself, in its own write transaction (one fsync per read).
+ * With one, the entries are handed to fn (which must make them durable before
+ * it returns, e.g. by queueing them to a writer that appends many in one
+ * transaction with att_audit_append_items); the read returns only after. */
+typedef enum att_rc (*att_audit_sink)(void *ctx, const struct att_audit_item *items, size_t n,
+				      struct att_err *err);
+void att_node_set_audit_sink(struct att_node *node, att_audit_sink fn, void *ctx);
+
+/* Appends items in one transaction with one signed tree head. */
+enum att_rc att_audit_append_items(struct att_node *node, const struct att_audit_item *items,
+				   size_t n, struct att_err *err) ATT_WUR;
+
 #endif

@@ -112,6 +112,10 @@ struct att_match_expl {
 	struct att_match_pair_expl pairs[ATT_NAME_MAX_TOKENS];
 	uint16_t unmatched_a, unmatched_b; /* bit i: token i had no partner */
 	uint16_t tolerated;                /* bit i of the longer side: missing middle/patronymic tolerated */
+	uint16_t tolerated_a, tolerated_b; /* the same per side (either side may have some) */
+	uint16_t joined_a, joined_b;       /* bit i: token i is a join of adjacent input
+					      tokens (Abd al-Hamid ~ Abdulhamid), each
+					      join costs 0.02 of the name score */
 	float name_score;                  /* before adjustments */
 	float dob_adj, nat_adj;            /* added by date of birth / nationality */
 	float score;                       /* final, in [0,1] */
@@ -258,6 +262,9 @@ struct att_match_query {
 struct att_match_hit {
 	uint64_t ref;
 	double score;
+	double rank; /* tie-break among equal scores: the name score from raw
+			token similarities (Roloturk ranks above Roleturk for a
+			query Roloturk though both score 1.0) */
 	struct att_match_expl expl; /* when query.explain */
 };
 

@@ -80,7 +80,12 @@ enum att_rc att_session_logout(struct att_node *node, const char *session,
 bool att_session_csrf_ok(const struct att_principal *who, const char *csrf);
 
 /* Creates an API token for user_id (an existing, enabled user), as actor_id,
- * who must be an administrator. label describes the system using it (1..200
+ * whom att_authz allows ATT_ACT_TOKEN_CREATE (administrator, local operator).
+ * Tokens are for systems: user_id must be a partner account, or the actor's
+ * own account (or an administrator's, when the local operator creates it);
+ * anything else is ATT_EDENIED, since a token to act as the head of service
+ * or a desk officer would let an administrator read operational content.
+ * label describes the system using it (1..200
  * bytes of text); ttl is its lifetime in seconds (0: ATT_TOKEN_TTL_DEFAULT,
  * at most ATT_TOKEN_TTL_MAX). Only a hash is stored; the secret is written to
  * secret (shown to the administrator once) and the new token's number to *id.

@@ -22,6 +22,8 @@ void att_store_close(struct att_store *s);
  * commit makes it durable (fsync with synchronous=FULL) or fails. Rollback is
  * always safe to call, also when no transaction is open. */
 enum att_rc att_store_begin(struct att_store *s, struct att_err *err) ATT_WUR;
+/* A read transaction: one consistent snapshot, no write lock. */
+enum att_rc att_store_begin_read(struct att_store *s, struct att_err *err) ATT_WUR;
 enum att_rc att_store_commit(struct att_store *s, struct att_err *err) ATT_WUR;
 void att_store_rollback(struct att_store *s);
 bool att_store_in_tx(const struct att_store *s);

@@ -136,9 +136,10 @@ static enum att_rc add_field(struct att_buf *b, const char *s)
 	return rc;
 }
 
-enum att_rc att_audit_append(struct att_node *node, const struct att_actor *actor,
-			     const char *action, const char *object, const char *detail,
-			     struct att_err *err)
+/* Appends one entry (fields as written) inside the open write transaction. */
+static enum att_rc append_fields(struct att_node *node, const char *actor, const char *role,
+				 const char *action, const char *object, const char *detail,
+				 struct att_err *err)
 {
 	unsigned char leaf[ATT_HASH_LEN], nodes[ATT_AUDIT_LEVELS][ATT_HASH_LEN];
 	struct att_buf b;
@@ -146,16 +147,14 @@ enum att_rc att_audit_append(struct att_node *node, const struct att_actor *acto
 	uint64_t idx = node->audit.size;
 	enum att_rc rc;
 
-	if (!att_store_in_tx(node->store))
-		return att_fail(err, ATT_EDB, "audit entries are written inside a transaction");
 	att_buf_init(&b, ENTRY_MAX);
 	rc = att_buf_addf(&b, "%llu\t%lld\t", (unsigned long long)idx, (long long)att_now());
 	if (!rc)
-		rc = add_field(&b, actor ? actor->id : "system");
+		rc = add_field(&b, actor);
 	if (!rc)
 		rc = att_buf_adds(&b, "\t");
 	if (!rc)
-		rc = add_field(&b, actor ? att_role_name(actor->role) : "system");
+		rc = add_field(&b, role);
 	if (!rc)
 		rc = att_buf_adds(&b, "\t");
 	if (!rc)
@@ -180,6 +179,111 @@ enum att_rc att_audit_append(struct att_node *node, const struct att_actor *acto
 	if (rc)
 		return rc;
 	node->audit_pending++;
+	return ATT_OK;
+}
+
+static void pend_free(struct att_node *node)
+{
+	for (size_t i = 0; i < node->npend; i++) {
+		free((void *)node->pend[i].actor);
+		free((void *)node->pend[i].role);
+		free((void *)node->pend[i].action);
+		free((void *)node->pend[i].object);
+		free((void *)node->pend[i].detail);
+	}
+	node->npend = 0;
+}
+
+enum att_rc att_audit_append(struct att_node *node, const struct att_actor *actor,
+			     const char *action, const char *object, const char *detail,
+			     struct att_err *err)
+{
+	const char *who = actor ? actor->id : "system";
+	const char *role = actor ? att_role_name(actor->role) : "system";
+
+	if (!att_store_in_tx(node->store))
+		return att_fail(err, ATT_EDB, "audit entries are written inside a transaction");
+	if (node->read_tx) {
+		struct att_audit_item *it;
+
+		if (node->npend == node->cappend) {
+			size_t cap = node->cappend ? 2 * node->cappend : 4;
+			struct att_audit_item *n = realloc(node->pend, cap * sizeof(*n));
+
+			if (!n)
+				return att_fail(err, ATT_ENOMEM, "out of memory");
+			node->pend = n;
+			node->cappend = cap;
+		}
+		it = &node->pend[node->npend];
+		it->actor = att_strdup(who);
+		it->role = att_strdup(role);
+		it->action = att_strdup(action ? action : "-");
+		it->object = att_strdup(object ? object : "-");
+		it->detail = detail ? att_strdup(detail) : NULL;
+		node->npend++;
+		if (!it->actor || !it->role || !it->action || !it->object || (detail && !it->detail))
+			return att_fail(err, ATT_ENOMEM, "out of memory");
+		return ATT_OK;
+	}
+	return append_fields(node, who, role, action, object, detail, err);
+}
+
+void att_node_set_audit_sink(struct att_node *node, att_audit_sink fn, void *ctx)
+{
+	node->sink = fn;
+	node->sink_ctx = ctx;
+}
+
+enum att_rc att_audit_append_items(struct att_node *node, const struct att_audit_item *items,
+				   size_t n, struct att_err *err)
+{
+	enum att_rc rc = att_node_begin(node, err);
+
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = append_fields(node, items[i].actor, items[i].role, items[i].action,
+				   items[i].object, items[i].detail, err);
+	if (rc) {
+		att_node_rollback(node);
+		return rc;
+	}
+	return att_node_commit(node, err);
+}
+
+enum att_rc att_node_begin_read(struct att_node *node, struct att_err *err)
+{
+	enum att_rc rc = att_store_begin_read(node->store, err);
+
+	if (rc)
+		return rc;
+	node->read_tx = true;
+	node->npend = 0;
+	node->tx_epoch++;
+	return ATT_OK;
+}
+
+enum att_rc att_node_end_read(struct att_node *node, enum att_rc rc, struct att_err *err)
+{
+	struct att_err ferr = {0};
+	enum att_rc frc = ATT_OK;
+
+	/* End the snapshot first: the entries are appended by a writer. */
+	att_store_rollback(node->store);
+	node->read_tx = false;
+	att_holdings_commit(node);
+	if (node->npend) {
+		if (node->sink)
+			frc = node->sink(node->sink_ctx, node->pend, node->npend, &ferr);
+		else
+			frc = att_audit_append_items(node, node->pend, node->npend, &ferr);
+	}
+	pend_free(node);
+	if (rc)
+		return rc;
+	if (frc) {
+		att_fail(err, frc, "the read could not be audited: %s", ferr.msg);
+		return frc;
+	}
 	return ATT_OK;
 }
 
@@ -208,6 +312,12 @@ enum att_rc att_node_begin(struct att_node *node, struct att_err *err)
 
 void att_node_rollback(struct att_node *node)
 {
+	if (node->read_tx) {
+		/* A failed read still leaves the entries it recorded (a refused
+		 * attempt is one). */
+		(void)!att_node_end_read(node, ATT_EDB, NULL);
+		return;
+	}
 	att_store_rollback(node->store);
 	att_holdings_rollback(node);
 	node->audit = node->audit_saved;
@@ -218,6 +328,8 @@ enum att_rc att_node_commit(struct att_node *node, struct att_err *err)
 {
 	enum att_rc rc;
 
+	if (node->read_tx)
+		return att_node_end_read(node, ATT_OK, err);
 	if (node->audit_pending) {
 		unsigned char root[ATT_HASH_LEN], msg[STH_MSG_LEN], sig[ATT_SIG_LEN];
 		int64_t ts = att_now();
@@ -552,7 +664,7 @@ enum att_rc att_audit_list(struct att_node *node, const char *actor_id, uint64_t
 	arr = json_array();
 	if (!arr)
 		return att_fail(err, ATT_ENOMEM, "out of memory");
-	rc = att_node_begin(node, err);
+	rc = att_node_begin_read(node, err);
 	if (rc)
 		goto fail;
 	{

@@ -142,7 +142,7 @@ enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t befor
 	c.node = node;
 	c.a = &a;
 	c.err = err;
-	rc = att_node_begin(node, err);
+	rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
 	if (a.actor.role == ATT_ROLE_OVERSEER)
@@ -600,7 +600,7 @@ enum att_rc att_msg_export(struct att_node *node, const char *actor_id, int64_t 
 	*out_json = NULL;
 	rc = att_x_access(node, actor_id, ATT_ACT_MSG_EXPORT, &a, err);
 	if (!rc)
-		rc = att_node_begin(node, err);
+		rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
 	rc = load_readable(node, &a, id, "message.export", &m, err);
@@ -680,7 +680,7 @@ enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_
 	memset(&c, 0, sizeof(c));
 	rc = att_x_access(node, actor_id, ATT_ACT_OVERDUE_READ, &a, err);
 	if (!rc)
-		rc = att_node_begin(node, err);
+		rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
 	c.node = node;
@@ -749,7 +749,7 @@ enum att_rc att_case_show(struct att_node *node, const char *actor_id, int64_t i
 	*out_json = NULL;
 	rc = att_x_access(node, actor_id, ATT_ACT_CASE_READ, &a, err);
 	if (!rc)
-		rc = att_node_begin(node, err);
+		rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
 	rc = att_store_case_get(node->store, id, &c, err);
@@ -922,7 +922,7 @@ enum att_rc att_msg_attachment(struct att_node *node, const char *actor_id, int6
 	*len = 0;
 	rc = att_x_access(node, actor_id, ATT_ACT_MSG_READ, &a, err);
 	if (!rc)
-		rc = att_node_begin(node, err);
+		rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
 	rc = load_readable(node, &a, msg_id, "attachment.read", &m, err);

@@ -322,7 +322,7 @@ enum att_rc att_case_list(struct att_node *node, const char *actor_id, void **ou
 	if (rc)
 		return rc;
 	x.arr = json_array();
-	rc = att_node_begin(node, err);
+	rc = att_node_begin_read(node, err);
 	if (rc) {
 		json_decref(x.arr);
 		return rc;

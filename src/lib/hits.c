@@ -153,7 +153,7 @@ enum att_rc att_hits(struct att_node *node, const char *actor_id, void **out_jso
 	*out_json = NULL;
 	rc = att_x_access(node, actor_id, ATT_ACT_HITS_READ, &a, err);
 	if (!rc)
-		rc = att_node_begin(node, err);
+		rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
 	arr = json_array();

@@ -37,12 +37,29 @@ struct att_node {
 	 * sends many messages of one sender). */
 	uint64_t access_epoch;
 	void *access_cache;
+	/* A read transaction: audit entries wait here and are made durable at
+	 * its end, through the sink when there is one. */
+	bool read_tx;
+	struct att_audit_item *pend;
+	size_t npend, cappend;
+	att_audit_sink sink;
+	void *sink_ctx;
 };
 
 /* Opens a transaction for one use case. */
 enum att_rc att_node_begin(struct att_node *node, struct att_err *err) ATT_WUR;
+/* Opens a read transaction (snapshot, no write lock); its audit entries are
+ * made durable when it ends (att_node_commit / att_node_end_read). */
+enum att_rc att_node_begin_read(struct att_node *node, struct att_err *err) ATT_WUR;
+/* Ends a read transaction: rc is the read's outcome; the audit entries it
+ * recorded (also of a refused read) are made durable whatever rc is. Returns
+ * rc, or the audit failure when rc was ATT_OK. */
+enum att_rc att_node_end_read(struct att_node *node, enum att_rc rc,
+			      struct att_err *err) ATT_WUR;
+
 /* Signs a new tree head over the entries appended in this transaction (if
- * any) and commits; on failure everything is rolled back. */
+ * any) and commits; on failure everything is rolled back. In a read
+ * transaction: att_node_end_read(node, ATT_OK, err). */
 enum att_rc att_node_commit(struct att_node *node, struct att_err *err) ATT_WUR;
 /* Rolls back data and audit entries of this transaction. */
 void att_node_rollback(struct att_node *node);

@@ -123,7 +123,7 @@ enum att_rc att_protect_list(struct att_node *node, const char *actor_id, void *
 	if (!rc)
 		rc = att_authz(&actor, ATT_ACT_PROTECT_READ, NULL, err);
 	if (!rc)
-		rc = att_node_begin(node, err);
+		rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
 	c.arr = json_array();
@@ -179,7 +179,7 @@ enum att_rc att_review_list(struct att_node *node, const char *actor_id, void **
 	if (!rc)
 		rc = att_authz(&actor, ATT_ACT_REVIEW_READ, NULL, err);
 	if (!rc)
-		rc = att_node_begin(node, err);
+		rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
 	arr = json_array();

@@ -261,6 +261,7 @@ void att_store_close(struct att_store *s)
 }
 
 static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_begin_read[] = "BEGIN DEFERRED";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 
@@ -274,6 +275,21 @@ enum att_rc att_store_begin(struct att_store *s, struct att_err *err)
 	if (!st)
 		return ATT_EDB;
 	if (att_store_step_done(s, st, err, "starting a transaction"))
+		return ATT_EDB;
+	s->in_tx = true;
+	return ATT_OK;
+}
+
+enum att_rc att_store_begin_read(struct att_store *s, struct att_err *err)
+{
+	sqlite3_stmt *st;
+
+	if (s->in_tx)
+		return att_fail(err, ATT_EDB, "a transaction is already open");
+	st = att_store_stmt(s, sql_begin_read, err);
+	if (!st)
+		return ATT_EDB;
+	if (att_store_step_done(s, st, err, "starting a read"))
 		return ATT_EDB;
 	s->in_tx = true;
 	return ATT_OK;

@@ -477,7 +477,7 @@ enum att_rc att_screen(struct att_node *node, const char *actor_id, const char *
 	if (!rc && opts->limit > 1000)
 		rc = att_fail(err, ATT_EINVAL, "limit is at most 1000");
 	if (!rc)
-		rc = att_node_begin(node, err);
+		rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
 	rc = att_holdings_sync(node, err);

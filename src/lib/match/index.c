@@ -35,22 +35,26 @@ static char coarse(char c)
 	}
 }
 
-size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[2])
+size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS])
 {
 	char k[ATT_NAME_TOKEN_MAX + 2];
 	size_t n = 0, nk = 0;
 
 	if (tv->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL))
 		return 0;
+	/* exact: rare, so most queries seed from it (the same name written
+	 * the same way, in any order, with or without middle names) */
+	if (tv->flags & ATT_TOK_SKELETON)
+		keys[nk++] = att_hash32(tv->sk, tv->sklen, 5);
+	else
+		keys[nk++] = att_hash32(tv->t, tv->len, 4);
 	for (size_t i = 0; i < tv->sklen; i++) {
 		char c = coarse(tv->sk[i]);
 
 		if (n == 0 || k[n - 1] != c)
 			k[n++] = c;
 	}
-	if (n == 0)
-		keys[nk++] = att_hash32(tv->t, tv->len, 2);
-	else
+	if (n > 0)
 		keys[nk++] = att_hash32(k, n, 1);
 	if (!(tv->flags & ATT_TOK_SKELETON) && tv->len >= 4) {
 		n = 0;
@@ -470,7 +474,7 @@ static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 	ix->live++;
 	nv = att_name_views(nm, v);
 	for (size_t i = 0; i < nv; i++) {
-		uint32_t keys[2];
+		uint32_t keys[ATT_TOKEN_KEYS];
 		size_t nk = att_token_keys(&v[i], keys);
 
 		for (size_t k = 0; k < nk; k++)
@@ -520,7 +524,7 @@ static size_t remove_names_locked(struct att_match_index *ix, struct refslot *rs
 		size_t bytes = 9;
 
 		for (size_t i = 0; i < nv; i++) {
-			uint32_t keys[2];
+			uint32_t keys[ATT_TOKEN_KEYS];
 			size_t nk = att_token_keys(&v[i], keys);
 
 			bytes += 3 + (size_t)v[i].len + v[i].sklen;
@@ -602,22 +606,58 @@ size_t att_match_index_overhead(struct att_match_index *ix)
 
 /* ----------------------------------------------------------------- query -- */
 
+/* A query runs in three stages, each on fewer candidates:
+ * 1. blocking: the postings of the query's rarer keys (at most cap each)
+ *    give candidates, each with a pre-score: the sum of the idf weights of
+ *    the keys it shares with the query;
+ * 2. the RERANK best by pre-score get a cheap token-level score from their
+ *    packed record (exact token, same skeleton, shared bigrams), weighted by
+ *    how rare each query token is; common tokens (over the cap, never
+ *    unioned) are counted here, by looking at the candidate itself;
+ * 3. the verify_max best of those get the full scorer.
+ * All scratch memory is per thread and reused: no allocation once warm. */
+
+#define RERANK 256u
+#define SEED_MAX 20000u
+#define WEIGHT_MAX 60000u
+
 struct cand {
-	uint32_t id; /* NONE = empty */
-	float w;
+	uint32_t id;
+	float w;    /* pre-score */
+	float fine; /* cheap token-level score */
 };
 
-/* Per-thread scratch, so the query path does not allocate once warm. */
-static _Thread_local struct cand *tl_map;
+/* Per-thread scratch: an open-addressing map entry id → candidate index
+ * (slots cleared after each query by walking the candidate list). */
+struct slot {
+	uint32_t id;
+	uint32_t ci;
+};
+static _Thread_local struct slot *tl_map;
 static _Thread_local size_t tl_map_size;
+static _Thread_local struct cand *tl_cand;
+static _Thread_local size_t tl_cand_cap;
 
-static int cmp_cand(const void *a, const void *b)
+static bool scratch(size_t map_size, size_t ncand)
 {
-	const struct cand *x = a, *y = b;
+	if (map_size > tl_map_size) {
+		struct slot *m = realloc(tl_map, map_size * sizeof(*m));
 
-	if (x->w != y->w)
-		return x->w < y->w ? 1 : -1;
-	return x->id < y->id ? -1 : x->id > y->id;
+		if (!m)
+			return false;
+		memset(m, 0xff, map_size * sizeof(*m));
+		tl_map = m;
+		tl_map_size = map_size;
+	}
+	if (ncand > tl_cand_cap) {
+		struct cand *c = realloc(tl_cand, ncand * sizeof(*c));
+
+		if (!c)
+			return false;
+		tl_cand = c;
+		tl_cand_cap = ncand;
+	}
+	return true;
 }
 
 static int cmp_hit(const void *a, const void *b)
@@ -626,13 +666,61 @@ static int cmp_hit(const void *a, const void *b)
 
 	if (x->score != y->score)
 		return x->score < y->score ? 1 : -1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? 1 : -1;
 	return x->ref < y->ref ? -1 : x->ref > y->ref;
+}
+
+/* Candidate order: larger key first, then id (deterministic). */
+static bool cand_before(const struct cand *x, const struct cand *y, bool fine)
+{
+	float a = fine ? x->fine : x->w, b = fine ? y->fine : y->w;
+
+	if (a != b)
+		return a > b;
+	if (fine && x->w != y->w)
+		return x->w > y->w;
+	return x->id < y->id;
+}
+
+/* Min-heap (worst candidate at the root) of h[0..k). */
+static void sift_down(struct cand *h, size_t k, size_t i, bool fine)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct cand t;
+
+		if (l < k && cand_before(&h[m], &h[l], fine))
+			m = l;
+		if (r < k && cand_before(&h[m], &h[r], fine))
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* Moves the k best of c[0..n) to the front (in no order): O(n log k). */
+static void select_top(struct cand *c, size_t n, size_t k, bool fine)
+{
+	if (k == 0 || k >= n)
+		return;
+	for (size_t i = k / 2; i-- > 0;)
+		sift_down(c, k, i, fine);
+	for (size_t i = k; i < n; i++)
+		if (cand_before(&c[i], &c[0], fine)) {
+			c[0] = c[i];
+			sift_down(c, k, 0, fine);
+		}
 }
 
 struct qkey {
 	uint32_t key;
-	int mode; /* 0 skip, 1 add candidates, 2 only weigh existing ones */
-	float w;
+	uint8_t tok;  /* query token */
+	float kind;   /* weight of the kind of key */
 	const struct plist *p;
 };
 
@@ -644,6 +732,63 @@ static int cmp_qkey(const void *a, const void *b)
 	return lx < ly ? -1 : lx > ly;
 }
 
+/* Dice coefficient of the letter bigrams of two short strings. */
+static float bigram_dice(const char *a, size_t na, const char *b, size_t nb)
+{
+	bool used[ATT_NAME_TOKEN_MAX];
+	size_t common = 0;
+
+	if (na < 2 || nb < 2)
+		return 0;
+	memset(used, 0, nb - 1);
+	for (size_t i = 0; i + 1 < na; i++)
+		for (size_t j = 0; j + 1 < nb; j++)
+			if (!used[j] && a[i] == b[j] && a[i + 1] == b[j + 1]) {
+				used[j] = true;
+				common++;
+				break;
+			}
+	return (float)(2 * common) / (float)(na + nb - 2);
+}
+
+/* Cheap token similarity for reranking: exact 1, otherwise shared bigrams
+ * plus a bonus for the same skeleton. */
+static float cheap_sim(const struct att_tokv *q, const struct att_tokv *c)
+{
+	bool sk = (q->flags | c->flags) & ATT_TOK_SKELETON;
+	bool same_sk = q->sklen == c->sklen && memcmp(q->sk, c->sk, q->sklen) == 0;
+
+	if (!sk && q->len == c->len && memcmp(q->t, c->t, q->len) == 0)
+		return 1.0f;
+	if (sk)
+		return same_sk ? 0.9f : 0.6f * bigram_dice(q->sk, q->sklen, c->sk, c->sklen);
+	return (same_sk ? 0.3f : 0.0f) + 0.6f * bigram_dice(q->t, q->len, c->t, c->len);
+}
+
+static float cheap_score(const struct att_tokv *qv, size_t nq, const float *qw,
+			 const struct att_tokv *v, size_t nv)
+{
+	float s = 0;
+
+	for (size_t i = 0; i < nq; i++) {
+		float best = 0;
+
+		if (qw[i] <= 0)
+			continue;
+		for (size_t j = 0; j < nv && best < 1.0f; j++) {
+			float x = cheap_sim(&qv[i], &v[j]);
+
+			if (x > best)
+				best = x;
+		}
+		s += best * qw[i];
+	}
+	/* tokens the candidate has and the query has not */
+	if (nv > nq)
+		s -= 0.05f * (float)(nv - nq);
+	return s;
+}
+
 enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_match_query *q,
 				  struct att_match_hit *hits, size_t max, size_t *n,
 				  struct att_err *err)
@@ -651,10 +796,11 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	struct att_name qn;
 	const struct att_name *nm = q->norm;
 	struct att_tokv qv[ATT_NAME_MAX_TOKENS];
-	struct qkey qk[2 * ATT_NAME_MAX_TOKENS];
-	size_t nq, nk = 0, total = 0, size, ncand = 0, nh = 0;
+	struct qkey qk[ATT_TOKEN_KEYS * ATT_NAME_MAX_TOKENS];
+	float qw[ATT_NAME_MAX_TOKENS];
+	size_t nq, nk = 0, total = 0, msize, ncand = 0, nh = 0, nseed = 0, nweigh = 0;
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
-	bool had = false;
+	double lognames;
 	enum att_rc rc;
 
 	*n = 0;
@@ -665,10 +811,13 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	}
 	nq = att_name_views(nm, qv);
 	pthread_rwlock_rdlock(&ix->lock);
+	lognames = log((double)(ix->live + 2));
 	for (size_t i = 0; i < nq; i++) {
-		uint32_t keys[2];
+		uint32_t keys[ATT_TOKEN_KEYS];
 		size_t c = att_token_keys(&qv[i], keys);
+		float tf = (qv[i].flags & ATT_TOK_PATRONYMIC) ? 0.5f : 1.0f;
 
+		qw[i] = 0;
 		for (size_t k = 0; k < c; k++) {
 			bool dup = false;
 
@@ -677,117 +826,147 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			if (dup)
 				continue;
 			qk[nk].key = keys[k];
-			qk[nk].w = (qv[i].flags & ATT_TOK_PATRONYMIC) ? 0.5f : k == 0 ? 1.0f : 0.8f;
+			qk[nk].tok = (uint8_t)i;
+			qk[nk].kind = tf * (k == 0 ? 1.0f : k == 1 ? 0.7f : 0.5f);
 			qk[nk].p = pl_find(ix, keys[k]);
+			/* the token's rarity: idf of its most specific key
+			 * that exists, so a common given name counts less
+			 * than a rare surname in the rerank */
+			if (qw[i] == 0 && qk[nk].p && qk[nk].p->len)
+				qw[i] = tf * (float)(log((double)(ix->live + 2) /
+							 (double)(qk[nk].p->len + 1)) /
+						     lognames + 0.1);
 			nk++;
 		}
+		if (qw[i] == 0 && c > 0)
+			qw[i] = tf; /* unseen: as rare as can be */
 	}
 	qsort(qk, nk, sizeof(qk[0]), cmp_qkey);
-	/* Rare keys first. The rarest key with postings seeds the candidates
-	 * (up to HARD_CAP of them); later keys under the cap add candidates;
-	 * keys over the cap (common given names and surnames) only add weight
-	 * to candidates already there, so "Mohammad Rezaei" costs an
-	 * intersection, not a union of two huge lists. */
+	/* Seed keys: all with at most cap postings; when there are none, the
+	 * rarest (up to SEED_MAX of its postings). Keys after the seeds with
+	 * up to WEIGHT_MAX postings only add weight to candidates already
+	 * there (an intersection: a common given name ranks the candidates
+	 * of a rare surname, it does not add its own). */
 	for (size_t k = 0; k < nk; k++) {
 		size_t len = qk[k].p ? qk[k].p->len : 0;
 
-		qk[k].mode = 0;
 		if (!len)
 			continue;
-		if (!had) {
-			qk[k].mode = 1;
-			total += len < HARD_CAP ? len : HARD_CAP;
-			had = true;
-		} else if (len <= ix->cap_postings) {
-			qk[k].mode = 1;
-			total += len;
-		} else if (len <= HARD_CAP) {
-			qk[k].mode = 2;
+		if (len <= ix->cap_postings || nseed == 0) {
+			total += len < SEED_MAX ? len : SEED_MAX;
+			nseed = k + 1;
+		} else if (len <= WEIGHT_MAX) {
+			nweigh = k + 1;
 		}
 	}
-	for (size = 1024; size < 2 * total; size *= 2)
+	for (msize = 1024; msize < 2 * total; msize *= 2)
 		;
-	if (size > tl_map_size) {
-		struct cand *m = realloc(tl_map, size * sizeof(*m));
-
-		if (!m) {
-			pthread_rwlock_unlock(&ix->lock);
-			return att_fail(err, ATT_ENOMEM, "out of memory");
-		}
-		tl_map = m;
-		tl_map_size = size;
+	if (!scratch(msize, total + 1)) {
+		pthread_rwlock_unlock(&ix->lock);
+		return att_fail(err, ATT_ENOMEM, "out of memory");
 	}
-	memset(tl_map, 0xff, size * sizeof(*tl_map));
-	for (size_t k = 0; k < nk; k++) {
+	for (size_t k = 0; k < nseed || k < nweigh; k++) {
 		const struct plist *p = qk[k].p;
 		const uint32_t *ids;
 		size_t len;
 		float w;
+		bool seed = k < nseed;
 
-		if (!qk[k].mode)
+		if (!p || !p->len)
 			continue;
-		/* rare keys say more: idf weight, so the verified few are the
-		 * candidates sharing the rarest tokens */
-		w = qk[k].w * (float)log((double)(ix->live + 1) / (double)(p->len + 1) + 1.0);
+		w = qk[k].kind * (float)log((double)(ix->live + 1) / (double)(p->len + 1) + 1.0);
 		ids = pl_ids(p);
-		len = p->len < HARD_CAP ? p->len : HARD_CAP;
+		len = p->len < SEED_MAX ? p->len : SEED_MAX;
 		for (size_t i = 0; i < len; i++) {
 			uint32_t id = ids[i];
-			size_t h = (id * 2654435761u) & (size - 1);
+			size_t h = (id * 2654435761u) & (msize - 1);
 
 			while (tl_map[h].id != NONE && tl_map[h].id != id)
-				h = (h + 1) & (size - 1);
+				h = (h + 1) & (msize - 1);
 			if (tl_map[h].id == NONE) {
-				if (qk[k].mode == 2)
+				if (!seed)
 					continue;
 				tl_map[h].id = id;
-				tl_map[h].w = 0;
+				tl_map[h].ci = (uint32_t)ncand;
+				tl_cand[ncand].id = id;
+				tl_cand[ncand].w = 0;
+				tl_cand[ncand].fine = 0;
+				ncand++;
 			}
-			tl_map[h].w += w;
+			tl_cand[tl_map[h].ci].w += w;
 		}
 	}
-	for (size_t h = 0; h < size; h++)
-		if (tl_map[h].id != NONE)
-			tl_map[ncand++] = tl_map[h];
-	if (ncand > ix->verify_max)
-		qsort(tl_map, ncand, sizeof(*tl_map), cmp_cand);
-	if (ncand > ix->verify_max)
-		ncand = ix->verify_max;
+	/* clear the map slots used (cheaper than clearing the map) */
 	for (size_t c = 0; c < ncand; c++) {
-		const struct entry *e = &ix->ent[tl_map[c].id];
+		size_t h = (tl_cand[c].id * 2654435761u) & (msize - 1);
+
+		while (tl_map[h].id != tl_cand[c].id)
+			h = (h + 1) & (msize - 1);
+		tl_map[h].id = NONE;
+	}
+	/* Backward-shift is not needed: every slot of this query is cleared,
+	 * so no probe chain of a later query crosses a stale slot. */
+	if (ncand > RERANK) {
+		select_top(tl_cand, ncand, RERANK, false);
+		ncand = RERANK;
+	}
+	for (size_t c = 0; c < ncand; c++) {
+		const struct entry *e = &ix->ent[tl_cand[c].id];
 		struct att_tokv v[ATT_NAME_MAX_TOKENS];
 		struct att_match_attrs a;
 		size_t nv;
-		double s;
+
+		if (e->off == UINT64_MAX) {
+			tl_cand[c].fine = -1e9f;
+			continue;
+		}
+		nv = record_views(ix->arena + e->off, v, &a);
+		tl_cand[c].fine = cheap_score(qv, nq, qw, v, nv);
+	}
+	if (ncand > ix->verify_max) {
+		select_top(tl_cand, ncand, ix->verify_max, true);
+		ncand = ix->verify_max;
+	}
+	for (size_t c = 0; c < ncand; c++) {
+		const struct entry *e = &ix->ent[tl_cand[c].id];
+		struct att_tokv v[ATT_NAME_MAX_TOKENS];
+		struct att_match_attrs a;
+		size_t nv;
+		double s, rank;
 		bool dup = false;
 
 		if (e->off == UINT64_MAX)
 			continue;
 		nv = record_views(ix->arena + e->off, v, &a);
-		s = att_score_views(qv, nq, &q->attrs, v, nv, &a, NULL);
+		s = att_score_views_rank(qv, nq, &q->attrs, v, nv, &a, NULL, &rank);
 		if (s < minsc)
 			continue;
 		for (size_t h = 0; h < nh; h++)
 			if (hits[h].ref == e->ref) {
 				dup = true;
-				if (s > hits[h].score)
+				if (s > hits[h].score || (s == hits[h].score && rank > hits[h].rank)) {
 					hits[h].score = s;
+					hits[h].rank = rank;
+				}
 			}
 		if (dup)
 			continue;
 		if (nh < max) {
 			hits[nh].ref = e->ref;
 			hits[nh].score = s;
+			hits[nh].rank = rank;
 			nh++;
 		} else if (max) {
 			size_t worst = 0;
 
 			for (size_t h = 1; h < nh; h++)
-				if (hits[h].score < hits[worst].score)
+				if (cmp_hit(&hits[h], &hits[worst]) > 0)
 					worst = h;
-			if (s > hits[worst].score) {
+			if (s > hits[worst].score ||
+			    (s == hits[worst].score && rank > hits[worst].rank)) {
 				hits[worst].ref = e->ref;
 				hits[worst].score = s;
+				hits[worst].rank = rank;
 			}
 		}
 	}

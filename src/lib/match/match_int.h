@@ -22,8 +22,11 @@ struct att_tokv {
  * returns its length. */
 size_t att_skel_latin(const char *t, size_t n, char *out);
 
-/* Blocking keys of one token (at most 2) into keys; returns how many. */
-size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[2]);
+/* Blocking keys of one token (at most ATT_TOKEN_KEYS) into keys; returns
+ * how many. keys[0] is the exact key (folded text, or skeleton for Arabic
+ * script), then the coarse-skeleton key and the coarse-prefix key. */
+#define ATT_TOKEN_KEYS 3
+size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS]);
 
 /* Similarity in [0,1] of two tokens (confusion-aware edit distance); *cost
  * receives the weighted edit cost. */
@@ -33,6 +36,13 @@ double att_token_sim(const struct att_tokv *a, const struct att_tokv *b, double 
 double att_score_views(const struct att_tokv *a, size_t na, const struct att_match_attrs *aa,
 		       const struct att_tokv *b, size_t nb, const struct att_match_attrs *ba,
 		       struct att_match_expl *expl);
+
+/* att_score_views, also giving the name score computed from raw token
+ * similarities (no credit window): a tie-break for ranking. */
+double att_score_views_rank(const struct att_tokv *a, size_t na,
+			    const struct att_match_attrs *aa, const struct att_tokv *b,
+			    size_t nb, const struct att_match_attrs *ba,
+			    struct att_match_expl *expl, double *rank);
 
 /* Views of a normalised name; returns the count. */
 size_t att_name_views(const struct att_name *n, struct att_tokv *v);

@@ -115,6 +115,15 @@ static char arabic_class(UChar32 c, bool initial)
 	case 0x0644: return 'l';
 	case 0x0645: return 'm';
 	case 0x0646: return 'n';
+	/* Urdu and Pashto letters */
+	case 0x0679: case 0x067C: return 't';
+	case 0x0688: case 0x0689: return 'd';
+	case 0x0691: case 0x0693: return 'r';
+	case 0x0681: case 0x0685: return 'z';
+	case 0x0696: return 'Z';
+	case 0x069A: return 'S';
+	case 0x06AB: return 'g';
+	case 0x06BC: return 'n';
 	case 0x0648: return initial ? 'v' : 0;
 	default: return 0;
 	}
@@ -151,7 +160,9 @@ size_t att_skel_latin(const char *t, size_t n, char *out)
 				break;
 			case 'p': k = 'b'; break;
 			case 'w': k = 'v'; break;
-			case 'c': k = 'j'; break;
+			/* c stays itself: j in Azerbaijani/Turkish (Cavid), s in
+			 * French before e/i (Lounici), k elsewhere; the skeleton
+			 * edit cost makes all three cheap */
 			default: k = c; break;
 			}
 		}
@@ -327,8 +338,21 @@ static bool is_particle(const char *t)
 					"az", "bin", "ibn", "bint", "ben", "binti", "ould",
 					"abu", "van", "von", "der", "de", "da", "di", "du",
 					"la", "le", "del", "dos", "das", "y", "abd", "abdul",
-					"abdel", "abdal", "ur", "ud", "u", "ul", "ibn", "bint",
-					"ben", "mohd", "md", NULL};
+					"abdel", "abdal", "abdur", "abder", "abdus", "abdou", "abdoul", "ur", "ud", "u", "ul", "ibn", "bint",
+					"ben", "mohd", "md", "abou", "abo", "abul", "ed", "es", "ash",
+					"ush", "ul", "ould", "wuld", "walad", "bani", "beni",
+					/* titles: present on one side only, never the name */
+					"dr", "mr", "mrs", "ms", "mme", "prof", "general", "gen",
+					"colonel", "col", "commandant", "captain", "capt", "major",
+					"sheikh", "shaykh", "sheik", "shaikh", "haji", "hajji",
+					"mullah", "mulla", "maulana", "mawlana", "mufti", "imam",
+					"jr", "sr",
+					/* legal forms of organisations */
+					"ltd", "llc", "inc", "corp", "co", "gmbh", "plc", "ooo",
+					"oao", "zao", "pao", "ao", "jsc", "ojsc", "cjsc", "pjsc",
+					"srl", "sarl", "ltda", "lda", "limited", "fze", "fzco", "bv",
+					"ag", "sa", "sas", "spa", "cv", "rl", "srl", "ca", "eirl",
+					"sde", "sc", "nv", "kg", "ab", "as", "oy", "pt", "tbk", NULL};
 	for (size_t i = 0; m[i]; i++)
 		if (strcmp(t, m[i]) == 0)
 			return true;
@@ -407,7 +431,7 @@ static bool make_token(const UChar *u, int32_t n, struct att_name_token *tk)
 		int32_t i = 0;
 
 		/* the article al- written together with the noun */
-		if (n > 4 && u[0] == 0x0627 && u[1] == 0x0644)
+		if (n > 3 && u[0] == 0x0627 && u[1] == 0x0644)
 			i = 2;
 		while (i < n) {
 			UChar32 c;
@@ -418,6 +442,12 @@ static bool make_token(const UChar *u, int32_t n, struct att_name_token *tk)
 			/* waw is a consonant before a vowel letter or another waw */
 			if (c == 0x0648 && !k && i < n &&
 			    (u[i] == 0x0627 || u[i] == 0x06CC || u[i] == 0x064A || u[i] == 0x0648))
+				k = 'v';
+			/* ... and at the start of a word joined after the article
+			 * (عبدالولی: abd-al-Wali) or after an initial ayn (عوض) */
+			if (c == 0x0648 && !k && i >= 3 && u[i - 2] == 0x0644 && u[i - 3] == 0x0627)
+				k = 'v';
+			if (c == 0x0648 && !k && i == 2 && u[0] == 0x0639)
 				k = 'v';
 			if (u_isalpha(c))
 				first = false;
@@ -527,8 +557,28 @@ enum att_rc att_name_normalize(const char *s, size_t len, struct att_name *out,
 			i = j;
 		}
 		end = i;
-		if (!make_token(dst + start, end - start, &tk))
+		/* dotted abbreviations are one word: S.A. → sa, C.V. → cv
+		 * (a legal form, not two initials); "J. Smith" stays */
+		if (end - start == 1 && end + 2 < dn && dst[end] == '.' &&
+		    is_word_char(dst[end + 1]) && dst[end + 1] != '\'' &&
+		    (end + 2 == dn || !is_word_char(dst[end + 2]))) {
+			UChar ab[ATT_NAME_TOKEN_MAX];
+			int32_t an = 0;
+
+			ab[an++] = dst[start];
+			while (an < (int32_t)ATT_NAME_TOKEN_MAX && i + 1 < dn && dst[i] == '.' &&
+			       is_word_char(dst[i + 1]) && dst[i + 1] != '\'' &&
+			       (i + 2 == dn || !is_word_char(dst[i + 2]))) {
+				ab[an++] = dst[i + 1];
+				i += 2;
+			}
+			if (i < dn && dst[i] == '.')
+				i++;
+			if (!make_token(ab, an, &tk))
+				continue;
+		} else if (!make_token(dst + start, end - start, &tk)) {
 			continue;
+		}
 		if (is_marker(tk.text) && out->ntok > 0) {
 			struct att_name_token *p = &out->tok[out->ntok - 1];
 

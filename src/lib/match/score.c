@@ -40,6 +40,7 @@ static const struct rule rules[] = {
 	{"sh", "S", 0.1f}, {"ch", "C", 0.1f}, {"zh", "Z", 0.1f},
 	{"ts", "z", 0.3f}, {"aw", "au", 0.15f}, {"ow", "ou", 0.15f}, {"ay", "ei", 0.3f},
 	{"ai", "ei", 0.3f}, {"ou", "o", 0.3f}, {"ei", "e", 0.3f}, {"dh", "th", 0.3f},
+	{"ch", "sh", 0.3f}, {"ch", "j", 0.35f},
 };
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
 
@@ -99,7 +100,9 @@ static void init_tables(void)
 	setsub("bp", 0.4f);
 	setsub("dt", 0.4f);
 	setsub("ck", 0.4f);
-	setsub("cs", 0.5f);
+	setsub("cs", 0.35f);
+	setsub("gj", 0.4f); /* Egyptian g for jim: Ragab / Rajab */
+	setsub("CS", 0.3f);
 	setsub("yj", 0.4f);
 	setsub("mn", 0.8f);
 	setsub("uw", 0.35f);
@@ -204,6 +207,79 @@ static float edit_cost(const char *a, size_t na, const char *b, size_t nb)
 	return d[na][nb];
 }
 
+/* Forms of a Latin token's skeleton to try against an Arabic-script one:
+ * as is; without a leading article written together (Alnaimi, Elsseid:
+ * Arabic drops al- before the skeleton); without the article inside
+ * abd-al-/abdul-/abdel- (Abdelkader / عبد القادر). */
+static size_t skel_forms(const struct att_tokv *v, const char *f[4], size_t n[4])
+{
+	size_t k = 0;
+	const char *t = v->t;
+
+	f[k] = v->sk;
+	n[k++] = v->sklen;
+	if (v->flags & ATT_TOK_SKELETON)
+		return k;
+	if (v->len >= 5 && (t[0] == 'a' || t[0] == 'e' || t[0] == 'u') && t[1] == 'l' &&
+	    v->sklen >= 3 && v->sk[0] == 'l') {
+		f[k] = v->sk + 1;
+		n[k++] = v->sklen - 1u;
+	}
+	/* abdul / abdur / abdel alone: the article assimilated into abd */
+	if (v->len >= 4 && v->len <= 6 && memcmp(t, "abd", 3) == 0 && vowel(t[3]) &&
+	    v->sklen == 3 && memcmp(v->sk, "bd", 2) == 0) {
+		f[k] = v->sk;
+		n[k++] = 2;
+	}
+	if (v->len >= 7 && memcmp(t, "abd", 3) == 0 && vowel(t[3]) && t[4] == 'l' &&
+	    v->sklen >= 4 && memcmp(v->sk, "bdl", 3) == 0) {
+		static _Thread_local char buf[TMAX];
+
+		buf[0] = 'b';
+		buf[1] = 'd';
+		memcpy(buf + 2, v->sk + 3, v->sklen - 3u);
+		f[k] = buf;
+		n[k++] = v->sklen - 1u;
+	}
+	return k;
+}
+
+/* Skeleton edit cost: the cheapest over the forms of both sides; a final h
+ * (ta marbuta, -ah / -eh) is optional. *m receives the longer length of the
+ * chosen pair. */
+static float skel_cost(const struct att_tokv *a, const struct att_tokv *b, size_t *m)
+{
+	const char *fa[4], *fb[4];
+	size_t na[4], nb[4], ka = skel_forms(a, fa, na), kb = skel_forms(b, fb, nb);
+
+	*m = 1;
+	float best = 1e9f;
+
+	for (size_t i = 0; i < ka; i++)
+		for (size_t j = 0; j < kb; j++)
+			for (unsigned h = 0; h < 4; h++) {
+				size_t x = na[i], y = nb[j];
+				float c;
+
+				if (h & 1) {
+					if (x < 2 || fa[i][x - 1] != 'h')
+						continue;
+					x--;
+				}
+				if (h & 2) {
+					if (y < 2 || fb[j][y - 1] != 'h')
+						continue;
+					y--;
+				}
+				c = edit_cost(fa[i], x, fb[j], y);
+				if (c < best) {
+					best = c;
+					*m = x > y ? x : y;
+				}
+			}
+	return best;
+}
+
 double att_token_sim(const struct att_tokv *a, const struct att_tokv *b, double *costp)
 {
 	float cost;
@@ -216,8 +292,7 @@ double att_token_sim(const struct att_tokv *a, const struct att_tokv *b, double 
 			*costp = 1;
 			return 0;
 		}
-		cost = edit_cost(a->sk, a->sklen, b->sk, b->sklen);
-		m = a->sklen > b->sklen ? a->sklen : b->sklen;
+		cost = skel_cost(a, b, &m);
 		/* skeletons carry no vowels: one edit weighs less than in text */
 		sim = 1.0 - (double)cost / (double)(m + 1);
 		if (sim < 0)
@@ -232,14 +307,21 @@ double att_token_sim(const struct att_tokv *a, const struct att_tokv *b, double 
 		*costp = 0;
 		return 1;
 	}
+	/* a particle is not a short spelling of a name: al / Ali */
+	if ((a->flags ^ b->flags) & ATT_TOK_PARTICLE) {
+		*costp = a->len > b->len ? a->len : b->len;
+		return 0;
+	}
 	if ((a->flags | b->flags) & ATT_TOK_INITIAL) {
 		*costp = a->t[0] == b->t[0] ? 0.1 : 1;
 		return a->t[0] == b->t[0] ? 0.9 : 0;
 	}
 	cost = edit_cost(a->t, a->len, b->t, b->len);
 	/* a different first letter (outside the confusions) is strong evidence
-	 * of a different name: Bush / Habash */
-	if (a->t[0] != b->t[0] && a->len >= 3 && b->len >= 3)
+	 * of a different name: Bush / Habash; not when one side only has a
+	 * letter more in front (Taganda / Ntaganda) */
+	if (a->t[0] != b->t[0] && a->len >= 3 && b->len >= 3 && a->t[1] != b->t[0] &&
+	    a->t[0] != b->t[1] && subc[a->t[0] & 0x7f][b->t[0] & 0x7f] >= 0.6f)
 		cost += 0.5f * subc[a->t[0] & 0x7f][b->t[0] & 0x7f];
 	m = a->len > b->len ? a->len : b->len;
 	sim = 1.0 - (double)cost / (double)m;
@@ -390,21 +472,155 @@ static void adjust(const struct att_match_attrs *aa, const struct att_match_attr
 		*nat_adj = aa->nat == ba->nat ? 0.02f : -0.04f;
 }
 
-double att_score_views(const struct att_tokv *a, size_t na, const struct att_match_attrs *aa,
-		       const struct att_tokv *b, size_t nb, const struct att_match_attrs *ba,
-		       struct att_match_expl *expl)
+/* One side of a comparison: its token views, some of them joins of
+ * adjacent input tokens (Abd al-Hamid as one token against Abdulhamid). */
+struct side {
+	struct att_tokv v[NT];
+	double w[NT];       /* weight; a join weighs what its parts weighed */
+	uint8_t first[NT];  /* first input token covered */
+	uint8_t cnt[NT];    /* input tokens covered */
+	size_t n;
+	unsigned merges;
+	char text[NT][TMAX], skel[NT][TMAX];
+};
+
+static void side_init(struct side *s, const struct att_tokv *v, size_t n)
 {
+	s->n = n;
+	s->merges = 0;
+	for (size_t i = 0; i < n; i++) {
+		s->v[i] = v[i];
+		s->w[i] = tok_weight(v[i].flags);
+		s->first[i] = (uint8_t)i;
+		s->cnt[i] = 1;
+	}
+}
+
+/* Articles that sit between two parts of one name: abd AL rahman, bin AL
+ * shibh, abu EL yazid. */
+static bool article(const struct att_tokv *v)
+{
+	static const char *const art[] = {"al", "el", "ul", "ad", "ed", "ud", "ar", "er", "ur",
+					  "as", "es", "us", "ash", "ush", "at", "az", "an", NULL};
+
+	if (v->len > 3 || (v->flags & ATT_TOK_SKELETON))
+		return false;
+	for (size_t i = 0; art[i]; i++)
+		if (v->len == strlen(art[i]) && memcmp(v->t, art[i], v->len) == 0)
+			return true;
+	return false;
+}
+
+/* Joins s->v[j .. j+g) into *out (text/skel in tb/sb); false when the join
+ * would be longer than a token may be. */
+static bool join(const struct side *s, size_t j, size_t g, struct att_tokv *out, char *tb,
+		 char *sb)
+{
+	bool skel = false;
+	size_t tl = 0, sl = 0;
+
+	for (size_t k = j; k < j + g; k++)
+		skel = skel || (s->v[k].flags & ATT_TOK_SKELETON);
+	for (size_t k = j; k < j + g; k++) {
+		const struct att_tokv *v = &s->v[k];
+
+		if (skel) {
+			for (size_t i = 0; i < v->sklen; i++) {
+				if (sl && sb[sl - 1] == v->sk[i])
+					continue;
+				if (sl >= ATT_NAME_TOKEN_MAX)
+					return false;
+				sb[sl++] = v->sk[i];
+			}
+		} else {
+			if (tl + v->len > ATT_NAME_TOKEN_MAX)
+				return false;
+			memcpy(tb + tl, v->t, v->len);
+			tl += v->len;
+		}
+	}
+	if (skel) {
+		sb[sl] = 0;
+		memcpy(tb, sb, sl + 1);
+		tl = sl;
+	} else {
+		tb[tl] = 0;
+		sl = att_skel_latin(tb, tl, sb);
+	}
+	if (tl == 0)
+		return false;
+	out->t = tb;
+	out->sk = sb;
+	out->len = (uint8_t)tl;
+	out->sklen = (uint8_t)sl;
+	out->flags = (uint8_t)((skel ? ATT_TOK_SKELETON : 0) |
+			       (s->v[j + g - 1].flags & ATT_TOK_FAMILY));
+	return true;
+}
+
+/* Replaces v[j .. j+g) of s by the join already in *jv (text in the
+ * caller's buffers, copied here). */
+static void side_merge(struct side *s, size_t j, size_t g, const struct att_tokv *jv)
+{
+	double w = 0;
+	size_t cnt = 0;
+
+	for (size_t k = j; k < j + g; k++) {
+		w += s->w[k];
+		cnt += s->cnt[k];
+	}
+	memcpy(s->text[j], jv->t, jv->len + 1u);
+	memcpy(s->skel[j], jv->sk, jv->sklen + 1u);
+	s->v[j] = *jv;
+	s->v[j].t = s->text[j];
+	s->v[j].sk = s->skel[j];
+	s->w[j] = w;
+	s->cnt[j] = (uint8_t)cnt;
+	for (size_t k = j + 1; k + g - 1 < s->n; k++) {
+		size_t from = k + g - 1;
+
+		s->v[k] = s->v[from];
+		s->w[k] = s->w[from];
+		s->first[k] = s->first[from];
+		s->cnt[k] = s->cnt[from];
+		if (s->v[from].t == s->text[from]) {
+			memcpy(s->text[k], s->text[from], sizeof(s->text[k]));
+			memcpy(s->skel[k], s->skel[from], sizeof(s->skel[k]));
+			s->v[k].t = s->text[k];
+			s->v[k].sk = s->skel[k];
+		}
+	}
+	s->n -= g - 1;
+	s->merges++;
+}
+
+/* Weight left to a name token missing on one side when the other side is
+ * a subset of this one (a middle name; a family-like token). */
+#ifndef MISSING_MIDDLE
+#define MISSING_MIDDLE 0.1
+#define MISSING_FAMILY 0.3
+#endif
+
+/* Cost of one join, taken off the name score: joined and split spellings
+ * are the same name, but an exact token match is stronger evidence. */
+#define JOIN_COST 0.02
+
+/* Name score of two sides (before attributes), filling expl's name part
+ * when not NULL. */
+static double name_score(const struct side *A, const struct side *B,
+			 struct att_match_expl *expl, double *raw)
+{
+	const struct att_tokv *a = A->v, *b = B->v;
+	size_t na = A->n, nb = B->n;
 	double sim[NT][NT], cost[NT][NT], gain[NT][NT];
-	double wa[NT], wb[NT], W = 0, N = 0, ns;
+	double wa[NT], wb[NT], W = 0, N = 0, NR = 0, ns;
 	struct align al;
-	float dadj, nadj;
-	double score;
-	uint16_t tol = 0;
+	uint16_t told[2] = {0, 0};
 
 	for (size_t i = 0; i < na; i++)
-		wa[i] = tok_weight(a[i].flags);
+		wa[i] = A->w[i];
 	for (size_t j = 0; j < nb; j++)
-		wb[j] = tok_weight(b[j].flags);
+		wb[j] = B->w[j];
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nb; j++) {
 			sim[i][j] = att_token_sim(&a[i], &b[j], &cost[i][j]);
@@ -413,41 +629,39 @@ double att_score_views(const struct att_tokv *a, size_t na, const struct att_mat
 	assign(gain, na, nb, &al);
 
 	/* Tolerance: patronymics and particles missing on one side cost
-	 * little; so does one missing middle name when everything the shorter
-	 * side has is matched. */
-	{
-		const struct att_tokv *L = na >= nb ? a : b;
-		const int8_t *pl = na >= nb ? al.pa : al.pb;
-		const int8_t *ps = na >= nb ? al.pb : al.pa;
-		double *wl = na >= nb ? wa : wb;
-		size_t nl = na >= nb ? na : nb, nsh = na >= nb ? nb : na;
-		bool all = nsh >= 2;
+	 * little; so do missing middle names when every name token of the
+	 * other side (at least two) is matched: one name is a subset of the
+	 * other (Arabic nasab chains miss several). Decided per side, so the
+	 * rule is symmetric. */
+	for (int k = 0; k < 2; k++) {
+		const struct att_tokv *X = k ? b : a, *Y = k ? a : b;
+		const int8_t *px = k ? al.pb : al.pa, *py = k ? al.pa : al.pb;
+		double *wx = k ? wb : wa;
+		size_t nx = k ? nb : na, ny = k ? na : nb, matched = 0;
+		bool covered = true;
 
-		for (size_t j = 0; j < nsh; j++)
-			if (ps[j] < 0)
-				all = false;
-		for (size_t i = 0; i < nl; i++) {
-			if (pl[i] >= 0)
-				continue;
-			if (L[i].flags & (ATT_TOK_PATRONYMIC | ATT_TOK_PARTICLE)) {
-				wl[i] *= 0.2;
-				tol |= (uint16_t)(1u << i);
-			} else if (all) {
-				/* the shorter name is a subset of the longer one:
-				 * missing middle names (Arabic nasab chains have
-				 * several) cost little each */
-				wl[i] *= (L[i].flags & ATT_TOK_FAMILY) ? 0.4 : 0.2;
-				tol |= (uint16_t)(1u << i);
-			}
+		/* only name-to-name pairs count: a patronymic matched to a
+		 * given name is the father, not the person (Igor Arkadyevich
+		 * Rotenberg / Arkady Rotenberg) */
+		for (size_t j = 0; j < ny; j++) {
+			uint8_t f = (uint8_t)(Y[j].flags | (py[j] >= 0 ? X[py[j]].flags : 0));
+
+			if (py[j] >= 0 && !(f & (ATT_TOK_PATRONYMIC | ATT_TOK_PARTICLE)))
+				matched++;
+			else if (py[j] < 0 && !(Y[j].flags & (ATT_TOK_PATRONYMIC | ATT_TOK_PARTICLE)))
+				covered = false;
 		}
-		/* unmatched patronymic/particle on the shorter side too */
-		{
-			const struct att_tokv *S = na >= nb ? b : a;
-			double *ws = na >= nb ? wb : wa;
-
-			for (size_t j = 0; j < nsh; j++)
-				if (ps[j] < 0 && (S[j].flags & (ATT_TOK_PATRONYMIC | ATT_TOK_PARTICLE)))
-					ws[j] *= 0.2;
+		covered = covered && matched >= 2;
+		for (size_t i = 0; i < nx; i++) {
+			if (px[i] >= 0)
+				continue;
+			if (X[i].flags & (ATT_TOK_PATRONYMIC | ATT_TOK_PARTICLE)) {
+				wx[i] *= 0.2;
+				told[k] |= (uint16_t)(1u << i);
+			} else if (covered) {
+				wx[i] *= (X[i].flags & ATT_TOK_FAMILY) ? MISSING_FAMILY : MISSING_MIDDLE;
+				told[k] |= (uint16_t)(1u << i);
+			}
 		}
 	}
 	for (size_t i = 0; i < na; i++)
@@ -459,35 +673,42 @@ double att_score_views(const struct att_tokv *a, size_t na, const struct att_mat
 			size_t j = (size_t)al.pa[i];
 
 			N += credit(sim[i][j]) * (wa[i] + wb[j]) / 2;
+			NR += sim[i][j] * (wa[i] + wb[j]) / 2;
 		}
 	ns = W - N > 1e-9 ? N / (W - N) : (N > 0 ? 1.0 : 0.0);
 	if (ns > 1)
 		ns = 1;
-	adjust(aa, ba, &dadj, &nadj);
-	score = ns;
-	if (ns > 0.3)
-		score += dadj + nadj;
-	score = score < 0 ? 0 : score > 1 ? 1 : score;
+	/* the same with raw similarities: ranks names the credit window
+	 * makes equal (Roloturk before Roleturk for Roloturk) */
+	if (raw) {
+		*raw = W - NR > 1e-9 ? NR / (W - NR) : (NR > 0 ? 1.0 : 0.0);
+		if (*raw > 1)
+			*raw = 1;
+		*raw -= JOIN_COST * (double)(A->merges + B->merges);
+	}
+	ns -= JOIN_COST * (double)(A->merges + B->merges);
+	if (ns < 0)
+		ns = 0;
 
 	if (expl) {
 		memset(expl, 0, sizeof(*expl));
-		for (size_t i = 0; i < na; i++) {
-			struct att_name_token *t = &expl->a[i];
+		for (int k = 0; k < 2; k++) {
+			const struct side *S = k ? B : A;
+			struct att_name_token *T = k ? expl->b : expl->a;
 
-			memcpy(t->text, a[i].t, a[i].len);
-			memcpy(t->skel, a[i].sk, a[i].sklen);
-			t->len = a[i].len;
-			t->sklen = a[i].sklen;
-			t->flags = a[i].flags;
-		}
-		for (size_t j = 0; j < nb; j++) {
-			struct att_name_token *t = &expl->b[j];
+			for (size_t i = 0; i < S->n; i++) {
+				const struct att_tokv *v = &S->v[i];
+				struct att_name_token *t = &T[i];
 
-			memcpy(t->text, b[j].t, b[j].len);
-			memcpy(t->skel, b[j].sk, b[j].sklen);
-			t->len = b[j].len;
-			t->sklen = b[j].sklen;
-			t->flags = b[j].flags;
+				/* a join is shown with its parts: abd+al+rahman */
+				if (S->cnt[i] > 1)
+					(k ? &expl->joined_b : &expl->joined_a)[0] |= (uint16_t)(1u << i);
+				memcpy(t->text, v->t, v->len);
+				memcpy(t->skel, v->sk, v->sklen);
+				t->len = v->len;
+				t->sklen = v->sklen;
+				t->flags = v->flags;
+			}
 		}
 		expl->na = na;
 		expl->nb = nb;
@@ -506,8 +727,136 @@ double att_score_views(const struct att_tokv *a, size_t na, const struct att_mat
 		for (size_t j = 0; j < nb; j++)
 			if (al.pb[j] < 0)
 				expl->unmatched_b |= (uint16_t)(1u << j);
-		expl->tolerated = tol;
+		expl->tolerated_a = told[0];
+		expl->tolerated_b = told[1];
+		expl->tolerated = na >= nb ? told[0] : told[1];
 		expl->name_score = (float)ns;
+	}
+	return ns;
+}
+
+/* Worth scoring the join jv against the other side: some token there has
+ * a similar length and is similar enough to count. */
+static bool join_promising(const struct att_tokv *jv, const size_t longest[2],
+			   const struct side *O)
+{
+	for (size_t i = 0; i < O->n; i++) {
+		const struct att_tokv *o = &O->v[i];
+		bool sk = (jv->flags | o->flags) & ATT_TOK_SKELETON;
+		size_t x = sk ? jv->sklen : jv->len, y = sk ? o->sklen : o->len;
+		size_t d = x > y ? x - y : y - x, lim = (x > y ? x : y) / 3;
+		double c;
+
+		if (o->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL))
+			continue;
+		if (d > (lim > 2 ? lim : 2))
+			continue;
+		/* the partner must be longer than any part by more than a
+		 * letter: a join explains letters, it does not pad a token
+		 * (Jong / Yo Jong) */
+		if (y <= (sk ? longest[1] : longest[0] + 1))
+			continue;
+		if (att_token_sim(jv, o, &c) >= CREDIT_LO + 0.05)
+			return true;
+	}
+	return false;
+}
+
+/* Greedy search for joins of adjacent tokens (two, or three with an
+ * article in the middle) on either side that raise the name score; at most
+ * three rounds. */
+static double best_joins(struct side *A, struct side *B, double *raw)
+{
+	double best = name_score(A, B, NULL, raw);
+
+	for (int round = 0; round < 3 && best < 1.0 - 1e-9; round++) {
+		struct side *bs = NULL;
+		size_t bj = 0, bg = 0;
+		double bv = best;
+		struct att_tokv bjv;
+		char btb[TMAX], bsb[TMAX];
+
+		for (int k = 0; k < 2; k++) {
+			struct side *S = k ? B : A, *O = k ? A : B;
+
+			for (size_t j = 0; j + 1 < S->n; j++) {
+				for (size_t g = 2; g <= 3 && j + g <= S->n; g++) {
+					struct att_tokv jv;
+					char tb[TMAX], sb[TMAX];
+					struct side trial;
+					double v;
+
+					if (g == 3 && !article(&S->v[j + 1]))
+						continue;
+					size_t longest[2] = {0, 0}; /* text, skeleton */
+
+					for (size_t q = j; q < j + g; q++) {
+						if (S->v[q].len > longest[0])
+							longest[0] = S->v[q].len;
+						if (S->v[q].sklen > longest[1])
+							longest[1] = S->v[q].sklen;
+					}
+					if (!join(S, j, g, &jv, tb, sb) || !join_promising(&jv, longest, O))
+						continue;
+					trial = *S;
+					side_merge(&trial, j, g, &jv);
+					double r;
+
+					v = k ? name_score(A, &trial, NULL, &r) :
+						name_score(&trial, B, NULL, &r);
+					if (v > bv + 1e-9) {
+						if (raw)
+							*raw = r;
+						bv = v;
+						bs = S;
+						bj = j;
+						bg = g;
+						bjv = jv;
+						memcpy(btb, tb, sizeof(btb));
+						memcpy(bsb, sb, sizeof(bsb));
+					}
+				}
+			}
+		}
+		if (!bs)
+			break;
+		bjv.t = btb;
+		bjv.sk = bsb;
+		side_merge(bs, bj, bg, &bjv);
+		best = bv;
+	}
+	return best;
+}
+
+double att_score_views(const struct att_tokv *a, size_t na, const struct att_match_attrs *aa,
+		       const struct att_tokv *b, size_t nb, const struct att_match_attrs *ba,
+		       struct att_match_expl *expl)
+{
+	return att_score_views_rank(a, na, aa, b, nb, ba, expl, NULL);
+}
+
+double att_score_views_rank(const struct att_tokv *a, size_t na,
+			    const struct att_match_attrs *aa, const struct att_tokv *b,
+			    size_t nb, const struct att_match_attrs *ba,
+			    struct att_match_expl *expl, double *rank)
+{
+	struct side A, B;
+	float dadj, nadj;
+	double score, ns, raw = 0;
+
+	side_init(&A, a, na);
+	side_init(&B, b, nb);
+	ns = best_joins(&A, &B, &raw);
+	if (rank)
+		*rank = raw;
+	if (expl)
+		(void)name_score(&A, &B, expl, NULL);
+	adjust(aa, ba, &dadj, &nadj);
+	score = ns;
+	if (ns > 0.3)
+		score += dadj + nadj;
+	score = score < 0 ? 0 : score > 1 ? 1 : score;
+	if (expl) {
 		expl->dob_adj = ns > 0.3 ? dadj : 0;
 		expl->nat_adj = ns > 0.3 ? nadj : 0;
 		expl->score = (float)score;
@@ -675,8 +1024,9 @@ size_t att_match_expl_text(const struct att_match_expl *e, char *buf, size_t siz
 	for (size_t k = 0; k < e->npairs; k++) {
 		const struct att_match_pair_expl *p = &e->pairs[k];
 
-		addf(&b, "%s%s%s%s %.2f", k ? "; " : "", e->a[p->a].text,
-				   p->sim >= 0.999f ? "=" : "~", e->b[p->b].text, (double)p->sim);
+		addf(&b, "%s%s%s%s%s%s %.2f", k ? "; " : "", e->a[p->a].text,
+		     (e->joined_a >> p->a) & 1 ? "(joined)" : "", p->sim >= 0.999f ? "=" : "~",
+		     e->b[p->b].text, (e->joined_b >> p->b) & 1 ? "(joined)" : "", (double)p->sim);
 	}
 	for (size_t i = 0; i < e->na; i++)
 		if (e->unmatched_a & (1u << i))
@@ -684,7 +1034,7 @@ size_t att_match_expl_text(const struct att_match_expl *e, char *buf, size_t siz
 	for (size_t j = 0; j < e->nb; j++)
 		if (e->unmatched_b & (1u << j))
 			addf(&b, "; unmatched %s", e->b[j].text);
-	if (e->tolerated)
+	if (e->tolerated_a | e->tolerated_b)
 		addf(&b, "%s", " (tolerated: missing middle name/patronymic)");
 	if (e->dob_adj != 0)
 		addf(&b, "; dob %+.2f", (double)e->dob_adj);
@@ -714,10 +1064,11 @@ struct json_t *att_match_expl_json(const struct att_match_expl *e)
 
 	for (size_t k = 0; ok && k < e->npairs; k++) {
 		const struct att_match_pair_expl *p = &e->pairs[k];
-		json_t *pj = json_pack("{s:s,s:s,s:f,s:f}", "a", e->a[p->a].text, "b",
+		json_t *pj = json_pack("{s:s,s:s,s:f,s:f,s:b}", "a", e->a[p->a].text, "b",
 				       e->b[p->b].text, "sim",
 				       round((double)p->sim * 1000) / 1000, "cost",
-				       round((double)p->cost * 1000) / 1000);
+				       round((double)p->cost * 1000) / 1000, "joined",
+				       (int)(((e->joined_a >> p->a) | (e->joined_b >> p->b)) & 1));
 
 		ok = pj && json_array_append_new(pairs, pj) == 0;
 	}
@@ -734,7 +1085,7 @@ struct json_t *att_match_expl_json(const struct att_match_expl *e)
 		     json_object_set_new(o, "pairs", pairs) == 0 &&
 		     json_object_set_new(o, "unmatched_a", ua) == 0 &&
 		     json_object_set_new(o, "unmatched_b", ub) == 0 &&
-		     json_object_set_new(o, "tolerated", json_boolean(e->tolerated != 0)) == 0 &&
+		     json_object_set_new(o, "tolerated", json_boolean((e->tolerated_a | e->tolerated_b) != 0)) == 0 &&
 		     json_object_set_new(o, "dob_adj", json_real((double)e->dob_adj)) == 0 &&
 		     json_object_set_new(o, "nat_adj", json_real((double)e->nat_adj)) == 0;
 		if (ok)

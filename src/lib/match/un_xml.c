@@ -32,6 +32,42 @@ static bool add_text(char ***arr, size_t *cnt, size_t *cap, const xmlChar *t)
 	return !t || wl_add_str(arr, cnt, cap, (const char *)t, strlen((const char *)t));
 }
 
+/* One ALIAS_NAME may hold several names: "Qasim Soleimani; Qasem
+ * Sulaimani" or "Mohammad Sabet b) M. Javad Sabet". Each becomes an alias. */
+static bool add_aliases(struct wl_item *it, const char *s, const char *quality)
+{
+	size_t n = strlen(s), start = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		bool cut = i == n || s[i] == ';';
+		size_t skip = 1;
+
+		/* an enumeration "b) " after a space */
+		if (!cut && i > start && s[i - 1] == ' ' && i + 2 < n &&
+		    ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')) &&
+		    s[i + 1] == ')' && s[i + 2] == ' ') {
+			cut = true;
+			skip = 3;
+		}
+		if (!cut)
+			continue;
+		{
+			size_t a = start, b = i;
+
+			while (a < b && (s[a] == ' ' || s[a] == '\t'))
+				a++;
+			while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+				b--;
+			if (b > a && !wl_add_alias(it, s + a, b - a, quality, false))
+				return false;
+		}
+		start = i + skip;
+		if (skip > 1)
+			i += skip - 1;
+	}
+	return true;
+}
+
 static enum att_rc parse_one(const xmlNode *n, bool person, struct wl_list *l,
 			     struct att_err *err)
 {
@@ -100,8 +136,7 @@ static enum att_rc parse_one(const xmlNode *n, bool person, struct wl_list *l,
 
 			t = child_text(c, "ALIAS_NAME");
 			if (t)
-				ok = wl_add_alias(it, (const char *)t, strlen((const char *)t),
-						  (const char *)q, false);
+				ok = add_aliases(it, (const char *)t, (const char *)q);
 			xmlFree(t);
 			xmlFree(q);
 		} else if (is(c, "INDIVIDUAL_DATE_OF_BIRTH")) {
