@@ -157,9 +157,11 @@ enum att_rc att_hits(struct att_node *node, const char *actor_id, void **out_jso
 	if (rc)
 		return rc;
 	arr = json_array();
-	/* Newest first; the scan is bounded, the list shows what the actor may
-	 * see of the newest hits. */
-	rc = att_store_hit_each(node->store, 0, 20000, hit_row, &c, err);
+	/* Newest first; the store narrows to hits touching the actor's own
+	 * traffic, the need-to-know check below decides each one. */
+	rc = att_store_hit_each(node->store,
+				a.actor.role == ATT_ROLE_OVERSEER ? NULL : a.actor.id, a.m.unit, 0,
+				2 * HITS_LIST_MAX, hit_row, &c, err);
 	for (size_t i = 0; !rc && i < c.n && json_array_size(arr) < HITS_LIST_MAX; i++) {
 		struct att_hit_row *h = &c.rows[i];
 		struct side sa, sb;

@@ -50,6 +50,7 @@ static const struct att_migration exchange_steps[] = {
 	    "  entity_id INTEGER NOT NULL REFERENCES entities(id),"
 	    "  other_ref INTEGER NOT NULL, other_kind TEXT NOT NULL, score REAL NOT NULL,"
 	    "  created INTEGER NOT NULL, expl BLOB NOT NULL) STRICT;"
+	    "CREATE INDEX case_grants_grantee ON case_grants(grantee);"
 	    "CREATE TABLE permits ("
 	    "  msg_id INTEGER NOT NULL REFERENCES messages(id), target TEXT NOT NULL,"
 	    "  by_user TEXT NOT NULL, at INTEGER NOT NULL,"
@@ -415,10 +416,13 @@ enum att_rc att_store_msg_each_for(struct att_store *s, const char *user, const 
 				   int (*fn)(const struct att_msg_row *m, void *arg), void *arg,
 				   struct att_err *err)
 {
+	/* Each side reads its own index backwards and stops at the page size, so
+	 * a page costs the same however much a unit has received. */
 	STMT("SELECT " MSG_COLS " FROM messages WHERE id IN ("
-	     "  SELECT id FROM messages WHERE sender=?1 AND id<?3"
-	     "  UNION SELECT msg_id FROM recipients WHERE unit=?2 AND msg_id<?3"
-	     "    AND state NOT IN ('held','rejected'))"
+	     "  SELECT id FROM (SELECT id FROM messages WHERE sender=?1 AND id<?3"
+	     "    ORDER BY id DESC LIMIT ?4)"
+	     "  UNION SELECT msg_id FROM (SELECT msg_id FROM recipients WHERE unit=?2 AND msg_id<?3"
+	     "    AND state NOT IN ('held','rejected') ORDER BY msg_id DESC LIMIT ?4))"
 	     " ORDER BY id DESC LIMIT ?4");
 	att_bind_text(st, 1, user);
 	att_bind_text(st, 2, unit && *unit ? unit : "\x01none");
@@ -769,15 +773,29 @@ static int hit_row(sqlite3_stmt *st, void *arg)
 	return c->fn(&c->row, c->arg);
 }
 
-enum att_rc att_store_hit_each(struct att_store *s, int64_t before, size_t limit,
+enum att_rc att_store_hit_each(struct att_store *s, const char *user, const char *unit,
+			       int64_t before, size_t limit,
 			       int (*fn)(const struct att_hit_row *h, void *arg), void *arg,
 			       struct att_err *err)
 {
 	struct hit_each_ctx c = {fn, arg, {0}};
-	STMT("SELECT id,entity_id,other_ref,other_kind,score,created,expl FROM hits "
-	     "WHERE id<? ORDER BY id DESC LIMIT ?");
-	sqlite3_bind_int64(st, 1, before > 0 ? before : INT64_MAX);
-	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+	/* Hits where either side's message was sent by the user, reached their
+	 * unit, or sits in a case granted to them; user NULL: all. The exact
+	 * need-to-know check is the service's, on each row. */
+	STMT("SELECT h.id,h.entity_id,h.other_ref,h.other_kind,h.score,h.created,h.expl "
+	     "FROM hits h JOIN entities ea ON ea.id=h.entity_id "
+	     "JOIN messages ma ON ma.id=ea.msg_id "
+	     "LEFT JOIN entities eb ON h.other_kind='entity' AND eb.id=h.other_ref "
+	     "LEFT JOIN messages mb ON mb.id=eb.msg_id "
+	     "WHERE h.id<?3 AND (?1 IS NULL OR ma.sender=?1 OR mb.sender=?1"
+	     " OR EXISTS (SELECT 1 FROM recipients r WHERE r.msg_id IN (ma.id, mb.id) AND r.unit=?2)"
+	     " OR EXISTS (SELECT 1 FROM case_grants g WHERE g.case_id IN (ma.case_id, mb.case_id)"
+	     "   AND g.grantee IN (?1, ?2))) "
+	     "ORDER BY h.id DESC LIMIT ?4");
+	att_bind_text(st, 1, user);
+	att_bind_text(st, 2, unit && *unit ? unit : "\x01none");
+	sqlite3_bind_int64(st, 3, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int64(st, 4, limit ? (sqlite3_int64)limit : -1);
 	return each(s, st, hit_row, &c, err, "reading hits");
 }
 

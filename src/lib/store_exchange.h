@@ -180,9 +180,11 @@ enum att_rc att_store_attach_each(struct att_store *s, int64_t msg_id,
 /* hits */
 enum att_rc att_store_hit_insert(struct att_store *s, const struct att_hit_row *h,
 				 struct att_err *err) ATT_WUR;
-/* Hits whose new entity belongs to a message in msg_ids... simpler: all hits
- * with id < before (0: all), newest first, at most limit. */
-enum att_rc att_store_hit_each(struct att_store *s, int64_t before, size_t limit,
+/* Hits with id < before (0: all), newest first, at most limit, where either
+ * side's message was sent by user, reached unit, or is in a case granted to
+ * either (user NULL: every hit). */
+enum att_rc att_store_hit_each(struct att_store *s, const char *user, const char *unit,
+			       int64_t before, size_t limit,
 			       int (*fn)(const struct att_hit_row *h, void *arg), void *arg,
 			       struct att_err *err) ATT_WUR;
 

@@ -610,14 +610,14 @@ size_t att_match_index_overhead(struct att_match_index *ix)
  * 1. blocking: the postings of the query's rarer keys (at most cap each)
  *    give candidates, each with a pre-score: the sum of the idf weights of
  *    the keys it shares with the query;
- * 2. the RERANK best by pre-score get a cheap token-level score from their
+ * 2. the 8 x verify_max best by pre-score get a cheap token-level score from their
  *    packed record (exact token, same skeleton, shared bigrams), weighted by
  *    how rare each query token is; common tokens (over the cap, never
  *    unioned) are counted here, by looking at the candidate itself;
  * 3. the verify_max best of those get the full scorer.
  * All scratch memory is per thread and reused: no allocation once warm. */
 
-#define RERANK 256u
+#define RERANK_PER_VERIFY 8u
 #define SEED_MAX 20000u
 #define WEIGHT_MAX 60000u
 
@@ -720,6 +720,7 @@ static void select_top(struct cand *c, size_t n, size_t k, bool fine)
 struct qkey {
 	uint32_t key;
 	uint8_t tok;  /* query token */
+	uint8_t use;  /* 0 no, 1 seed candidates, 2 only weigh them */
 	float kind;   /* weight of the kind of key */
 	const struct plist *p;
 };
@@ -732,14 +733,35 @@ static int cmp_qkey(const void *a, const void *b)
 	return lx < ly ? -1 : lx > ly;
 }
 
-/* Dice coefficient of the letter bigrams of two short strings. */
+/* Consonant classes of transliteration (g q k, c j, s z, d t ...); vowels
+ * stay themselves: vowels tell synthetic and real namesakes apart. */
+static char cclass_tab[128];
+static pthread_once_t cclass_once = PTHREAD_ONCE_INIT;
+
+static void cclass_init(void)
+{
+	for (int c = 0; c < 128; c++) {
+		char k = coarse((char)c);
+
+		cclass_tab[c] = k == 'a' ? (char)c : k;
+	}
+}
+
+/* Dice coefficient of the letter-class bigrams of two short strings. */
 static float bigram_dice(const char *a, size_t na, const char *b, size_t nb)
 {
 	bool used[ATT_NAME_TOKEN_MAX];
+	char x[ATT_NAME_TOKEN_MAX], y[ATT_NAME_TOKEN_MAX];
 	size_t common = 0;
 
 	if (na < 2 || nb < 2)
 		return 0;
+	for (size_t i = 0; i < na; i++)
+		x[i] = cclass_tab[a[i] & 0x7f];
+	for (size_t j = 0; j < nb; j++)
+		y[j] = cclass_tab[b[j] & 0x7f];
+	a = x;
+	b = y;
 	memset(used, 0, nb - 1);
 	for (size_t i = 0; i + 1 < na; i++)
 		for (size_t j = 0; j + 1 < nb; j++)
@@ -798,7 +820,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	struct att_tokv qv[ATT_NAME_MAX_TOKENS];
 	struct qkey qk[ATT_TOKEN_KEYS * ATT_NAME_MAX_TOKENS];
 	float qw[ATT_NAME_MAX_TOKENS];
-	size_t nq, nk = 0, total = 0, msize, ncand = 0, nh = 0, nseed = 0, nweigh = 0;
+	size_t nq, nk = 0, total = 0, msize, ncand = 0, nh = 0, nseed = 0;
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
 	double lognames;
 	enum att_rc rc;
@@ -810,6 +832,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		nm = &qn;
 	}
 	nq = att_name_views(nm, qv);
+	pthread_once(&cclass_once, cclass_init);
 	pthread_rwlock_rdlock(&ix->lock);
 	lognames = log((double)(ix->live + 2));
 	for (size_t i = 0; i < nq; i++) {
@@ -847,16 +870,24 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	 * up to WEIGHT_MAX postings only add weight to candidates already
 	 * there (an intersection: a common given name ranks the candidates
 	 * of a rare surname, it does not add its own). */
-	for (size_t k = 0; k < nk; k++) {
-		size_t len = qk[k].p ? qk[k].p->len : 0;
+	{
+		uint16_t seen = 0; /* query tokens that already have a key in use */
 
-		if (!len)
-			continue;
-		if (len <= ix->cap_postings || nseed == 0) {
-			total += len < SEED_MAX ? len : SEED_MAX;
-			nseed = k + 1;
-		} else if (len <= WEIGHT_MAX) {
-			nweigh = k + 1;
+		for (size_t k = 0; k < nk; k++) {
+			size_t len = qk[k].p ? qk[k].p->len : 0;
+
+			qk[k].use = 0;
+			if (!len)
+				continue;
+			if (len <= ix->cap_postings || nseed == 0) {
+				total += len < SEED_MAX ? len : SEED_MAX;
+				qk[k].use = 1;
+				nseed++;
+			} else if (len <= WEIGHT_MAX && !((seen >> qk[k].tok) & 1)) {
+				/* one weighing key per token: its rarest */
+				qk[k].use = 2;
+			}
+			seen |= (uint16_t)(1u << qk[k].tok);
 		}
 	}
 	for (msize = 1024; msize < 2 * total; msize *= 2)
@@ -865,14 +896,14 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		pthread_rwlock_unlock(&ix->lock);
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	}
-	for (size_t k = 0; k < nseed || k < nweigh; k++) {
+	for (size_t k = 0; k < nk; k++) {
 		const struct plist *p = qk[k].p;
 		const uint32_t *ids;
 		size_t len;
 		float w;
-		bool seed = k < nseed;
+		bool seed = qk[k].use == 1;
 
-		if (!p || !p->len)
+		if (!qk[k].use)
 			continue;
 		w = qk[k].kind * (float)log((double)(ix->live + 1) / (double)(p->len + 1) + 1.0);
 		ids = pl_ids(p);
@@ -906,9 +937,9 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	}
 	/* Backward-shift is not needed: every slot of this query is cleared,
 	 * so no probe chain of a later query crosses a stale slot. */
-	if (ncand > RERANK) {
-		select_top(tl_cand, ncand, RERANK, false);
-		ncand = RERANK;
+	if (ncand > RERANK_PER_VERIFY * ix->verify_max) {
+		select_top(tl_cand, ncand, RERANK_PER_VERIFY * ix->verify_max, false);
+		ncand = RERANK_PER_VERIFY * ix->verify_max;
 	}
 	for (size_t c = 0; c < ncand; c++) {
 		const struct entry *e = &ix->ent[tl_cand[c].id];
