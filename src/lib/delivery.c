@@ -79,47 +79,69 @@ static json_t *summary_json(struct att_node *node, const struct att_msg_row *m,
 	return o;
 }
 
+/* Message rows gathered from a store walk (content dropped or copied), so
+ * that the walk's statement is finished before other queries run. */
+struct msg_vec {
+	struct att_msg_row *rows;
+	size_t n, cap;
+};
+
+static bool msg_vec_push(struct msg_vec *v, const struct att_msg_row *m, bool with_content)
+{
+	unsigned char *copy = NULL;
+
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 32;
+		struct att_msg_row *nr = realloc(v->rows, cap * sizeof(*nr));
+
+		if (!nr)
+			return false;
+		v->rows = nr;
+		v->cap = cap;
+	}
+	if (with_content) {
+		copy = malloc(m->content_len ? m->content_len : 1);
+		if (!copy)
+			return false;
+		memcpy(copy, m->content, m->content_len);
+	}
+	v->rows[v->n] = *m;
+	v->rows[v->n].content = copy;
+	v->n++;
+	return true;
+}
+
+static void msg_vec_release(struct msg_vec *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free((void *)v->rows[i].content);
+	free(v->rows);
+	v->rows = NULL;
+	v->n = v->cap = 0;
+}
+
 /* --- inbox ------------------------------------------------------------------ */
 
 struct inbox_ctx {
 	struct att_node *node;
 	struct access *a;
-	json_t *arr;
 	struct att_err *err;
 	enum att_rc rc;
-	struct att_msg_row *rows;
-	size_t n, cap;
+	struct msg_vec v;
 };
 
 static int inbox_row(const struct att_msg_row *m, void *arg)
 {
 	struct inbox_ctx *c = arg;
-	unsigned char *copy;
 
 	/* A representative sees only the field of their appointment. */
 	if (c->a->actor.role == ATT_ROLE_REP && strcmp(m->sender, c->a->actor.id) &&
 	    !(c->a->m.fields & att_field_bit(m->field)))
 		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 64;
-		struct att_msg_row *nr = realloc(c->rows, cap * sizeof(*nr));
-
-		if (!nr) {
-			c->rc = att_fail(c->err, ATT_ENOMEM, "out of memory");
-			return 1;
-		}
-		c->rows = nr;
-		c->cap = cap;
-	}
-	copy = malloc(m->content_len ? m->content_len : 1);
-	if (!copy) {
+	if (!msg_vec_push(&c->v, m, true)) {
 		c->rc = att_fail(c->err, ATT_ENOMEM, "out of memory");
 		return 1;
 	}
-	memcpy(copy, m->content, m->content_len);
-	c->rows[c->n] = *m;
-	c->rows[c->n].content = copy;
-	c->n++;
 	return 0;
 }
 
@@ -129,6 +151,7 @@ enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t befor
 	struct access a;
 	struct inbox_ctx c;
 	json_t *over, *rest;
+	size_t seen;
 	int64_t now = att_now();
 	enum att_rc rc;
 
@@ -156,23 +179,22 @@ enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t befor
 		rc = c.rc;
 	over = json_array();
 	rest = json_array();
-	for (size_t i = 0; !rc && i < c.n; i++) {
-		json_t *o = summary_json(node, &c.rows[i], a.m.unit, err);
+	for (size_t i = 0; !rc && i < c.v.n; i++) {
+		json_t *o = summary_json(node, &c.v.rows[i], a.m.unit, err);
 
 		if (!o) {
 			rc = ATT_ECRYPTO;
 			break;
 		}
-		json_array_append_new(overdue(&c.rows[i], now) ? over : rest, o);
+		json_array_append_new(overdue(&c.v.rows[i], now) ? over : rest, o);
 	}
 	if (!rc) {
 		json_array_extend(over, rest);
 		rc = att_x_audit(node, &a.actor, "inbox.read", a.m.unit[0] ? a.m.unit : "inbox",
 				 json_pack("{s:I}", "count", (json_int_t)json_array_size(over)), err);
 	}
-	for (size_t i = 0; i < c.n; i++)
-		free((void *)c.rows[i].content);
-	free(c.rows);
+	seen = c.v.n;
+	msg_vec_release(&c.v);
 	json_decref(rest);
 	rc = att_x_done(node, rc, err);
 	if (rc) {
@@ -180,11 +202,10 @@ enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t befor
 		return rc;
 	}
 	{
-		json_t *out = json_pack("{s:o,s:o}", "items", over, "next_cursor",
-					c.n == limit && c.n ? json_integer(c.rows ? 0 : 0) : json_null());
+		json_t *out = json_pack("{s:o,s:o}", "items", over, "next_cursor", json_null());
 
 		/* The cursor is the smallest id seen: the next page is older. */
-		if (c.n == limit && c.n) {
+		if (seen == limit && seen) {
 			json_int_t min = 0;
 			size_t i;
 			json_t *it;
@@ -276,60 +297,42 @@ static int attach_row(int64_t id, const char *name, const char *mime, int64_t si
 	return 0;
 }
 
-struct thread_ctx {
-	struct att_node *node;
-	const struct access *a;
-	json_t *arr;
-	struct att_msg_row *rows;
-	size_t n, cap;
-};
-
 static int thread_row(const struct att_msg_row *m, void *arg)
 {
-	struct thread_ctx *c = arg;
+	struct msg_vec *v = arg;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 16;
-		struct att_msg_row *nr = realloc(c->rows, cap * sizeof(*nr));
-
-		if (!nr)
-			return 1;
-		c->rows = nr;
-		c->cap = cap;
-	}
-	c->rows[c->n] = *m;
-	c->rows[c->n].content = NULL; /* not needed for the check */
-	c->n++;
-	return c->n >= 500;
+	/* content is not needed for the check */
+	return !msg_vec_push(v, m, false) || v->n >= 500;
 }
 
 /* The messages of the case that the actor may read, as summaries. */
 static json_t *thread_json(struct att_node *node, const struct access *a, int64_t case_id,
 			   struct att_err *err)
 {
-	struct thread_ctx c = {node, a, json_array(), NULL, 0, 0};
+	struct msg_vec v = {NULL, 0, 0};
+	json_t *arr = json_array();
 
-	if (att_store_msg_each_in_case(node->store, case_id, thread_row, &c, err)) {
-		free(c.rows);
-		json_decref(c.arr);
+	if (att_store_msg_each_in_case(node->store, case_id, thread_row, &v, err)) {
+		msg_vec_release(&v);
+		json_decref(arr);
 		return NULL;
 	}
-	for (size_t i = 0; i < c.n; i++) {
+	for (size_t i = 0; i < v.n; i++) {
 		struct att_msg_row full;
 		bool yes = false;
 		json_t *o;
 
-		if (att_x_may_read(node, a, &c.rows[i], &yes, err) || !yes)
+		if (att_x_may_read(node, a, &v.rows[i], &yes, err) || !yes)
 			continue;
-		if (att_store_msg_get(node->store, c.rows[i].id, &full, err))
+		if (att_store_msg_get(node->store, v.rows[i].id, &full, err))
 			continue;
 		o = summary_json(node, &full, a->m.unit, err);
 		free((void *)full.content);
 		if (o)
-			json_array_append_new(c.arr, o);
+			json_array_append_new(arr, o);
 	}
-	free(c.rows);
-	return c.arr;
+	msg_vec_release(&v);
+	return arr;
 }
 
 static json_t *message_json(struct att_node *node, const struct access *a,
@@ -641,55 +644,32 @@ enum att_rc att_msg_export(struct att_node *node, const char *actor_id, int64_t 
 
 /* --- overdue ------------------------------------------------------------------- */
 
-struct overdue_ctx {
-	struct att_node *node;
-	struct access *a;
-	json_t *arr;
-	int64_t now;
-	struct att_msg_row *rows;
-	size_t n, cap;
-};
-
 static int overdue_row(const struct att_msg_row *m, void *arg)
 {
-	struct overdue_ctx *c = arg;
+	struct msg_vec *v = arg;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 32;
-		struct att_msg_row *nr = realloc(c->rows, cap * sizeof(*nr));
-
-		if (!nr)
-			return 1;
-		c->rows = nr;
-		c->cap = cap;
-	}
-	c->rows[c->n] = *m;
-	c->rows[c->n].content = NULL;
-	c->n++;
-	return c->n >= 10000;
+	return !msg_vec_push(v, m, false) || v->n >= 10000;
 }
 
 enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_json,
 			struct att_err *err)
 {
 	struct access a;
-	struct overdue_ctx c;
+	struct msg_vec v = {NULL, 0, 0};
+	json_t *arr;
+	int64_t now = att_now();
 	enum att_rc rc;
 
 	*out_json = NULL;
-	memset(&c, 0, sizeof(c));
 	rc = att_x_access(node, actor_id, ATT_ACT_OVERDUE_READ, &a, err);
 	if (!rc)
 		rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
-	c.node = node;
-	c.a = &a;
-	c.arr = json_array();
-	c.now = att_now();
-	rc = att_store_msg_each_overdue(node->store, c.now, overdue_row, &c, err);
-	for (size_t i = 0; !rc && i < c.n; i++) {
-		struct att_msg_row *m = &c.rows[i];
+	arr = json_array();
+	rc = att_store_msg_each_overdue(node->store, now, overdue_row, &v, err);
+	for (size_t i = 0; !rc && i < v.n; i++) {
+		struct att_msg_row *m = &v.rows[i];
 		struct att_recip_row r;
 		bool mine_to_answer = false, awaiting = false, oversight = false;
 		int64_t period, late;
@@ -710,9 +690,9 @@ enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_
 		period = !strcmp(m->priority, "immediate") ? ATT_DEADLINE_IMMEDIATE
 			 : !strcmp(m->priority, "urgent")  ? ATT_DEADLINE_URGENT
 							   : ATT_DEADLINE_ROUTINE;
-		late = c.now - m->deadline;
+		late = now - m->deadline;
 		json_array_append_new(
-			c.arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:I,s:b,s:s}", "id",
+			arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:I,s:b,s:s}", "id",
 					 (json_int_t)m->id, "case", (json_int_t)m->case_id, "type",
 					 m->type, "priority", m->priority, "sender_unit",
 					 m->sender_unit, "field", m->field, "deadline",
@@ -722,16 +702,16 @@ enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_
 					 : awaiting	? "awaiting-answer"
 							: "oversight"));
 	}
-	free(c.rows);
+	msg_vec_release(&v);
 	if (!rc)
 		rc = att_x_audit(node, &a.actor, "overdue.read", "overdue",
-				 json_pack("{s:I}", "count", (json_int_t)json_array_size(c.arr)), err);
+				 json_pack("{s:I}", "count", (json_int_t)json_array_size(arr)), err);
 	rc = att_x_done(node, rc, err);
 	if (rc) {
-		json_decref(c.arr);
+		json_decref(arr);
 		return rc;
 	}
-	*out_json = c.arr;
+	*out_json = arr;
 	return ATT_OK;
 }
 

@@ -546,66 +546,53 @@ static enum att_rc agreement_step(const struct att_appt_row *a, const struct att
 			(long long)a->id, a->status, verb);
 }
 
-enum att_rc att_appt_agree(struct att_node *node, const char *actor_id, int64_t id,
-			   const char *reason, struct att_err *err)
+/* One agreement step, for or against: MFA first, then the President. */
+static enum att_rc agreement(struct att_node *node, const char *actor_id, int64_t id,
+			     const char *reason, bool agree, struct att_err *err)
 {
-	struct audit_note note = {"appointment.agree", "", NULL};
+	struct audit_note note = {agree ? "appointment.agree" : "appointment.refuse", "", NULL};
 	struct att_actor actor;
 	struct att_appt_row a;
 	const char *next = NULL;
+	bool mfa;
 	enum att_rc rc;
 
-	rc = att_check_text(err, "reason", reason, ATT_TEXT_MAX, true, true);
+	/* A refusal must say why; an agreement may. */
+	rc = att_check_text(err, "reason", reason, ATT_TEXT_MAX, agree, true);
 	if (!rc)
 		rc = begin_as(node, actor_id, &actor, err);
 	if (rc)
 		return rc;
-	rc = load_for_step(node, &actor, ATT_ACT_APPT_AGREE, id, &a, err);
+	mfa = actor.role == ATT_ROLE_MFA;
+	rc = load_for_step(node, &actor, agree ? ATT_ACT_APPT_AGREE : ATT_ACT_APPT_REFUSE, id, &a,
+			   err);
 	if (!rc)
-		rc = agreement_step(&a, &actor, "agree to", &next, err);
+		rc = agreement_step(&a, &actor, agree ? "agree to" : "refuse", &next, err);
 	if (!rc) {
-		snprintf(a.status, sizeof(a.status), "%s", next);
+		snprintf(a.status, sizeof(a.status), "%s", agree ? next : ATT_APPT_REFUSED);
 		rc = att_store_appt_update(node->store, &a, err);
 	}
 	if (!rc)
 		rc = add_step(node, &actor, id,
-			      actor.role == ATT_ROLE_MFA ? "agree-mfa" : "agree-president", reason,
-			      err);
+			      agree ? (mfa ? "agree-mfa" : "agree-president")
+				    : (mfa ? "refuse-mfa" : "refuse-president"),
+			      reason, err);
 	snprintf(note.object, sizeof(note.object), "appointment/%lld", (long long)id);
 	if (!rc)
 		note.detail = step_detail(&a, reason);
 	return finish(node, &actor, rc, &note, err);
 }
 
+enum att_rc att_appt_agree(struct att_node *node, const char *actor_id, int64_t id,
+			   const char *reason, struct att_err *err)
+{
+	return agreement(node, actor_id, id, reason, true, err);
+}
+
 enum att_rc att_appt_refuse(struct att_node *node, const char *actor_id, int64_t id,
 			    const char *reason, struct att_err *err)
 {
-	struct audit_note note = {"appointment.refuse", "", NULL};
-	struct att_actor actor;
-	struct att_appt_row a;
-	const char *next = NULL;
-	enum att_rc rc;
-
-	rc = att_check_text(err, "reason", reason, ATT_TEXT_MAX, false, true);
-	if (!rc)
-		rc = begin_as(node, actor_id, &actor, err);
-	if (rc)
-		return rc;
-	rc = load_for_step(node, &actor, ATT_ACT_APPT_REFUSE, id, &a, err);
-	if (!rc)
-		rc = agreement_step(&a, &actor, "refuse", &next, err);
-	if (!rc) {
-		snprintf(a.status, sizeof(a.status), "%s", ATT_APPT_REFUSED);
-		rc = att_store_appt_update(node->store, &a, err);
-	}
-	if (!rc)
-		rc = add_step(node, &actor, id,
-			      actor.role == ATT_ROLE_MFA ? "refuse-mfa" : "refuse-president", reason,
-			      err);
-	snprintf(note.object, sizeof(note.object), "appointment/%lld", (long long)id);
-	if (!rc)
-		note.detail = step_detail(&a, reason);
-	return finish(node, &actor, rc, &note, err);
+	return agreement(node, actor_id, id, reason, false, err);
 }
 
 enum att_rc att_appt_make(struct att_node *node, const char *actor_id, int64_t id,

@@ -16,7 +16,7 @@
 
 #define NONE UINT32_MAX
 #define DEFAULT_CAP 4000u
-#define DEFAULT_VERIFY 32u
+#define DEFAULT_VERIFY 16u
 #define HARD_CAP 60000u
 
 /* --------------------------------------------------------- blocking keys -- */
