@@ -61,7 +61,7 @@ static void print_help(FILE *out)
 int cmd_help(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
-	if (argc > 1) {
+	if (argc > 1 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h")) {
 		for (const struct cli_cmd *c = commands; c->name; c++) {
 			if (!strcmp(c->name, argv[1])) {
 				char *hargv[] = {argv[1], (char *)"--help", NULL};
