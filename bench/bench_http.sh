@@ -5,9 +5,11 @@
 #   BENCH_SHORT=1 bench/bench_http.sh   5 s per scenario
 # Env: ATTACHE (binary; default build/attache), BENCH_CONNS, BENCH_SECS,
 # BENCH_THREADS (server threads; default: CPUs).
-# Scenarios: authenticated GET of a page of 50 appointments (the inbox once
-# the exchange is wired: set BENCH_GET_PATH), durable POSTs (a staffing
-# change: one transaction, one audit entry, fsync), nginx static file.
+# Scenarios: authenticated GET of a page of 50 inbox items, durable POSTs of
+# messages (each with two entities, unique per request, so every post is
+# validated, screened, cross-matched, encrypted, stored and audited) through
+# the server's group commit, and nginx serving a static file of the same
+# size. The client is a partner system (API token of partner-interpol).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ATTACHE=${ATTACHE:-$root/build/attache}
@@ -16,9 +18,8 @@ SECS=${BENCH_SECS:-$([ -n "${BENCH_SHORT:-}" ] && echo 5 || echo 30)}
 NCPU=$(nproc)
 SRV_THREADS=${BENCH_THREADS:-$NCPU}
 WRK_THREADS=$(( NCPU < 4 ? NCPU : 4 ))
-GET_PATH=${BENCH_GET_PATH:-/api/v1/appointments?limit=50}
-POST_PATH=${BENCH_POST_PATH:-/api/v1/staffing}
-POST_BODY=${BENCH_POST_BODY:-'{"level":12}'}
+GET_PATH=${BENCH_GET_PATH:-/api/v1/inbox?limit=50}
+POST_PATH=/api/v1/messages
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
 command -v wrk >/dev/null || { echo "bench_http: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -41,13 +42,24 @@ for _ in $(seq 100); do grep -q serving "$work/out" 2>/dev/null && break; sleep 
 port=$(grep -o ':[0-9]\+/' "$work/out" | tr -d ':/')
 B="http://127.0.0.1:$port"
 
-# An API token for the head of the service, made by the administrator.
+# An API token for a partner system, made by the administrator.
 curl -s -c "$work/jar" -H 'Content-Type: application/json' \
 	-d '{"user":"admin","password":"demo-pass-2026"}' "$B/api/v1/session" >"$work/login"
 csrf=$(sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p' "$work/login")
 token=$(curl -s -b "$work/jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
-	-d '{"user":"head","label":"bench"}' "$B/api/v1/tokens" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+	-d '{"user":"partner-interpol","label":"bench"}' "$B/api/v1/tokens" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 [ -n "$token" ] || { echo "bench_http: could not get a token" >&2; exit 1; }
+case_id=$(curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+	-d '{"field":"organized-crime","title":"Bench","purpose":"benchmark traffic","legal_basis":"INTERPOL rules"}' \
+	"$B/api/v1/cases" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+[ -n "$case_id" ] || { echo "bench_http: could not open a case" >&2; exit 1; }
+# {T} and {N} are replaced per request (thread, counter): unique entities.
+template='{"case":'$case_id',"type":"information","to":["hq/organized-crime"],"field":"organized-crime","handling":"H1","source":"B","information":2,"priority":"routine","purpose":"benchmark traffic","subject":"Bench message {T}-{N}","body":"Routine information exchanged for the benchmark.","entities":[{"type":"email","value":"b{T}x{N}@example.org"},{"type":"phone","value":"+4420{T}{N}"}]}'
+# A full inbox page to read: 60 messages first.
+for i in $(seq 60); do
+	curl -s -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		--data-binary "$(printf '%s' "$template" | sed "s/{T}/9/g; s/{N}/$((1000000 + i))/g")" "$B$POST_PATH"
+done
 size=$(curl -s -H "Authorization: Bearer $token" "$B$GET_PATH" | wc -c)
 
 # nginx with the same-sized static file, on its own port.
@@ -78,10 +90,19 @@ npid=$!
 sleep 0.3
 
 cat >"$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$POST_BODY'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
+local template = [[$template]]
+local threads = 0
+function setup(thread)
+	threads = threads + 1
+	thread:set("tid", threads)
+end
+local n = 1000000
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer $token"}
+function request()
+	n = n + 1
+	local body = template:gsub("{T}", tostring(tid)):gsub("{N}", tostring(n))
+	return wrk.format("POST", "$POST_PATH", headers, body)
+end
 LUA
 
 rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$spid/status"; }
@@ -105,8 +126,9 @@ printf '%-34s %12s %10s %10s\n' scenario 'requests/s' p50 p99
 run "nginx static file (ceiling)" "http://127.0.0.1:$nport/page.json"
 run "attache GET (bearer)" -H "Authorization: Bearer $token" "$B$GET_PATH"
 echo "server RSS after GETs: $(rss)"
-run "attache POST (durable)" -s "$work/post.lua" "$B$POST_PATH"
+run "attache POST message (group commit)" -s "$work/post.lua" "$B$POST_PATH"
 echo "server RSS after POSTs: $(rss)"
 run "attache GET again (RSS flat?)" -H "Authorization: Bearer $token" "$B$GET_PATH"
 echo "server RSS at the end: $(rss)"
+echo "messages stored: $(sqlite3 "$work/node.db" 'SELECT count(*) FROM messages' 2>/dev/null || echo '?')"
 "$ATTACHE" --db "$work/node.db" audit verify

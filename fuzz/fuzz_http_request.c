@@ -2,7 +2,7 @@
  * pipeline (src/server/api.c and routes.c, built in here) without sockets,
  * over a demo node. Input: a request line "METHOD /path?query", header lines,
  * an empty line, the body. "$TOKEN", "$SESSION" and "$CSRF" in header values
- * stand for a valid API token (head), session cookie (head) and its CSRF
+ * stand for a valid API token (partner-europol), session cookie (head) and its CSRF
  * token, so that inputs reach the handlers behind authentication. */
 #include <stdint.h>
 #include <stdio.h>
@@ -43,7 +43,7 @@ static void setup(void)
 		abort();
 	snprintf(db, sizeof(db), "%s/node.db", dir);
 	if (att_demo_create(db, NULL, NULL, &err) || att_node_open(db, &node, &err) ||
-	    att_token_create(node, "admin", "head", "fuzz", 0, token, &id, &err) ||
+	    att_token_create(node, "admin", "partner-europol", "fuzz", 0, token, &id, &err) ||
 	    att_session_login(node, "head", ATT_DEMO_PASSWORD, "127.0.0.1", &login, &err)) {
 		fprintf(stderr, "fuzz_http_request: setup failed: %s\n", err.msg);
 		abort();

@@ -33,8 +33,9 @@ const ROUTES = [
   [/^#\/protected$/, oversight.protectedPersons],
   [/^#\/inbox$/, exchange.inbox],
   [/^#\/messages\/([^/]+)$/, exchange.message],
-  [/^#\/compose$/, exchange.compose],
+  [/^#\/compose(?:\?.*)?$/, exchange.compose],
   [/^#\/cases$/, exchange.cases],
+  [/^#\/cases\/(\d+)$/, exchange.caseView],
   [/^#\/hits$/, exchange.hits],
   [/^#\/picture$/, picture.render],
 ];

@@ -80,7 +80,8 @@ enum att_rc att_name_normalize(const char *s, size_t len, struct att_name *out,
  * NUL-terminated when n > 0); returns the length it needed. */
 size_t att_name_format(const struct att_name *n, char *buf, size_t size);
 
-/* Frees the calling thread's cached ICU transliterators. Optional. */
+/* Frees the calling thread's cached ICU transliterators and its index
+ * query scratch. Optional (memory otherwise kept until the process ends). */
 void att_match_thread_release(void);
 
 /* Attributes that adjust a score when both sides have them. */
@@ -210,9 +211,11 @@ void att_keccak256(const void *data, size_t len, unsigned char out[32]);
 struct att_match_index;
 
 struct att_match_index_opts {
-	size_t posting_cap; /* a blocking key with more postings is skipped at
-			       query time when rarer keys exist; 0 = default */
-	size_t verify_max;  /* candidates verified by the scorer per query; 0 = default */
+	size_t posting_cap; /* a blocking key with more postings only weighs the
+			       candidates of rarer keys at query time; 0 = grows
+			       with the index: max(4000, names/250) */
+	size_t verify_max;  /* candidates verified by the full scorer per query
+			       (8x as many get a cheap rerank); 0 = 16 */
 };
 
 /* Creates an empty index (opts may be NULL). */
@@ -269,10 +272,12 @@ struct att_match_hit {
 };
 
 /* Finds the names scoring >= min_score against the query; writes at most max
- * hits, best first (one per ref: its best name), into hits, the count into
- * *n. Candidates come from blocking keys (rarest first, capped postings) and
- * are verified by att_match_score(). Thread-safe, concurrent with other
- * queries. */
+ * hits, best first (by score, then rank; one per ref: its best name), into
+ * hits, the count into *n. Candidates come from blocking keys (rarest first,
+ * capped postings, pre-scored by shared keys), are reranked cheaply token by
+ * token, and the best verify_max are verified by att_match_score(). Takes
+ * the read lock only; no allocation once the calling thread's scratch is
+ * warm. Thread-safe, concurrent with other queries. */
 enum att_rc att_match_index_query(struct att_match_index *ix,
 				  const struct att_match_query *q,
 				  struct att_match_hit *hits, size_t max, size_t *n,

@@ -412,7 +412,7 @@ enum att_rc att_msg_show(struct att_node *node, const char *actor_id, int64_t id
 			 void **out_json, struct att_err *err)
 {
 	struct access a;
-	struct att_msg_row m;
+	struct att_msg_row m = {0};
 	json_t *o = NULL;
 	enum att_rc rc;
 
@@ -459,7 +459,7 @@ enum att_rc att_msg_ack(struct att_node *node, const char *actor_id, int64_t id,
 			struct att_err *err)
 {
 	struct access a;
-	struct att_msg_row m;
+	struct att_msg_row m = {0};
 	struct att_recip_row r;
 	enum att_rc rc;
 
@@ -499,7 +499,7 @@ enum att_rc att_msg_forward(struct att_node *node, const char *actor_id, int64_t
 			    const char *unit, struct att_err *err)
 {
 	struct access a;
-	struct att_msg_row m;
+	struct att_msg_row m = {0};
 	bool permitted = false, provider;
 	enum att_rc rc;
 
@@ -556,7 +556,7 @@ enum att_rc att_msg_permit(struct att_node *node, const char *actor_id, int64_t 
 			   const char *target, struct att_err *err)
 {
 	struct access a;
-	struct att_msg_row m;
+	struct att_msg_row m = {0};
 	enum att_rc rc;
 
 	rc = att_x_access(node, actor_id, ATT_ACT_MSG_PERMIT, &a, err);
@@ -595,7 +595,7 @@ enum att_rc att_msg_export(struct att_node *node, const char *actor_id, int64_t 
 			   void **out_json, struct att_err *err)
 {
 	struct access a;
-	struct att_msg_row m;
+	struct att_msg_row m = {0};
 	bool permitted = false, provider;
 	json_t *o = NULL;
 	enum att_rc rc;
@@ -834,7 +834,7 @@ enum att_rc att_msg_attach(struct att_node *node, const char *actor_id, int64_t 
 			   int64_t *id, struct att_err *err)
 {
 	struct access a;
-	struct att_msg_row m;
+	struct att_msg_row m = {0};
 	unsigned char *sealed = NULL;
 	size_t slen = 0;
 	char ad[48];
@@ -892,7 +892,7 @@ enum att_rc att_msg_attachment(struct att_node *node, const char *actor_id, int6
 			       struct att_err *err)
 {
 	struct access a;
-	struct att_msg_row m;
+	struct att_msg_row m = {0};
 	unsigned char *sealed = NULL, *pt = NULL;
 	size_t slen = 0;
 	char ad[48];

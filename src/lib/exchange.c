@@ -757,7 +757,7 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 	static const char *const sources[] = {"A", "B", "C", "X"};
 	struct access a;
 	struct att_case_row c;
-	struct att_msg_row m;
+	struct att_msg_row m = {0};
 	json_t *in = NULL, *to, *ents, *stored_ents = NULL, *content = NULL, *reasons = NULL;
 	json_t *pres = NULL, *v;
 	json_error_t jerr;

@@ -35,7 +35,7 @@ static enum att_rc load_side(struct att_node *node, const struct access *a, int6
 			     struct side *s, struct att_err *err)
 {
 	struct att_entity_row e;
-	struct att_msg_row m;
+	struct att_msg_row m = {0};
 	char ad[48];
 	enum att_rc rc;
 

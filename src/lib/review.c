@@ -234,7 +234,7 @@ static enum att_rc decide(struct att_node *node, const char *actor_id, int64_t i
 			  const char *reason, bool release, struct att_err *err)
 {
 	struct att_actor actor;
-	struct att_msg_row m;
+	struct att_msg_row m = {0};
 	unsigned char *sealed = NULL, *sr = NULL;
 	size_t len = 0, srlen = 0;
 	char state[16] = "", ad[48];

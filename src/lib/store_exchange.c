@@ -344,6 +344,7 @@ enum att_rc att_store_msg_get(struct att_store *s, int64_t id, struct att_msg_ro
 {
 	int rc;
 	STMT("SELECT " MSG_COLS " FROM messages WHERE id=?");
+	memset(out, 0, sizeof(*out));
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -591,6 +592,7 @@ enum att_rc att_store_entity_get(struct att_store *s, int64_t id, struct att_ent
 {
 	int rc;
 	STMT("SELECT id,msg_id,type,value FROM entities WHERE id=?");
+	memset(out, 0, sizeof(*out));
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {

@@ -1,5 +1,6 @@
 /* attache serve: libmicrohttpd in front of the request pipeline (api.c).
- * A pool of worker threads, each with its own node opened on first use;
+ * A pool of worker threads, each with its own clone of the node made on
+ * first use; message posts suspended while the group commit (sendq.c) works;
  * limits enforced before a body is read; security headers on every reply; a
  * JSON-lines access log; graceful shutdown on SIGTERM/SIGINT. */
 #include <arpa/inet.h>
@@ -7,6 +8,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,8 @@
 
 #define THREADS_MAX 256
 #define NODES_MAX (THREADS_MAX + 8)
+/* List uploads (POST /watchlists, up to SRV_UPLOAD_MAX) in flight at once. */
+#define UPLOADS_MAX 2
 
 static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
 			  "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
@@ -38,20 +42,27 @@ struct serve_conf {
 
 static struct serve_conf conf;
 
-/* Every node a worker opened, closed after the daemon has stopped. */
+/* The node opened at start, and every clone a worker made of it (sharing
+ * its in-memory match indexes), closed after the daemon has stopped. */
 static pthread_mutex_t nodes_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct att_node *base;
 static struct att_node *nodes[NODES_MAX];
 static size_t nnodes;
 static _Thread_local struct att_node *tl_node;
+static atomic_int uploads;
 
 static struct att_node *thread_node(void)
 {
 	struct att_err err = {0};
 	struct att_node *n = NULL;
+	enum att_rc rc;
 
 	if (tl_node)
 		return tl_node;
-	if (att_node_open(conf.db_path, &n, &err)) {
+	pthread_mutex_lock(&nodes_lock);
+	rc = att_node_clone(base, &n, &err);
+	pthread_mutex_unlock(&nodes_lock);
+	if (rc) {
 		fprintf(stderr, "{\"event\":\"node.open-failed\",\"error\":\"%s\"}\n",
 			att_rc_name(err.rc));
 		return NULL;
@@ -71,8 +82,13 @@ static struct att_node *thread_node(void)
 struct req_state {
 	struct timespec start;
 	struct att_buf body;
+	size_t limit;      /* the body limit of this route */
 	bool too_large;
 	bool answered;
+	bool upload;       /* holds one of the UPLOADS_MAX slots */
+	bool deferred;     /* suspended, waiting for the group commit */
+	struct MHD_Connection *conn;
+	struct srv_send send;
 	unsigned status;
 	size_t bytes;
 	int route;
@@ -174,13 +190,46 @@ static enum MHD_Result answer(struct MHD_Connection *conn, struct req_state *st,
 	return ret;
 }
 
-static enum MHD_Result too_large(struct MHD_Connection *conn, struct req_state *st)
+static enum MHD_Result refuse(struct MHD_Connection *conn, struct req_state *st,
+			      unsigned status, const char *code, const char *msg)
 {
 	struct srv_response resp;
 
 	srv_response_init(&resp);
-	srv_error(&resp, 413, "too_large", "the request body is larger than 1 MiB");
+	srv_error(&resp, status, code, msg);
+	if (status == 503)
+		snprintf(resp.retry_after, sizeof(resp.retry_after), "5");
 	return answer(conn, st, &resp);
+}
+
+static enum MHD_Result too_large(struct MHD_Connection *conn, struct req_state *st)
+{
+	return refuse(conn, st, 413, "too_large",
+		      st->limit > SRV_BODY_MAX ? "the request body is larger than 64 MiB"
+					       : "the request body is larger than 1 MiB");
+}
+
+/* The writer has committed (or refused) the message: wake the connection;
+ * libmicrohttpd then calls on_request again, which answers. */
+static void send_done(struct srv_send *s)
+{
+	struct req_state *st = s->ctx;
+
+	MHD_resume_connection(st->conn);
+}
+
+static struct srv_send *defer_send(void *ctx, const char *actor, const char *json,
+				   size_t len)
+{
+	struct req_state *st = ctx;
+
+	memset(&st->send, 0, sizeof(st->send));
+	snprintf(st->send.actor, sizeof(st->send.actor), "%s", actor);
+	st->send.json = json;
+	st->send.len = len;
+	st->send.done = send_done;
+	st->send.ctx = st;
+	return &st->send;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -200,8 +249,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!st)
 			return MHD_NO;
 		clock_gettime(CLOCK_MONOTONIC, &st->start);
-		att_buf_init(&st->body, SRV_BODY_MAX);
+		st->limit = srv_body_limit(method, url);
+		att_buf_init(&st->body, st->limit);
 		st->route = -1;
+		st->conn = conn;
 		snprintf(st->method, sizeof(st->method), "%s", method);
 		snprintf(st->path, sizeof(st->path), "%s", url);
 		client_ip(conn, st->ip, sizeof(st->ip));
@@ -213,10 +264,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			char *end = NULL;
 			unsigned long long n = strtoull(cl, &end, 10);
 
-			if (!end || *end || n > SRV_BODY_MAX) {
+			if (!end || *end || n > st->limit) {
 				st->too_large = true;
 				return too_large(conn, st);
 			}
+		}
+		/* A list file is large: it must declare its size, and only a few
+		 * are read at once. */
+		if (st->limit > SRV_BODY_MAX) {
+			if (!cl) {
+				st->too_large = true;
+				return refuse(conn, st, 411, "length_required",
+					      "a list upload needs a Content-Length");
+			}
+			if (atomic_fetch_add(&uploads, 1) >= UPLOADS_MAX) {
+				atomic_fetch_sub(&uploads, 1);
+				st->too_large = true;
+				return refuse(conn, st, 503, "busy",
+					      "other list uploads are in progress; try again");
+			}
+			st->upload = true;
 		}
 		return MHD_YES;
 	}
@@ -230,6 +297,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (st->answered)
 		return MHD_YES;
+	if (st->deferred) {
+		/* Resumed by send_done: the message's transaction is over. */
+		srv_response_init(&resp);
+		srv_send_answer(&st->send, &resp);
+		resp.route = st->route;
+		snprintf(resp.user, sizeof(resp.user), "%s", st->user);
+		st->deferred = false;
+		return answer(conn, st, &resp);
+	}
 	if (st->too_large)
 		return too_large(conn, st);
 	st->req.method = method;
@@ -245,9 +321,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	st->req.body_len = st->body.len;
 	st->req.remote_ip = st->ip;
 	st->req.tls = conf.tls;
+	st->req.defer_send = defer_send;
+	st->req.defer_ctx = st;
 	srv_response_init(&resp);
 	srv_handle(!strncmp(url, "/api/", 5) || !strcmp(url, "/healthz") ? thread_node() : NULL,
 		   &st->req, &resp);
+	if (resp.deferred) {
+		/* Suspend before queueing, so that the writer's resume always
+		 * finds the connection suspended. */
+		st->deferred = true;
+		st->route = resp.route;
+		snprintf(st->user, sizeof(st->user), "%s", resp.user);
+		srv_response_release(&resp);
+		MHD_suspend_connection(conn);
+		srv_sendq_submit(&st->send);
+		return MHD_YES;
+	}
 	return answer(conn, st, &resp);
 }
 
@@ -291,6 +380,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	srv_metrics_request(st->route, st->status, secs);
 	if (conf.access_log)
 		log_access(st, secs);
+	if (st->upload)
+		atomic_fetch_sub(&uploads, 1);
 	att_buf_release(&st->body);
 	free(st);
 	*con_cls = NULL;
@@ -375,10 +466,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
 	struct att_err err = {0};
-	struct att_node *probe = NULL;
 	struct MHD_Daemon *d;
 	char *cert_pem = NULL, *key_pem = NULL;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	sigset_t sigs;
 	size_t npos, n;
 	int rc = cli_parse(argc, argv, 1, opts, pos, 0, &npos, usage), sig = 0;
@@ -402,18 +493,25 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("--per-ip takes a number from 1 to 65535");
 	if (!cert != !key)
 		return cli_usage_error("TLS needs both --tls-cert and --tls-key");
-	/* Refuse at once when the node cannot be opened. */
-	if (att_node_open(cli->db_path, &probe, &err))
+	/* Refuse at once when the node cannot be opened. The node stays open:
+	 * workers and the writer clone it and share its match indexes. */
+	if (att_node_open(cli->db_path, &base, &err))
 		return cli_fail(&err);
-	att_node_close(probe);
 	if (cert) {
 		cert_pem = cli_read_file(cert, 1u << 20, &n, &err);
 		key_pem = cert_pem ? cli_read_file(key, 1u << 20, &n, &err) : NULL;
 		if (!key_pem) {
 			free(cert_pem);
+			att_node_close(base);
 			return cli_fail(&err);
 		}
 		flags |= MHD_USE_TLS;
+	}
+	if (srv_sendq_start(base, &err)) {
+		free(cert_pem);
+		free(key_pem);
+		att_node_close(base);
+		return cli_fail(&err);
 	}
 	conf.db_path = cli->db_path;
 	conf.tls = cert != NULL;
@@ -447,6 +545,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	if (!d) {
 		free(cert_pem);
 		free(key_pem);
+		srv_sendq_stop();
+		att_node_close(base);
 		fprintf(stderr, "attache: cannot listen on %s: %s\n", listen_at,
 			errno ? strerror(errno) : "libmicrohttpd refused the settings");
 		return CLI_REFUSED;
@@ -472,6 +572,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 
 			nanosleep(&ts, NULL);
 		}
+		/* The writer drains its queue while the daemon can still resume
+		 * the connections waiting for it; later posts are refused. */
+		srv_sendq_stop();
 		MHD_stop_daemon(d);
 		if (lfd != MHD_INVALID_SOCKET)
 			close(lfd);
@@ -480,6 +583,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < nnodes; i++)
 		att_node_close(nodes[i]);
 	nnodes = 0;
+	att_node_close(base);
+	base = NULL;
 	pthread_mutex_unlock(&nodes_lock);
 	if (key_pem) {
 		explicit_bzero(key_pem, strlen(key_pem));

@@ -11,9 +11,11 @@
 
 #include "attache/audit.h"
 #include "attache/authz.h"
+#include "attache/exchange.h"
 #include "attache/registry.h"
 #include "attache/session.h"
 #include "attache/users.h"
+#include "attache/watchlist.h"
 #include "server.h"
 #include "util.h"
 #include "banned.h"
@@ -480,13 +482,377 @@ static enum att_rc h_user_add(struct srv_call *c)
 	return out_or_oom(c, json_pack("{s:s}", "id", spec.id));
 }
 
+/* --- the exchange --------------------------------------------------------------- */
+
+static enum att_rc created_id(struct srv_call *c, int64_t id)
+{
+	c->status = 201;
+	return out_or_oom(c, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+static enum att_rc h_cases(struct srv_call *c)
+{
+	return att_case_list(c->node, c->who->user, &c->out, &c->err);
+}
+
+static enum att_rc h_case_open(struct srv_call *c)
+{
+	struct att_case_spec spec;
+	int64_t id = 0;
+	enum att_rc rc;
+
+	memset(&spec, 0, sizeof(spec));
+	rc = jstr(c, "field", true, &spec.field);
+	if (!rc)
+		rc = jstr(c, "title", true, &spec.title);
+	if (!rc)
+		rc = jstr(c, "purpose", true, &spec.purpose);
+	if (!rc)
+		rc = jstr(c, "legal_basis", true, &spec.legal_basis);
+	if (!rc)
+		rc = jstr(c, "subarea", false, &spec.subarea);
+	if (!rc)
+		rc = jstr(c, "review_date", false, &spec.review_date);
+	if (!rc)
+		rc = att_case_open(c->node, c->who->user, &spec, &id, &c->err);
+	return rc ? rc : created_id(c, id);
+}
+
+static enum att_rc h_case(struct srv_call *c)
+{
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	return rc ? rc : att_case_show(c->node, c->who->user, id, &c->out, &c->err);
+}
+
+static enum att_rc h_case_grant(struct srv_call *c)
+{
+	const char *to = NULL;
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	if (!rc)
+		rc = jstr(c, "to", true, &to);
+	if (!rc)
+		rc = att_case_grant(c->node, c->who->user, id, to, &c->err);
+	if (rc)
+		return rc;
+	return out_or_oom(c, json_pack("{s:I,s:s}", "id", (json_int_t)id, "granted", to));
+}
+
+static json_t *send_json(const struct att_send_result *res)
+{
+	json_t *reasons = res->reasons ? json_incref(res->reasons) : json_array();
+
+	return json_pack("{s:I,s:b,s:o,s:I}", "id", (json_int_t)res->id, "held", res->held,
+			 "reasons", reasons, "hits", (json_int_t)res->hits);
+}
+
+void srv_send_answer(struct srv_send *s, struct srv_response *resp)
+{
+	json_t *v;
+	char *t;
+
+	if (s->rc) {
+		srv_fail(resp, s->rc, &s->err, SRV_BODY | SRV_SIZE);
+		att_send_result_release(&s->res);
+		return;
+	}
+	v = send_json(&s->res);
+	att_send_result_release(&s->res);
+	t = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	json_decref(v);
+	if (!t) {
+		srv_error(resp, 500, "internal", "out of memory");
+		return;
+	}
+	free(resp->body);
+	resp->static_body = NULL;
+	resp->body = t;
+	resp->body_len = strlen(t);
+	resp->status = 201;
+	resp->content_type = "application/json";
+}
+
+/* The body is the canonical message itself, passed to the library as the
+ * bytes received (the library validates it again, to the byte). Under the
+ * server, the send joins the group commit; without one (the fuzzer), it is
+ * a transaction of its own. */
+static enum att_rc h_msg_send(struct srv_call *c)
+{
+	struct att_send_result res;
+	enum att_rc rc;
+	json_t *v;
+
+	if (!c->req->body_len)
+		return att_fail(&c->err, ATT_EINVAL, "the body must be the message as JSON");
+	if (c->req->defer_send) {
+		if (!c->req->defer_send(c->req->defer_ctx, c->who->user, c->req->body,
+					c->req->body_len))
+			return att_fail(&c->err, ATT_ENOMEM, "out of memory");
+		c->deferred = true;
+		return ATT_OK;
+	}
+	memset(&res, 0, sizeof(res));
+	rc = att_msg_send(c->node, c->who->user, c->req->body, c->req->body_len, &res,
+			  &c->err);
+	if (rc) {
+		att_send_result_release(&res);
+		return rc;
+	}
+	v = send_json(&res);
+	att_send_result_release(&res);
+	c->status = 201;
+	return out_or_oom(c, v);
+}
+
+/* The inbox pages natively: the cursor is the message id below which to
+ * continue, as att_inbox's next_cursor gives it. */
+static enum att_rc h_inbox(struct srv_call *c)
+{
+	unsigned long long before = 0;
+	json_t *page = NULL, *next;
+	enum att_rc rc;
+
+	if (c->cursor && *c->cursor) {
+		char *end = NULL;
+
+		before = strtoull(c->cursor, &end, 10);
+		if (!end || *end || c->cursor[0] == '-' || before == 0 || before > INT64_MAX)
+			return att_fail(&c->err, ATT_EINVAL,
+					"the cursor is not valid; start again without one");
+	}
+	rc = att_inbox(c->node, c->who->user, (int64_t)before, c->limit, (void **)&page,
+		       &c->err);
+	if (rc)
+		return rc;
+	/* Cursors are opaque strings in every list of the API. */
+	next = json_object_get(page, "next_cursor");
+	if (json_is_integer(next)) {
+		char s[32];
+
+		snprintf(s, sizeof(s), "%" PRId64, (int64_t)json_integer_value(next));
+		json_object_set_new(page, "next_cursor", json_string(s));
+	}
+	c->paged = true;
+	return out_or_oom(c, page);
+}
+
+static enum att_rc h_msg_show(struct srv_call *c)
+{
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	return rc ? rc : att_msg_show(c->node, c->who->user, id, &c->out, &c->err);
+}
+
+static enum att_rc h_msg_ack(struct srv_call *c)
+{
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	if (!rc)
+		rc = att_msg_ack(c->node, c->who->user, id, &c->err);
+	if (rc)
+		return rc;
+	return out_or_oom(c, json_pack("{s:I,s:s}", "id", (json_int_t)id, "state",
+				       "acknowledged"));
+}
+
+enum msg_step { MSG_FORWARD, MSG_PERMIT };
+
+static enum att_rc msg_to(struct srv_call *c, enum msg_step step)
+{
+	const char *to = NULL;
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	if (!rc)
+		rc = jstr(c, "to", true, &to);
+	if (rc)
+		return rc;
+	if (step == MSG_FORWARD)
+		rc = att_msg_forward(c->node, c->who->user, id, to, &c->err);
+	else
+		rc = att_msg_permit(c->node, c->who->user, id, to, &c->err);
+	if (rc)
+		return rc;
+	return out_or_oom(c, json_pack("{s:I,s:s}", "id", (json_int_t)id,
+				       step == MSG_FORWARD ? "forwarded" : "permitted", to));
+}
+
+static enum att_rc h_msg_forward(struct srv_call *c) { return msg_to(c, MSG_FORWARD); }
+static enum att_rc h_msg_permit(struct srv_call *c) { return msg_to(c, MSG_PERMIT); }
+
+static enum att_rc h_msg_export(struct srv_call *c)
+{
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	return rc ? rc : att_msg_export(c->node, c->who->user, id, &c->out, &c->err);
+}
+
+static enum att_rc h_hits(struct srv_call *c)
+{
+	return att_hits(c->node, c->who->user, &c->out, &c->err);
+}
+
+static enum att_rc h_overdue(struct srv_call *c)
+{
+	return att_overdue(c->node, c->who->user, &c->out, &c->err);
+}
+
+/* GET /screen?name=…: one name; the page holds its hits, best first, and
+ * ?limit= is how many (the screening's own limit, so there is no next page). */
+static enum att_rc h_screen(struct srv_call *c)
+{
+	struct att_screen_opts opts;
+	const char *name = srv_arg(c->req, "name");
+	json_t *arr = NULL, *q, *hits;
+	enum att_rc rc;
+
+	if (!name || !*name)
+		return att_fail(&c->err, ATT_EINVAL, "give the name to screen as ?name=");
+	memset(&opts, 0, sizeof(opts));
+	opts.list = srv_arg(c->req, "list");
+	opts.dob = srv_arg(c->req, "dob");
+	opts.nationality = srv_arg(c->req, "nationality");
+	if (opts.list && !*opts.list)
+		opts.list = NULL;
+	if (opts.dob && !*opts.dob)
+		opts.dob = NULL;
+	if (opts.nationality && !*opts.nationality)
+		opts.nationality = NULL;
+	opts.limit = srv_arg(c->req, "limit") ? c->limit : 10;
+	rc = att_screen(c->node, c->who->user, &name, 1, &opts, (void **)&arr, &c->err);
+	if (rc)
+		return rc;
+	q = json_array_get(arr, 0);
+	hits = json_object_get(q, "hits");
+	c->paged = true;
+	rc = out_or_oom(c, json_pack("{s:O?,s:o,s:n}", "query", json_object_get(q, "query"),
+				     "items", json_is_array(hits) ? json_incref(hits) : json_array(),
+				     "next_cursor"));
+	json_decref(arr);
+	return rc;
+}
+
+static enum att_rc h_watchlists(struct srv_call *c)
+{
+	return att_watchlist_list(c->node, c->who->user, &c->out, &c->err);
+}
+
+/* {"name", "format", "data": the file's text, "alt": an aliases file}. */
+static enum att_rc h_watchlist_import(struct srv_call *c)
+{
+	const char *name, *format, *data, *alt = NULL;
+	enum att_rc rc = jstr(c, "name", true, &name);
+
+	if (!rc)
+		rc = jstr(c, "format", true, &format);
+	if (!rc)
+		rc = jstr(c, "data", true, &data);
+	if (!rc)
+		rc = jstr(c, "alt", false, &alt);
+	if (!rc)
+		rc = att_watchlist_import(c->node, c->who->user, name, format, data, strlen(data),
+					  alt, alt ? strlen(alt) : 0, &c->out, &c->err);
+	if (!rc)
+		c->status = 201;
+	return rc;
+}
+
+static enum att_rc h_protected(struct srv_call *c)
+{
+	return att_protect_list(c->node, c->who->user, &c->out, &c->err);
+}
+
+static enum att_rc h_protect_add(struct srv_call *c)
+{
+	struct att_protect_spec spec;
+	int64_t id = 0;
+	enum att_rc rc;
+
+	memset(&spec, 0, sizeof(spec));
+	rc = jstr(c, "name", true, &spec.name);
+	if (!rc)
+		rc = jstr(c, "dob", false, &spec.dob);
+	if (!rc)
+		rc = jstr(c, "category", false, &spec.category);
+	if (!rc)
+		rc = jstr(c, "reason", false, &spec.reason);
+	if (!rc)
+		rc = att_protect_add(c->node, c->who->user, &spec, &id, &c->err);
+	return rc ? rc : created_id(c, id);
+}
+
+static enum att_rc h_reviews(struct srv_call *c)
+{
+	return att_review_list(c->node, c->who->user, &c->out, &c->err);
+}
+
+static enum att_rc review_decide(struct srv_call *c, bool release)
+{
+	const char *reason = NULL;
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	if (!rc)
+		rc = jstr(c, "reason", true, &reason);
+	if (rc)
+		return rc;
+	rc = release ? att_review_release(c->node, c->who->user, id, reason, &c->err)
+		     : att_review_reject(c->node, c->who->user, id, reason, &c->err);
+	if (rc)
+		return rc;
+	return out_or_oom(c, json_pack("{s:I,s:s}", "id", (json_int_t)id, "decision",
+				       release ? "released" : "rejected"));
+}
+
+static enum att_rc h_review_release(struct srv_call *c) { return review_decide(c, true); }
+static enum att_rc h_review_reject(struct srv_call *c) { return review_decide(c, false); }
+
+static enum att_rc h_neutrality(struct srv_call *c)
+{
+	return att_neutrality_list(c->node, c->who->user, &c->out, &c->err);
+}
+
+static enum att_rc h_neutrality_add(struct srv_call *c)
+{
+	const char *term, *lang, *category;
+	enum att_rc rc = jstr(c, "term", true, &term);
+
+	if (!rc)
+		rc = jstr(c, "lang", true, &lang);
+	if (!rc)
+		rc = jstr(c, "category", true, &category);
+	if (!rc)
+		rc = att_neutrality_add(c->node, c->who->user, term, lang, category, &c->err);
+	if (rc)
+		return rc;
+	c->status = 201;
+	return out_or_oom(c, json_pack("{s:s,s:s,s:s}", "term", term, "lang", lang, "category",
+				       category));
+}
+
+static enum att_rc h_neutrality_remove(struct srv_call *c)
+{
+	enum att_rc rc = att_neutrality_remove(c->node, c->who->user, c->param[0], &c->err);
+
+	if (rc)
+		return rc;
+	return out_or_oom(c, json_pack("{s:s,s:b}", "term", c->param[0], "removed", 1));
+}
+
 /* --- the table ------------------------------------------------------------------ */
 
 #define B SRV_BODY
 #define L SRV_LIST
+#define S SRV_SIZE
 
-/* Every route of the API. A NULL handler marks a route of the exchange whose
- * library functions do not exist yet: it answers 501 until wired. */
+/* Every route of the API. A NULL handler would mark a planned route whose
+ * library function does not exist yet: it answers 501 until wired. */
 const struct srv_route srv_routes[] = {
 	{"POST", "/session", h_login, SRV_PUBLIC | SRV_AUTHN | B, "log in"},
 	{"GET", "/session", h_whoami, 0, "who is logged in, with the CSRF token"},
@@ -512,28 +878,35 @@ const struct srv_route srv_routes[] = {
 	{"DELETE", "/tokens/{id}", h_token_revoke, 0, "revoke an API token"},
 	{"GET", "/users", h_users, L, "list users"},
 	{"POST", "/users", h_user_add, B, "add a user"},
-	/* The exchange (include/attache/exchange.h, not written yet). */
-	{"GET", "/cases", NULL, L, "list cases"},
-	{"POST", "/cases", NULL, B, "open a case"},
-	{"POST", "/messages", NULL, B, "send a message"},
-	{"GET", "/inbox", NULL, L, "the inbox"},
-	{"GET", "/messages/{id}", NULL, 0, "show a message"},
-	{"POST", "/messages/{id}/ack", NULL, B, "acknowledge a message"},
-	{"POST", "/messages/{id}/forward", NULL, B, "forward a message"},
-	{"POST", "/messages/{id}/permit", NULL, B, "permit a provider's restriction"},
-	{"GET", "/hits", NULL, L, "hits on the caller's holdings"},
-	{"GET", "/overdue", NULL, L, "overdue requests"},
-	{"GET", "/screen", NULL, L, "screen a name"},
-	{"GET", "/watchlists", NULL, L, "list watchlists"},
-	{"POST", "/watchlists", NULL, B, "load a watchlist"},
-	{"GET", "/protected", NULL, L, "the protected-persons register"},
-	{"POST", "/protected", NULL, B, "register a protected person"},
-	{"GET", "/reviews", NULL, L, "the review queue"},
-	{"POST", "/reviews/{id}/release", NULL, B, "release a held message"},
-	{"POST", "/reviews/{id}/reject", NULL, B, "reject a held message"},
+	/* The exchange (include/attache/exchange.h, watchlist.h). */
+	{"GET", "/cases", h_cases, L, "list cases"},
+	{"POST", "/cases", h_case_open, B, "open a case"},
+	{"GET", "/cases/{id}", h_case, 0, "show a case with its thread"},
+	{"POST", "/cases/{id}/grant", h_case_grant, B, "grant a user or unit access to a case"},
+	{"POST", "/messages", h_msg_send, B | S, "send a message"},
+	{"GET", "/inbox", h_inbox, L, "the inbox"},
+	{"GET", "/messages/{id}", h_msg_show, 0, "show a message"},
+	{"POST", "/messages/{id}/ack", h_msg_ack, B, "acknowledge a message"},
+	{"POST", "/messages/{id}/forward", h_msg_forward, B, "forward a message"},
+	{"POST", "/messages/{id}/permit", h_msg_permit, B, "permit a provider's restriction"},
+	{"POST", "/messages/{id}/export", h_msg_export, B, "export a message for judicial use"},
+	{"GET", "/hits", h_hits, L, "hits on the caller's holdings"},
+	{"GET", "/overdue", h_overdue, L, "overdue requests"},
+	{"GET", "/screen", h_screen, L, "screen a name"},
+	{"GET", "/watchlists", h_watchlists, L, "list watchlists"},
+	{"POST", "/watchlists", h_watchlist_import, B | S, "load a watchlist"},
+	{"GET", "/protected", h_protected, L, "the protected-persons register"},
+	{"POST", "/protected", h_protect_add, B, "register a protected person"},
+	{"GET", "/reviews", h_reviews, L, "the review queue"},
+	{"POST", "/reviews/{id}/release", h_review_release, B, "release a held message"},
+	{"POST", "/reviews/{id}/reject", h_review_reject, B, "reject a held message"},
+	{"GET", "/neutrality", h_neutrality, L, "the neutrality screen's terms"},
+	{"POST", "/neutrality", h_neutrality_add, B, "add a neutrality term"},
+	{"DELETE", "/neutrality/{term}", h_neutrality_remove, 0, "remove a neutrality term"},
 };
 
 const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);
 
 #undef B
 #undef L
+#undef S

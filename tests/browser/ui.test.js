@@ -151,3 +151,91 @@ test('exchange pages render for a desk officer', async () => {
   await page.waitForSelector('svg.chart');
   await shot('07-picture');
 });
+
+// Fills the compose form (the first open case of the user is selected).
+async function compose({ to, subject, purpose, entities, handling }) {
+  await page.goto(URL + '#/compose');
+  await page.waitForSelector('form.card #compose-case option', { state: 'attached' });
+  await page.fill('textarea[name=to]', to);
+  await page.selectOption('select[name=handling]', handling || 'H0');
+  await page.fill('input[name=purpose]', purpose);
+  await page.fill('input[name=subject]', subject);
+  await page.fill('textarea[name=body]', 'Please check the entities listed.');
+  for (const [i, e] of entities.entries()) {
+    await page.click('text=Add entity');
+    const row = page.locator('.entity').nth(i);
+    await row.locator('select').selectOption(e.type);
+    await row.locator('input').first().fill(e.value);
+  }
+  await page.click('button[type=submit]');
+  await page.waitForURL(/#\/messages\/\d+$/);
+  return Number(page.url().split('/').pop());
+}
+
+test('a representative sends a request with entities; the desk reads it, replies, sees the hit', async () => {
+  await login('rep-mammadova');
+  const id = await compose({ to: 'hq/organized-crime', subject: 'Browser: accounts of a suspect',
+    purpose: 'identify the owner of funds', handling: 'H2',
+    entities: [{ type: 'iban', value: 'GB82 WEST 1234 5698 7654 32' }, { type: 'person', value: 'Elchin Mammadov' }] });
+  await page.waitForSelector('text=Browser: accounts of a suspect');
+  assert.match(await page.textContent('.banner'), /H2/);
+  await shot('08-sent-request');
+  await login('desk-oc');
+  await page.goto(URL + '#/inbox');
+  await page.waitForSelector(`tr[data-id="${id}"]`);
+  await shot('09-desk-inbox');
+  await page.click(`tr[data-id="${id}"] a`);
+  await page.waitForSelector('#msg-reply');
+  assert.match(await page.textContent('main'), /GB82 WEST 1234 5698 7654 32/);
+  await page.click('#msg-ack');
+  await page.waitForSelector('#toast.show');
+  await page.click('#msg-reply');
+  await page.waitForSelector('form.card #compose-case');
+  assert.equal(await page.inputValue('textarea[name=to]'), 'post/gb-london');
+  await page.fill('input[name=purpose]', 'answer the request');
+  await page.fill('input[name=subject]', 'Re: accounts of a suspect');
+  await page.fill('textarea[name=body]', 'The account is known to us.');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/#\/messages\/\d+$/);
+  await page.waitForSelector('ol.thread li');
+  await shot('10-desk-reply');
+  // The same IBAN is held at another post in the demo: the sender sees a hit.
+  await login('rep-mammadova');
+  await page.goto(URL + '#/messages/' + id);
+  await page.waitForSelector('tr.hit');
+  assert.match((await page.locator('tr.hit').allTextContents()).join('\n'), /iban: GB82/);
+  await shot('11-message-with-hit');
+  await page.goto(URL + '#/hits');
+  await page.waitForSelector('tr.hit');
+  await shot('12-hits');
+});
+
+test('the overseer registers a person, a message naming her is held, the overseer releases it', async () => {
+  await login('overseer');
+  await page.goto(URL + '#/protected');
+  await page.click('text=' + (await page.locator('details.card summary').textContent()));
+  await page.fill('details.card input >> nth=0', 'Sevda Rahimova');
+  await page.selectOption('details.card select', 'journalist');
+  await page.fill('details.card textarea', 'investigative journalist abroad');
+  await page.click('details.card button[type=submit]');
+  await page.waitForSelector('text=Sevda Rahimova');
+  await shot('13-protected-register');
+  await login('rep-mammadova');
+  const id = await compose({ to: 'hq/organized-crime', subject: 'Browser: a contact', purpose: 'check a contact',
+    entities: [{ type: 'person', value: 'Севда Рагимова' }] });
+  await page.waitForSelector('.banner .badge.warn');
+  await shot('14-held-for-sender');
+  await login('overseer');
+  await page.goto(URL + '#/reviews');
+  const card = page.locator(`article.card[data-id="${id}"]`);
+  await card.waitFor();
+  assert.match(await card.textContent(), /protected person/);
+  await shot('15-review-queue');
+  await card.locator('textarea').first().fill('the contact is a witness; released');
+  await card.locator('button', { hasText: 'Release' }).click();
+  await page.waitForSelector(`article.card[data-id="${id}"]`, { state: 'detached' });
+  await login('desk-oc');
+  await page.goto(URL + '#/messages/' + id);
+  await page.waitForSelector('text=Browser: a contact');
+  await shot('16-released-delivered');
+});

@@ -61,24 +61,41 @@ login() { # login USER [PASSWORD]
 }
 jfield() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$work/body"; }
 
-ROLES="head mfa president desk-ct rep-aliyev partner-europol overseer finance admin"
-for u in $ROLES; do expect "login $u" "$(login "$u")" 200; done
+ROLES="head mfa president desk-oc rep-mammadova partner-europol overseer finance admin"
+for u in $ROLES rep-gasimov; do expect "login $u" "$(login "$u")" 200; done
 expect_match "cookie flags" "$(grep -i '^set-cookie' "$work/hdr")" 'attache_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict'
+
+# --- fixture for the exchange rows of the matrix -------------------------------
+# A case of gb-london (rep-mammadova, organized crime), one H2 request to the
+# organized-crime desk and Europol, one message held for review.
+num() { sed -n 's/.*"id":\([0-9]*\).*/\1/p' "$work/body"; }
+msg() { # msg CASE TO HANDLING SUBJECT [ENTITIES]
+	printf '{"case":%s,"type":"request","to":%s,"field":"organized-crime","handling":"%s","source":"B","information":2,"priority":"urgent","purpose":"establish the owner of funds","subject":"%s","body":"Please check.","entities":%s}' \
+		"$1" "$2" "$3" "$4" "${5:-[]}"
+}
+expect "open a case" "$(req rep-mammadova POST /cases '{"field":"organized-crime","title":"Shell companies in London","purpose":"trace proceeds","legal_basis":"Law on operational-search activity, art. 10"}')" 201
+CASE=$(num)
+expect "send the matrix message" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime","partner/europol"]' H2 'Matrix request')")" 201
+MSG=$(num)
+expect "register a protected person" "$(req overseer POST /protected '{"name":"Nargiz Quliyeva","dob":"1979-04-02","category":"journalist","reason":"matrix"}')" 201
+expect "send a message naming her" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H0 'About a contact' '[{"type":"person","name":"Наргиз Гулиева"}]')")" 201
+HELD=$(num)
+expect_match "held for review" "$(cat "$work/body")" '"held":true,"reasons":\[.+\]'
 
 # --- every route x every role ------------------------------------------------
 # route|method|path|body|roles allowed ("*" all, "-" none). Allowed means the
 # request passed authorization (any status but 401/403); denied means 403.
-cat >"$work/matrix" <<'M'
+cat >"$work/matrix.in" <<'M'
 GET|/session|GET /session||*
-GET|/posts|GET /posts||head mfa president desk-ct rep-aliyev overseer finance admin
+GET|/posts|GET /posts||head mfa president desk-oc rep-mammadova overseer finance admin
 POST|/posts|POST /posts|{"id":"zz-matrix","kind":"state","host":"ZZ","city":"Nowhere","fields":["terrorism"],"staffing":1}|head
-GET|/posts/{id}|GET /posts/fr-paris||head mfa president desk-ct rep-aliyev overseer finance admin
+GET|/posts/{id}|GET /posts/fr-paris||head mfa president desk-oc rep-mammadova overseer finance admin
 POST|/posts/{id}/staffing|POST /posts/fr-paris/staffing|{"staffing":2}|head
-GET|/staffing|GET /staffing||head mfa president desk-ct rep-aliyev overseer finance admin
+GET|/staffing|GET /staffing||head mfa president desk-oc rep-mammadova overseer finance admin
 POST|/staffing|POST /staffing|{"level":12}|head
-GET|/appointments|GET /appointments||head mfa president desk-ct rep-aliyev overseer finance admin
+GET|/appointments|GET /appointments||head mfa president desk-oc rep-mammadova overseer finance admin
 POST|/appointments|POST /appointments|{"person":"rep-nobody","post":"fr-paris","field":"terrorism"}|head
-GET|/appointments/{id}|GET /appointments/1||head mfa president desk-ct rep-aliyev overseer finance admin
+GET|/appointments/{id}|GET /appointments/1||head mfa president desk-oc rep-mammadova overseer finance admin
 POST|/appointments/{id}/agree|POST /appointments/2/agree|{}|mfa president
 POST|/appointments/{id}/refuse|POST /appointments/2/refuse|{"reason":"matrix"}|mfa president
 POST|/appointments/{id}/make|POST /appointments/8/make|{}|head
@@ -87,17 +104,42 @@ GET|/audit|GET /audit||overseer admin
 POST|/audit/verify|POST /audit/verify|{}|overseer admin
 GET|/audit/head|GET /audit/head||overseer admin
 GET|/tokens|GET /tokens||admin
-POST|/tokens|POST /tokens|{"user":"desk-ct","label":"matrix"}|admin
+POST|/tokens|POST /tokens|{"user":"partner-europol","label":"matrix"}|admin
 DELETE|/tokens/{id}|DELETE /tokens/999999||admin
 GET|/users|GET /users||head overseer admin
 POST|/users|POST /users|{"id":"zz-matrix","name":"Matrix","role":"finance"}|admin
+GET|/cases|GET /cases||desk-oc rep-mammadova partner-europol overseer
+POST|/cases|POST /cases|{"field":"organized-crime","title":"matrix","purpose":"matrix","legal_basis":"matrix"}|desk-oc rep-mammadova partner-europol
+GET|/cases/{id}|GET /cases/@CASE@||desk-oc rep-mammadova partner-europol overseer
+POST|/cases/{id}/grant|POST /cases/@CASE@/grant|{"to":"desk-cy"}|rep-mammadova
+POST|/messages|POST /messages|{"case":@CASE@}|desk-oc rep-mammadova partner-europol
+GET|/inbox|GET /inbox||desk-oc rep-mammadova partner-europol
+GET|/messages/{id}|GET /messages/@MSG@||desk-oc rep-mammadova partner-europol overseer
+POST|/messages/{id}/ack|POST /messages/@MSG@/ack|{}|desk-oc rep-mammadova partner-europol
+POST|/messages/{id}/forward|POST /messages/@MSG@/forward|{"to":"nowhere/x"}|desk-oc rep-mammadova partner-europol
+POST|/messages/{id}/permit|POST /messages/@MSG@/permit|{"to":"post/interpol"}|rep-mammadova
+POST|/messages/{id}/export|POST /messages/@MSG@/export|{}|desk-oc rep-mammadova partner-europol
+GET|/hits|GET /hits||desk-oc rep-mammadova partner-europol overseer
+GET|/overdue|GET /overdue||head desk-oc rep-mammadova partner-europol overseer
+GET|/screen|GET /screen?name=Elchin%20Mammadov||desk-oc rep-mammadova overseer
+GET|/watchlists|GET /watchlists||head mfa president desk-oc rep-mammadova overseer finance admin
+POST|/watchlists|POST /watchlists|{"name":"matrix","format":"csv","data":"not a list"}|desk-oc admin
+GET|/protected|GET /protected||overseer
+POST|/protected|POST /protected|{"name":"Matrix Person","category":"journalist"}|overseer
+GET|/reviews|GET /reviews||overseer
+POST|/reviews/{id}/release|POST /reviews/@HELD@/release|{"reason":"matrix"}|overseer
+POST|/reviews/{id}/reject|POST /reviews/@HELD@/reject|{"reason":"matrix"}|overseer
+GET|/neutrality|GET /neutrality||overseer
+POST|/neutrality|POST /neutrality|{"term":"matrixterm*","lang":"en","category":"politics"}|overseer
+DELETE|/neutrality/{term}|DELETE /neutrality/matrixterm*||overseer
 DELETE|/session|DELETE /session||*
 M
+sed -e "s/@CASE@/$CASE/g" -e "s/@MSG@/$MSG/g" -e "s/@HELD@/$HELD/g" "$work/matrix.in" >"$work/matrix"
 "$ATTACHE" serve --routes >"$work/routes"
 # Every implemented route has a row; planned routes answer 501 to everyone.
 while read -r method path planned; do
 	if [ -n "$planned" ]; then
-		for u in head desk-ct overseer; do
+		for u in head desk-oc overseer; do
 			expect "$method $path as $u (planned)" "$(req "$u" "$method" "${path#/api/v1}" \
 				"$([ "$method" = POST ] && echo '{}')")" 501
 		done
@@ -135,28 +177,32 @@ expect "DELETE /session without X-CSRF-Token" "$(req 'head!nocsrf' DELETE /sessi
 expect "GET needs no X-CSRF-Token" "$(req 'head!nocsrf' GET /staffing)" 200
 
 # --- API tokens ---------------------------------------------------------------------
-expect "admin creates a token" "$(req admin POST /tokens '{"user":"head","label":"ci system","ttl":2}')" 201
+expect "no token to act as the head" "$(req admin POST /tokens '{"user":"head","label":"x"}')" 403
+expect_match "token refusal names the rule" "$(cat "$work/body")" 'partner systems'
+expect "no token to act as a desk officer" "$(req admin POST /tokens '{"user":"desk-oc","label":"x"}')" 403
+expect "admin's own token" "$(req admin POST /tokens '{"user":"admin","label":"admin scripts","ttl":60}')" 201
+expect "admin creates a partner token" "$(req admin POST /tokens '{"user":"partner-interpol","label":"ci system","ttl":2}')" 201
 tok=$(jfield token); tokid=$(sed -n 's/.*"id":\([0-9]*\).*/\1/p' "$work/body")
 expect_match "token format" "$tok" '^att_[0-9a-f]{64}$'
-expect "bearer token GET" "$(req - GET /staffing '' -H "Authorization: Bearer $tok")" 200
-expect "bearer token POST needs no CSRF" "$(req - POST /staffing '{"level":12}' -H "Authorization: Bearer $tok")" 200
-expect "malformed bearer token" "$(req - GET /staffing '' -H "Authorization: Bearer att_nope")" 401
-expect "other scheme" "$(req - GET /staffing '' -H "Authorization: Basic aGVhZDpwdw==")" 401
+expect "bearer token GET" "$(req - GET /inbox '' -H "Authorization: Bearer $tok")" 200
+expect "bearer token POST needs no CSRF" "$(req - POST /cases '{"field":"organized-crime","title":"by token","purpose":"p","legal_basis":"lb"}' -H "Authorization: Bearer $tok")" 201
+expect "malformed bearer token" "$(req - GET /inbox '' -H "Authorization: Bearer att_nope")" 401
+expect "other scheme" "$(req - GET /inbox '' -H "Authorization: Basic aGVhZDpwdw==")" 401
 sleep 3
-expect "expired token" "$(req - GET /staffing '' -H "Authorization: Bearer $tok")" 401
+expect "expired token" "$(req - GET /inbox '' -H "Authorization: Bearer $tok")" 401
 expect_match "expired token message" "$(cat "$work/body")" 'expired'
-expect "admin creates a second token" "$(req admin POST /tokens '{"user":"desk-ct","label":"partner feed"}')" 201
+expect "admin creates a second token" "$(req admin POST /tokens '{"user":"partner-europol","label":"partner feed"}')" 201
 tok2=$(jfield token); tok2id=$(sed -n 's/.*"id":\([0-9]*\).*/\1/p' "$work/body")
-expect "second token works" "$(req - GET /posts '' -H "Authorization: Bearer $tok2")" 200
+expect "second token works" "$(req - GET /inbox '' -H "Authorization: Bearer $tok2")" 200
 expect "non-admin cannot revoke" "$(req head DELETE "/tokens/$tok2id")" 403
 expect "admin revokes" "$(req admin DELETE "/tokens/$tok2id")" 200
 expect "revoking twice" "$(req admin DELETE "/tokens/$tok2id")" 409
-expect "revoked token" "$(req - GET /posts '' -H "Authorization: Bearer $tok2")" 401
+expect "revoked token" "$(req - GET /inbox '' -H "Authorization: Bearer $tok2")" 401
 expect_match "revoked token message" "$(cat "$work/body")" 'revoked'
 expect "token list" "$(req admin GET /tokens)" 200
 if grep -q "$tok2" "$work/body"; then fail "the token list shows a secret"; else ok; fi
 expect "a token for nobody" "$(req admin POST /tokens '{"user":"nobody","label":"x"}')" 404
-expect "a token with a bad lifetime" "$(req admin POST /tokens '{"user":"head","label":"x","ttl":-5}')" 422
+expect "a token with a bad lifetime" "$(req admin POST /tokens '{"user":"partner-europol","label":"x","ttl":-5}')" 422
 
 # --- limits and malformed input --------------------------------------------------------
 big=$(head -c 1100000 /dev/zero | tr '\0' 'A')
@@ -200,6 +246,96 @@ expect "users survive" "$(req admin GET /users)" 200
 expect_match "users listed" "$(cat "$work/body")" '"id":"head"'
 expect "posts survive" "$(req head GET '/posts?limit=500')" 200
 expect_match "posts listed" "$(cat "$work/body")" '"id":"fr-paris"'
+
+# --- the exchange ------------------------------------------------------------------------
+# send -> inbox -> show -> ack
+ents='[{"type":"iban","value":"GB33 BUKB 2020 1555 5555 55"},{"type":"person","name":"Elchin Mammadov","dob":"1975-03-14","nationality":"AZ"}]'
+expect "send a request" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H2 'Accounts of a suspect' "$ents")")" 201
+M1=$(num)
+expect_match "send result" "$(cat "$work/body")" "^\{\"id\":$M1,\"held\":false,\"reasons\":\[\],\"hits\":[0-9]+\}$"
+expect "the desk's inbox" "$(req desk-oc GET /inbox)" 200
+expect_match "the request is in it" "$(cat "$work/body")" "\"id\":$M1,.*\"subject\":\"Accounts of a suspect\""
+expect "the desk reads it" "$(req desk-oc GET "/messages/$M1")" 200
+expect_match "handling, evaluation, entities" "$(cat "$work/body")" '"handling":"H2".*"evaluation":"B2".*"entities":\[\{"type":"iban"'
+expect "the desk acknowledges" "$(req desk-oc POST "/messages/$M1/ack" '{}')" 200
+req rep-mammadova GET "/messages/$M1" >/dev/null
+expect_match "the sender sees the acknowledgement" "$(cat "$work/body")" '"unit":"hq/organized-crime","state":"acknowledged"'
+expect "a reply" "$(req desk-oc POST /messages "{\"case\":$CASE,\"type\":\"reply\",\"in_reply_to\":$M1,\"to\":[\"post/gb-london\"],\"field\":\"organized-crime\",\"handling\":\"H1\",\"source\":\"A\",\"information\":1,\"purpose\":\"answer\",\"subject\":\"Re: accounts\",\"body\":\"Account confirmed.\"}")" 201
+REPLY=$(num)
+expect "the case thread" "$(req rep-mammadova GET "/cases/$CASE")" 200
+expect_match "the reply is in the thread" "$(cat "$work/body")" "\"id\":$REPLY,"
+expect "a non-recipient may not read" "$(req rep-gasimov GET "/messages/$M1")" 403
+expect "nor the head of service" "$(req head GET "/messages/$M1")" 403
+expect "inbox paging" "$(req desk-oc GET '/inbox?limit=1')" 200
+c=$(jfield next_cursor)
+expect_match "an inbox cursor" "$c" '^[0-9]+$'
+expect "inbox next page" "$(req desk-oc GET "/inbox?limit=1&cursor=$c")" 200
+expect "bad inbox cursor" "$(req desk-oc GET '/inbox?cursor=x')" 422
+# a second post names the same IBAN: a hit for both, hit/no-hit
+expect "rep-gasimov opens a case" "$(req rep-gasimov POST /cases '{"field":"organized-crime","title":"Diffusion","purpose":"trace assets","legal_basis":"INTERPOL rules"}')" 201
+GCASE=$(num)
+expect "rep-gasimov names the same IBAN" "$(req rep-gasimov POST /messages "$(msg "$GCASE" '["hq/organized-crime"]' H0 'Funds' '[{"type":"iban","value":"GB33BUKB20201555555555"}]')")" 201
+expect_match "a hit recorded" "$(cat "$work/body")" '"hits":[1-9]'
+expect "hits of gb-london" "$(req rep-mammadova GET /hits)" 200
+expect_match "the hit names interpol, not its content" "$(cat "$work/body")" '"unit":"post/interpol"'
+if grep -q '"subject":"Funds"' "$work/body"; then fail "a hit leaks the other message's subject"; else ok; fi
+# H2: forwarding refused until the provider permits
+expect "H2 forward refused" "$(req desk-oc POST "/messages/$M1/forward" '{"to":"post/interpol"}')" 403
+expect "the provider permits" "$(req rep-mammadova POST "/messages/$M1/permit" '{"to":"post/interpol"}')" 200
+expect "H2 forward permitted" "$(req desk-oc POST "/messages/$M1/forward" '{"to":"post/interpol"}')" 200
+expect "forward needs 'to'" "$(req desk-oc POST "/messages/$M1/forward" '{}')" 422
+# a held message: invisible to the recipient until released
+expect "a protected person again" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H0 'Second contact' '[{"type":"person","name":"Quliyeva Nargiz"}]')")" 201
+HELD2=$(num)
+expect_match "held, with reasons" "$(cat "$work/body")" '"held":true,"reasons":\[.+\]'
+expect "a held message is not delivered" "$(req desk-oc GET "/messages/$HELD2")" 403
+expect_match "not in the desk's inbox" "$(req desk-oc GET /inbox >/dev/null; grep -c "\"id\":$HELD2," "$work/body")" '^0$'
+expect "the review queue" "$(req overseer GET /reviews)" 200
+expect_match "the held message is queued" "$(cat "$work/body")" "\"id\":$HELD2[,}]"
+expect "release needs a reason" "$(req overseer POST "/reviews/$HELD2/release" '{}')" 422
+expect "the overseer releases" "$(req overseer POST "/reviews/$HELD2/release" '{"reason":"contact is a witness, not a target"}')" 200
+expect "released: the recipient reads it" "$(req desk-oc GET "/messages/$HELD2")" 200
+expect "released twice" "$(req overseer POST "/reviews/$HELD2/release" '{"reason":"again"}')" 409
+# screening, watchlists, neutrality
+expect "screen a name" "$(req desk-oc GET '/screen?name=Elcin%20Mammadov&limit=5')" 200
+expect_match "screen result" "$(cat "$work/body")" '"query":"Elcin Mammadov","items":\['
+expect "screen without a name" "$(req desk-oc GET '/screen')" 422
+csv='name,aliases,dob,nationality,type,id\nIvan Petrov,,1970-01-01,RU,person,T-1\n'
+expect "import a list" "$(req desk-oc POST /watchlists "{\"name\":\"test-list\",\"format\":\"csv\",\"data\":\"$csv\"}")" 201
+expect_match "import result" "$(cat "$work/body")" '"name":"test-list".*"entries":1'
+expect "lists" "$(req desk-oc GET /watchlists)" 200
+expect_match "the list is there" "$(cat "$work/body")" '"name":"test-list"'
+head -c $((70 * 1024 * 1024)) /dev/zero >"$work/huge"
+expect "a list over 64 MiB" "$(req desk-oc POST /watchlists '' --data-binary @"$work/huge" -H 'Content-Type: application/json')" 413
+rm -f "$work/huge"
+expect "a neutrality term" "$(req overseer POST /neutrality '{"term":"dissident*","lang":"en","category":"politics"}')" 201
+expect "a message with it is held" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H0 'A dissident abroad')")" 201
+expect_match "the term is named" "$(cat "$work/body")" '"held":true,"reasons":\[.*dissident'
+expect "remove the term" "$(req overseer DELETE '/neutrality/dissident*')" 200
+expect "remove it again" "$(req overseer DELETE '/neutrality/dissident*')" 404
+# refusals, with nothing stored
+req desk-oc GET '/inbox?limit=500' >/dev/null; before=$(grep -o '"id":' "$work/body" | wc -l)
+big=$(head -c 1100000 /dev/zero | tr '\0' 'A')
+printf '%s' "$(msg "$CASE" '["hq/organized-crime"]' H0 "$big")" >"$work/bigmsg.json"
+expect "oversized message" "$(req rep-mammadova POST /messages '' --data-binary @"$work/bigmsg.json" -H 'Content-Type: application/json')" 413
+expect "malformed message" "$(req rep-mammadova POST /messages '{"case":')" 400
+printf '{"case":%s,"type":"request","to":["hq/organized-crime"],"field":"organized-crime","handling":"H0","source":"B","information":2,"purpose":"p","subject":"\xff\xfe","body":"b"}' "$CASE" >"$work/badmsg.json"
+expect "invalid UTF-8 message" "$(req rep-mammadova POST /messages '' --data-binary @"$work/badmsg.json" -H 'Content-Type: application/json')" 400
+expect "wrong type in a message" "$(req rep-mammadova POST /messages "{\"case\":$CASE,\"type\":\"request\",\"to\":[\"hq/organized-crime\"],\"field\":\"organized-crime\",\"handling\":\"H0\",\"source\":\"B\",\"information\":\"two\",\"purpose\":\"p\",\"subject\":\"s\",\"body\":\"b\"}")" 422
+expect_match "the member is named" "$(cat "$work/body")" "'information'"
+expect "a message as an array" "$(req rep-mammadova POST /messages '[1]')" 422
+expect "an invalid entity" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H0 'x' '[{"type":"iban","value":"not an iban"}]')")" 422
+expect "no purpose" "$(req rep-mammadova POST /messages "{\"case\":$CASE,\"type\":\"request\",\"to\":[\"hq/organized-crime\"],\"field\":\"organized-crime\",\"handling\":\"H0\",\"source\":\"B\",\"information\":2,\"subject\":\"s\",\"body\":\"b\"}")" 422
+expect "field outside the mandate" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/terrorism"]' H0 'x' | sed 's/organized-crime/terrorism/')")" 403
+req desk-oc GET '/inbox?limit=500' >/dev/null; after=$(grep -o '"id":' "$work/body" | wc -l)
+expect "nothing stored by the refusals" "$after" "$before"
+# injection strings in a message are stored and returned inert
+isub="<script>alert(1)</script>'; DROP TABLE messages; -- \\\" OR 1=1"
+expect "send with injection text" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H0 "$isub")")" 201
+IM=$(num)
+expect "read it back" "$(req desk-oc GET "/messages/$IM")" 200
+expect_match "subject returned as data" "$(cat "$work/body")" "\"subject\":\"<script>alert\\(1\\)</script>'; DROP TABLE messages; -- \\\\\" OR 1=1\""
+expect "messages survive" "$(req desk-oc GET "/messages/$M1")" 200
 
 # --- pagination --------------------------------------------------------------------------
 expect "first page" "$(req head GET '/posts?limit=5')" 200
@@ -249,6 +385,8 @@ metrics=$(curl -s "$B/metrics")
 expect_match "metrics requests" "$metrics" 'attache_http_requests_total\{route="GET /api/v1/posts",status="200"\} [0-9]+'
 expect_match "metrics histogram" "$metrics" 'attache_http_request_duration_seconds_bucket\{le="\+Inf"\}'
 expect_match "metrics memory" "$metrics" 'attache_resident_memory_bytes [1-9]'
+
+expect "no such message" "$(req desk-oc GET /messages/999999)" 404
 
 # --- graceful shutdown and what the log holds ---------------------------------------------------
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=

@@ -156,6 +156,70 @@ static void test_hits_and_explain(void **state)
 	att_match_index_free(ix);
 }
 
+/* Equal scores are ranked by raw token similarity: the name written as
+ * queried comes first, though vowel variants also score 1.0. */
+static void test_rank_tie_break(void **state)
+{
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	struct att_match_hit hits[4];
+	struct att_match_query q = {.name = "Fatma Roloturk", .len = 14};
+	static const char *const names[] = {"Fatma Roleturk", "Fatma Roliturk", "Fatma Roloturk",
+					    "Fatma Reluturk"};
+	size_t n;
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(att_match_index_add(ix, 10 + i, names[i], strlen(names[i]), NULL,
+						     &err), ATT_OK);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 4, &n, &err), ATT_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(hits[0].ref, 12);
+	assert_true(hits[0].score == 1.0 && hits[1].score == 1.0);
+	assert_true(hits[0].rank > hits[1].rank);
+	assert_true(hits[1].rank >= hits[2].rank && hits[2].rank >= hits[3].rank);
+	att_match_index_free(ix);
+}
+
+/* A rare surname with a typo behind a very common given name: the common
+ * name's postings (over the cap) only weigh candidates, the rare surname's
+ * keys seed them, the cheap rerank puts the right one among the verified. */
+static void test_common_given_name(void **state)
+{
+	struct att_match_index *ix;
+	struct att_match_index_opts o = {.posting_cap = 50, .verify_max = 4};
+	struct att_err err = {0};
+	struct att_match_hit hits[10];
+	struct att_match_query q = {.name = "ILHAM NOBEVOA", .len = 13};
+	char name[64];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, &o, &err), ATT_OK);
+	for (unsigned i = 0; i < 3000; i++) {
+		/* Ilham + 3000 different surnames sharing nothing with Nobeova */
+		snprintf(name, sizeof(name), "Ilham %c%c%c%czade", 'b' + i % 7, 'a' + i / 7 % 5,
+			 'k' + i / 35 % 9, 'e' + i / 315 % 10);
+		assert_int_equal(att_match_index_add(ix, i, name, strlen(name), NULL, &err), ATT_OK);
+	}
+	for (unsigned i = 0; i < 60; i++) {
+		/* vowel variants of the surname, other given names */
+		static const char *const g[] = {"Anar", "Tural", "Murad"};
+		static const char v[] = "aeiou";
+
+		snprintf(name, sizeof(name), "%s N%cb%cova", g[i % 3], v[i % 5], v[i / 5 % 5]);
+		assert_int_equal(att_match_index_add(ix, 5000 + i, name, strlen(name), NULL, &err),
+				 ATT_OK);
+	}
+	assert_int_equal(att_match_index_add(ix, 9999, "Ilham Nobeova", 13, NULL, &err), ATT_OK);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 10, &n, &err), ATT_OK);
+	assert_true(n >= 1);
+	assert_int_equal(hits[0].ref, 9999);
+	assert_true(hits[0].score >= ATT_MATCH_THRESHOLD);
+	att_match_index_free(ix);
+}
+
 static void test_ids(void **state)
 {
 	struct att_match_index *ix;
@@ -242,6 +306,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_consistency), cmocka_unit_test(test_hits_and_explain),
 		cmocka_unit_test(test_ids), cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_rank_tie_break), cmocka_unit_test(test_common_given_name),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -80,6 +80,36 @@ static void test_arabic_skeleton(void **state)
 	assert_string_equal(n.tok[0].skel, "hsn");
 }
 
+/* Dotted abbreviations are one token; titles and legal forms are
+ * particles; the Arabic article before a short noun; waw after the article
+ * or an initial ayn; Urdu and Pashto letters. */
+static void test_abbreviations_particles(void **state)
+{
+	struct att_name n;
+	struct att_err err = {0};
+	const char *s = "Dr. Salim Trading S.A. de C.V.";
+
+	(void)state;
+	expect("SALIM S.A.", "salim sa");
+	expect("H.L.P. Ltd", "hlp ltd");
+	expect("J. Smith", "j smith");
+	expect("U.S.A", "usa");
+	assert_int_equal(att_name_normalize(s, strlen(s), &n, &err), ATT_OK);
+	assert_int_equal(n.ntok, 6);
+	assert_true(n.tok[0].flags & ATT_TOK_PARTICLE);  /* dr */
+	assert_false(n.tok[1].flags & ATT_TOK_PARTICLE); /* salim */
+	assert_true(n.tok[3].flags & ATT_TOK_PARTICLE);  /* sa */
+	assert_true(n.tok[5].flags & ATT_TOK_PARTICLE);  /* cv */
+	expect("عبد الحق", "bd hq");
+	expect("عبدالولی", "bdlvl");
+	expect("عوض", "vz");
+	expect("ځدران", "zdrn");
+	expect("ٹوپی", "tb");
+	/* Latin c keeps its own class in the skeleton (j, s or k by language) */
+	assert_int_equal(att_name_normalize("Lounici", 7, &n, &err), ATT_OK);
+	assert_string_equal(n.tok[0].skel, "lnc");
+}
+
 static void test_patronymic(void **state)
 {
 	struct att_name n;
@@ -135,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_azerbaijani_latin), cmocka_unit_test(test_cyrillic),
 		cmocka_unit_test(test_nfkc_casefold),     cmocka_unit_test(test_arabic_skeleton),
 		cmocka_unit_test(test_patronymic),        cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_abbreviations_particles),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

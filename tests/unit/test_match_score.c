@@ -80,6 +80,74 @@ static void test_structure(void **state)
 	must_match("Muhammad Ali", "Mohammed Ali");
 }
 
+static void expect_score(const char *a, const char *b, double want)
+{
+	double s = score_of(a, b), r = score_of(b, a);
+
+	if (s < want - 5e-4 || s > want + 5e-4)
+		fail_msg("'%s' vs '%s' scored %.4f, want %.4f", a, b, s, want);
+	if (s < r - 1e-9 || s > r + 1e-9)
+		fail_msg("asymmetric: '%s' / '%s': %.6f vs %.6f", a, b, s, r);
+}
+
+/* Joined and split tokens, articles, particles and titles, Arabic script
+ * against Latin (issue 3, list categories). */
+static void test_joins_and_particles(void **state)
+{
+	struct att_match_expl ex;
+	double s;
+	bool m;
+	char text[512];
+	json_t *j;
+	struct att_err err = {0};
+
+	(void)state;
+	/* one token against two or three adjacent ones, 0.02 per join */
+	expect_score("Abdulhamid Khalil", "Abd al-Hamid Khalil", 0.98);
+	expect_score("Alqaida", "Al Qaida", 0.98);
+	expect_score("Hassan Dahir Aweys", "حسن ظاهرعويس", 0.98);
+	expect_score("Abdelkader Laagoub", "عبد القادر لاغوب", 0.98);
+	expect_score("Ramzi Binalshibh", "رمزي بن الشيبة", 0.98);
+	/* abdur/abdul as abd; the article inside a Latin token; c as s */
+	expect_score("Abdur Rehman", "عبد الرحمن", 1.0);
+	expect_score("Djamel Lounici", "جمال لونيسي", 1.0);
+	/* a letter more in front is not a different first letter */
+	expect_score("Bosco Ntaganda", "Bosco Taganda", 1.0);
+	expect_score("Jo Yong Chol", "Cho Yong Chol", 1.0);
+	/* titles weigh like particles; nasab chains missing on one side */
+	expect_score("Dr. Ayman al-Zawahiri", "Ayman al-Zawahiri", 0.9746);
+	expect_score("Kamal ben Maoeldi ben Hassan al-Hamraoui", "Hamraoui Kamel", 0.8403);
+	/* must not merge: a join does not pad a token (Jong / Yo+Jong); the
+	 * father's name is not the person's given name; a particle is not a
+	 * short name; a legal form is not two initials */
+	expect_score("Kim Jong Man", "Kim Yo Jong", 0.5);
+	expect_score("Igor Arkadyevich Rotenberg", "Arkady Rotenberg", 0.6491);
+	expect_score("Al-Ali, Adnan", "Al-Jubbah, Adnan", 0.3939);
+	expect_score("Salim S.A.", "Hamdan, Salim Ahmad Salim", 0.2463);
+
+	assert_int_equal(att_match_pair("Abdulhamid Khalil", "Abd al-Hamid Khalil", &s, &m, &ex,
+					&err), ATT_OK);
+	assert_true(m);
+	assert_int_equal(ex.nb, 2); /* abd+al+hamid is one token of b */
+	assert_int_equal(ex.joined_a, 0);
+	assert_int_equal(ex.joined_b, 1);
+	att_match_expl_text(&ex, text, sizeof(text));
+	assert_string_equal(text, "abdulhamid~abdalhamid(joined) 0.94; khalil=khalil 1.00; score 0.98");
+	j = att_match_expl_json(&ex);
+	assert_non_null(j);
+	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(j, "pairs"), 0),
+						 "joined")));
+	assert_true(json_is_false(json_object_get(json_array_get(json_object_get(j, "pairs"), 1),
+						  "joined")));
+	json_decref(j);
+	/* tolerated tokens per side */
+	assert_int_equal(att_match_pair("Ilham Heydar Aliyev", "Ilham Aliyev", &s, &m, &ex, &err),
+			 ATT_OK);
+	assert_int_equal(ex.tolerated_a, 2);
+	assert_int_equal(ex.tolerated_b, 0);
+	assert_int_equal(ex.tolerated, 2);
+}
+
 static void test_must_not_merge(void **state)
 {
 	(void)state;
@@ -185,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_spellings),   cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_must_not_merge), cmocka_unit_test(test_properties),
 		cmocka_unit_test(test_attributes),  cmocka_unit_test(test_explanation),
+		cmocka_unit_test(test_joins_and_particles),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -157,6 +157,41 @@ static const char alt_ok[] =
 	"7390,99,\"aka\",\"ALIEV, Ilham Heydar ogly\",-0- \r\n"
 	"9999,100,\"aka\",\"ORPHAN\",-0- \r\n";
 
+static enum att_rc cb_aliases(void *ctx, const struct att_wl_entry *e)
+{
+	char *out = ctx;
+
+	for (size_t i = 0; i < e->naliases; i++) {
+		size_t l = strlen(out);
+
+		snprintf(out + l, 1024 - l, "%s[%s]|", e->aliases[i].name,
+			 e->aliases[i].quality ? e->aliases[i].quality : "");
+	}
+	return ATT_OK;
+}
+
+/* One ALIAS_NAME holding several names (the UN list does this) gives one
+ * alias per name, with the quality of the element. */
+static void test_un_xml_alias_split(void **state)
+{
+	static const char xml[] =
+		"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>"
+		"<DATAID>1</DATAID><FIRST_NAME>QASEM</FIRST_NAME><SECOND_NAME>SOLEIMANI</SECOND_NAME>"
+		"<INDIVIDUAL_ALIAS><QUALITY>Good</QUALITY><ALIAS_NAME>Qasim Soleimani; Qasem "
+		"Sulaimani;  ;Kasim Sulaymani </ALIAS_NAME></INDIVIDUAL_ALIAS>"
+		"<INDIVIDUAL_ALIAS><QUALITY>Low</QUALITY><ALIAS_NAME>Mohammad Sabet b) M. Javad "
+		"Sabet</ALIAS_NAME></INDIVIDUAL_ALIAS>"
+		"</INDIVIDUAL></INDIVIDUALS><ENTITIES/></CONSOLIDATED_LIST>";
+	char out[1024] = "";
+	struct att_err err = {0};
+
+	(void)state;
+	assert_int_equal(att_wl_parse_un_xml(xml, strlen(xml), 1 << 20, cb_aliases, out, &err),
+			 ATT_OK);
+	assert_string_equal(out, "Qasim Soleimani[Good]|Qasem Sulaimani[Good]|Kasim Sulaymani[Good]|"
+				 "Mohammad Sabet[Low]|M. Javad Sabet[Low]|");
+}
+
 static void test_ofac(void **state)
 {
 	struct got g = {0};
@@ -285,6 +320,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_un_xml),      cmocka_unit_test(test_un_xml_refused),
+		cmocka_unit_test(test_un_xml_alias_split),
 		cmocka_unit_test(test_ofac),        cmocka_unit_test(test_generic_csv),
 		cmocka_unit_test(test_real_lists),
 	};

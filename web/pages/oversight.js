@@ -60,16 +60,24 @@ function decide(id, action, reload) {
     }, t('review_' + action)));
 }
 
+function reasonText(r) {
+  if (typeof r === 'string') return r;
+  if (r.kind === 'protected-person') return t('review_reason_protected', { register: r.register, entity: r.entity, score: Math.round((r.score || 0) * 100) + '%' });
+  if (r.terms) return t('review_reason_neutral', { terms: r.terms.map((x) => (typeof x === 'string' ? x : x.term || JSON.stringify(x))).join(', ') });
+  return Object.entries(r).map(([k, v]) => k + ': ' + (typeof v === 'object' ? JSON.stringify(v) : v)).join(', ');
+}
+
 export async function reviews() {
   const items = await apiList('/reviews');
   const section = h('section', null, h('h1', null, t('reviews_title')));
   if (!items.length) section.appendChild(h('p.muted', null, t('empty')));
   for (const m of items) {
-    const card = h('article.card', null,
+    const card = h('article.card', { 'data-id': m.id },
       h('h2', null, m.subject || ('#' + m.id)),
-      h('p.muted', null, (m.from || '') + ' → ' + (m.to || []).join(', ')),
+      h('p.muted', null, t('review_from', { unit: m.sender_unit || '', user: m.sender || '', case: m.case, field: m.field || '' })),
+      h('p', null, m.purpose || ''),
       h('h3', null, t('review_reasons')),
-      h('ul', null, (m.reasons || m.hold_reasons || []).map((r) => h('li', null, typeof r === 'string' ? r : JSON.stringify(r)))));
+      h('ul.reasons', null, (m.reasons || []).map((r) => h('li', null, reasonText(r)))));
     const reload = () => { location.hash = '#/reviews'; window.dispatchEvent(new HashChangeEvent('hashchange')); };
     card.append(decide(m.id, 'release', reload), decide(m.id, 'reject', reload));
     section.appendChild(card);

@@ -1,6 +1,7 @@
-// The operational picture: charts drawn by the page as SVG from the API
-// (staffing by post now; traffic and hits per post and field once the
-// exchange answers).
+// The operational picture: charts drawn by the page as SVG from what the API
+// gives the user (staffing by post; traffic per sending unit, per day and
+// field, and hits per other holder, from /inbox and /hits). Data the user
+// may not see is not charted.
 import { t, h, svg, apiList, field } from '../lib.js';
 
 const COLORS = { terrorism: '#c0392b', 'organized-crime': '#2c6e9b', cybercrime: '#7a5195', used: '#2c6e9b', free: '#d9e2ec' };
@@ -38,20 +39,33 @@ export async function render() {
       [['used', 'used'], ['free', 'free']]));
   try {
     const inbox = await apiList('/inbox', 2000);
-    const by = new Map();
+    const zero = () => ({ terrorism: 0, 'organized-crime': 0, cybercrime: 0 });
+    const by = new Map(), byDay = new Map();
     for (const m of inbox) {
-      const k = m.post || m.from || '?';
-      if (!by.has(k)) by.set(k, { terrorism: 0, 'organized-crime': 0, cybercrime: 0 });
+      const k = m.sender_unit || '?';
+      const d = String(m.created || '').slice(0, 10) || '?';
+      if (!by.has(k)) by.set(k, zero());
+      if (!byDay.has(d)) byDay.set(d, zero());
       if (by.get(k)[m.field] !== undefined) by.get(k)[m.field]++;
+      if (byDay.get(d)[m.field] !== undefined) byDay.get(d)[m.field]++;
     }
-    section.append(h('h2', null, t('picture_traffic')),
-      bars([...by.entries()].map(([k, v]) => ({ label: k, parts: Object.entries(v).map(([key, value]) => ({ key, value })) })),
-        ['terrorism', 'organized-crime', 'cybercrime'].map((f) => [f, field(f)])));
+    const fields = ['terrorism', 'organized-crime', 'cybercrime'].map((f) => [f, field(f)]);
+    const rowsOf = (m) => [...m.entries()].map(([k, v]) => ({ label: k, parts: Object.entries(v).map(([key, value]) => ({ key, value })) }));
+    section.append(h('h2', null, t('picture_traffic')), bars(rowsOf(by), fields),
+      h('h2', null, t('picture_traffic_time')), bars(rowsOf(byDay).sort((a, b) => a.label.localeCompare(b.label)), fields));
     const hits = await apiList('/hits', 2000);
     const hb = new Map();
-    for (const x of hits) { const k = x.post || x.other_unit || '?'; hb.set(k, (hb.get(k) || 0) + 1); }
-    section.append(h('h2', null, t('picture_hits')),
-      bars([...hb.entries()].map(([k, v]) => ({ label: k, parts: [{ key: 'used', value: v }] })), []));
+    for (const x of hits) {
+      const k = x.other ? (x.other.unit || (x.other.list ? 'list ' + x.other.list : '?')) : '?';
+      const f = (inbox.find((m) => x.mine && m.id === x.mine.message) || {}).field;
+      if (!hb.has(k)) hb.set(k, zero());
+      if (f && hb.get(k)[f] !== undefined) hb.get(k)[f]++;
+      else hb.get(k)['organized-crime'] += 0;
+    }
+    section.append(h('h2', null, t('picture_hits')), bars(rowsOf(hb).map((r) => {
+      const total = hits.filter((x) => x.other && (x.other.unit || 'list ' + x.other.list) === r.label).length;
+      return { label: r.label, note: String(total), parts: r.parts.some((p) => p.value) ? r.parts : [{ key: 'used', value: total }] };
+    }), fields));
   } catch (e) {
     section.append(h('h2', null, t('picture_traffic')), h('p.notice', null, t('not_available')));
   }

@@ -179,7 +179,7 @@ enum att_rc att_match_index_new(struct att_match_index **out,
 		free(ix);
 		return att_fail(err, ATT_ENOMEM, "cannot create the index lock");
 	}
-	ix->cap_postings = opts && opts->posting_cap ? opts->posting_cap : DEFAULT_CAP;
+	ix->cap_postings = opts && opts->posting_cap ? opts->posting_cap : 0;
 	ix->verify_max = opts && opts->verify_max ? opts->verify_max : DEFAULT_VERIFY;
 	ix->free_ent = NONE;
 	ix->free_idl = NONE;
@@ -638,6 +638,15 @@ static _Thread_local size_t tl_map_size;
 static _Thread_local struct cand *tl_cand;
 static _Thread_local size_t tl_cand_cap;
 
+void att_index_thread_release(void)
+{
+	free(tl_map);
+	free(tl_cand);
+	tl_map = NULL;
+	tl_cand = NULL;
+	tl_map_size = tl_cand_cap = 0;
+}
+
 static bool scratch(size_t map_size, size_t ncand)
 {
 	if (map_size > tl_map_size) {
@@ -821,6 +830,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	struct qkey qk[ATT_TOKEN_KEYS * ATT_NAME_MAX_TOKENS];
 	float qw[ATT_NAME_MAX_TOKENS];
 	size_t nq, nk = 0, total = 0, msize, ncand = 0, nh = 0, nseed = 0;
+	size_t cap, seed_max, weight_max;
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
 	double lognames;
 	enum att_rc rc;
@@ -835,6 +845,13 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	pthread_once(&cclass_once, cclass_init);
 	pthread_rwlock_rdlock(&ix->lock);
 	lognames = log((double)(ix->live + 2));
+	/* Limits grow with the index (a posting list's length does too): at
+	 * 1M names cap 4 000, seeds 20 000, weighing 60 000; at 10M ten
+	 * times that. A caller's posting_cap fixes the cap. */
+	cap = ix->cap_postings ? ix->cap_postings : ix->live / 250;
+	cap = cap > DEFAULT_CAP ? cap : DEFAULT_CAP;
+	seed_max = ix->live / 50 > SEED_MAX ? ix->live / 50 : SEED_MAX;
+	weight_max = ix->live / 16 > WEIGHT_MAX ? ix->live / 16 : WEIGHT_MAX;
 	for (size_t i = 0; i < nq; i++) {
 		uint32_t keys[ATT_TOKEN_KEYS];
 		size_t c = att_token_keys(&qv[i], keys);
@@ -879,11 +896,11 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			qk[k].use = 0;
 			if (!len)
 				continue;
-			if (len <= ix->cap_postings || nseed == 0) {
-				total += len < SEED_MAX ? len : SEED_MAX;
+			if (len <= cap || nseed == 0) {
+				total += len < seed_max ? len : seed_max;
 				qk[k].use = 1;
 				nseed++;
-			} else if (len <= WEIGHT_MAX && !((seen >> qk[k].tok) & 1)) {
+			} else if (len <= weight_max && !((seen >> qk[k].tok) & 1)) {
 				/* one weighing key per token: its rarest */
 				qk[k].use = 2;
 			}
@@ -907,7 +924,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			continue;
 		w = qk[k].kind * (float)log((double)(ix->live + 1) / (double)(p->len + 1) + 1.0);
 		ids = pl_ids(p);
-		len = p->len < SEED_MAX ? p->len : SEED_MAX;
+		len = p->len < seed_max ? p->len : seed_max;
 		for (size_t i = 0; i < len; i++) {
 			uint32_t id = ids[i];
 			size_t h = (id * 2654435761u) & (msize - 1);

@@ -47,6 +47,10 @@ double att_score_views_rank(const struct att_tokv *a, size_t na,
 /* Views of a normalised name; returns the count. */
 size_t att_name_views(const struct att_name *n, struct att_tokv *v);
 
+/* Frees the calling thread's query scratch of the index (called by
+ * att_match_thread_release). */
+void att_index_thread_release(void);
+
 /* FNV-1a 32-bit, never 0. */
 uint32_t att_hash32(const void *p, size_t n, uint32_t seed);
 

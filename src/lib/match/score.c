@@ -211,7 +211,7 @@ static float edit_cost(const char *a, size_t na, const char *b, size_t nb)
  * as is; without a leading article written together (Alnaimi, Elsseid:
  * Arabic drops al- before the skeleton); without the article inside
  * abd-al-/abdul-/abdel- (Abdelkader / عبد القادر). */
-static size_t skel_forms(const struct att_tokv *v, const char *f[4], size_t n[4])
+static size_t skel_forms(const struct att_tokv *v, const char *f[5], size_t n[5])
 {
 	size_t k = 0;
 	const char *t = v->t;
@@ -231,6 +231,18 @@ static size_t skel_forms(const struct att_tokv *v, const char *f[4], size_t n[4]
 		f[k] = v->sk;
 		n[k++] = 2;
 	}
+	/* bin-al- / ibn-al- written together: Binalshibh / بن الشيبة */
+	if (v->len >= 7 && (memcmp(t, "bin", 3) == 0 || memcmp(t, "ben", 3) == 0 ||
+			    memcmp(t, "ibn", 3) == 0) &&
+	    vowel(t[3]) && t[4] == 'l' && v->sklen >= 4 && memcmp(v->sk, "bnl", 3) == 0) {
+		static _Thread_local char bbuf[TMAX];
+
+		bbuf[0] = 'b';
+		bbuf[1] = 'n';
+		memcpy(bbuf + 2, v->sk + 3, v->sklen - 3u);
+		f[k] = bbuf;
+		n[k++] = v->sklen - 1u;
+	}
 	if (v->len >= 7 && memcmp(t, "abd", 3) == 0 && vowel(t[3]) && t[4] == 'l' &&
 	    v->sklen >= 4 && memcmp(v->sk, "bdl", 3) == 0) {
 		static _Thread_local char buf[TMAX];
@@ -249,8 +261,8 @@ static size_t skel_forms(const struct att_tokv *v, const char *f[4], size_t n[4]
  * chosen pair. */
 static float skel_cost(const struct att_tokv *a, const struct att_tokv *b, size_t *m)
 {
-	const char *fa[4], *fb[4];
-	size_t na[4], nb[4], ka = skel_forms(a, fa, na), kb = skel_forms(b, fb, nb);
+	const char *fa[5], *fb[5];
+	size_t na[5], nb[5], ka = skel_forms(a, fa, na), kb = skel_forms(b, fb, nb);
 
 	*m = 1;
 	float best = 1e9f;
