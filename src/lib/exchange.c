@@ -565,8 +565,9 @@ struct hit_ctx {
 
 /* Records the hits of one new entity against everything held, then adds it to
  * the index. Hits are stored for both holders; content is never copied. */
-static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t entity_id,
-				const json_t *value, struct hit_ctx *hc, struct att_err *err)
+static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t case_id,
+				int64_t entity_id, const json_t *value, struct hit_ctx *hc,
+				struct att_err *err)
 {
 	struct att_match_index *ix = att_holdings_index(node);
 	struct att_match_attrs attrs;
@@ -613,13 +614,13 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t e
 		if (ref & ATT_REF_WL) {
 			snprintf(h.other_kind, sizeof(h.other_kind), "watchlist");
 			h.other_ref = (int64_t)(ref & ~ATT_REF_WL);
-			if (!strcmp(type, "organization") || !strcmp(type, "person")) {
-				/* the list entry's kind is checked when shown */
-			}
 		} else {
-			struct att_entity_row other;
+			int64_t other_msg = 0, other_case = 0;
+			char other_type[16];
+			bool other_name, this_name;
 
-			rc = att_store_entity_get(node->store, (int64_t)ref, &other, err);
+			rc = att_store_entity_meta(node->store, (int64_t)ref, &other_msg, &other_case,
+						   other_type, err);
 			if (rc == ATT_ENOTFOUND) {
 				att_err_clear(err);
 				rc = ATT_OK;
@@ -627,14 +628,13 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t e
 			}
 			if (rc)
 				break;
-			free((void *)other.value);
-			if (other.msg_id == msg_id || strcmp(other.type, type) != 0) {
-				/* the same message, or a person against an organization */
-				if (other.msg_id == msg_id || !strcmp(type, "person") ||
-				    !strcmp(type, "organization") || !strcmp(other.type, "person") ||
-				    !strcmp(other.type, "organization"))
-					continue;
-			}
+			/* Not a hit: the same case (its own thread), or a person
+			 * against an organization. */
+			other_name = !strcmp(other_type, "person") || !strcmp(other_type, "organization");
+			this_name = !strcmp(type, "person") || !strcmp(type, "organization");
+			if (other_msg == msg_id || other_case == case_id ||
+			    ((other_name || this_name) && strcmp(other_type, type)))
+				continue;
 			snprintf(h.other_kind, sizeof(h.other_kind), "entity");
 			h.other_ref = (int64_t)ref;
 		}
@@ -664,6 +664,7 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t e
 /* Stores and cross-matches the entities of a message. */
 struct entity_ctx {
 	struct att_node *node;
+	int64_t case_id;
 	struct hit_ctx hc;
 	struct att_err *err;
 	enum att_rc rc;
@@ -681,7 +682,7 @@ static int match_stored_entity(const struct att_entity_row *e, void *arg)
 		c->rc = ATT_ETAMPER;
 		return 1;
 	}
-	c->rc = match_entity(c->node, e->msg_id, e->id, v, &c->hc, c->err);
+	c->rc = match_entity(c->node, e->msg_id, c->case_id, e->id, v, &c->hc, c->err);
 	json_decref(v);
 	return c->rc != ATT_OK;
 }
@@ -727,9 +728,15 @@ static void ent_list_free(struct ent_list *l)
 enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, size_t *hits,
 				 struct att_err *err)
 {
-	struct entity_ctx c = {node, {0}, err, ATT_OK};
+	struct entity_ctx c = {node, 0, {0}, err, ATT_OK};
 	struct ent_list l = {NULL, 0, 0};
-	enum att_rc rc = att_store_entity_each_of(node->store, msg_id, collect_entity, &l, err);
+	struct att_msg_row m = {0};
+	enum att_rc rc = att_store_msg_get(node->store, msg_id, &m, err);
+
+	free((void *)m.content);
+	c.case_id = m.case_id;
+	if (!rc)
+		rc = att_store_entity_each_of(node->store, msg_id, collect_entity, &l, err);
 
 	for (size_t i = 0; !rc && i < l.n; i++) {
 		if (match_stored_entity(&l.rows[i], &c))
@@ -1110,7 +1117,7 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 		struct hit_ctx hc = {0};
 
 		json_array_foreach(stored_ents, i, v) {
-			rc = match_entity(node, res->id, ent_ids[i], v, &hc, err);
+			rc = match_entity(node, res->id, case_id, ent_ids[i], v, &hc, err);
 			if (rc)
 				break;
 		}

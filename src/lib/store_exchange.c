@@ -615,6 +615,25 @@ enum att_rc att_store_entity_get(struct att_store *s, int64_t id, struct att_ent
 	return rc == SQLITE_DONE ? ATT_ENOTFOUND : att_store_dberr(s, err, "reading an entity");
 }
 
+enum att_rc att_store_entity_meta(struct att_store *s, int64_t id, int64_t *msg_id,
+				  int64_t *case_id, char type[16], struct att_err *err)
+{
+	int rc;
+	STMT("SELECT e.msg_id, m.case_id, e.type FROM entities e JOIN messages m ON m.id=e.msg_id "
+	     "WHERE e.id=?");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*msg_id = sqlite3_column_int64(st, 0);
+		*case_id = sqlite3_column_int64(st, 1);
+		snprintf(type, 16, "%s", att_col_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return ATT_OK;
+	return rc == SQLITE_DONE ? ATT_ENOTFOUND : att_store_dberr(s, err, "reading an entity");
+}
+
 enum att_rc att_store_entity_watermark(struct att_store *s, int64_t *max_id,
 				       int64_t *releases, struct att_err *err)
 {

@@ -147,6 +147,9 @@ enum att_rc att_store_entity_each_of(struct att_store *s, int64_t msg_id,
 /* The entity row; its value is a malloc'd copy the caller frees. */
 enum att_rc att_store_entity_get(struct att_store *s, int64_t id, struct att_entity_row *out,
 				 struct att_err *err) ATT_WUR;
+/* The message, case and type of an entity. */
+enum att_rc att_store_entity_meta(struct att_store *s, int64_t id, int64_t *msg_id,
+				  int64_t *case_id, char type[16], struct att_err *err) ATT_WUR;
 /* Largest entity id (0 when none), and the newest release sequence number. */
 enum att_rc att_store_entity_watermark(struct att_store *s, int64_t *max_id,
 				       int64_t *releases, struct att_err *err) ATT_WUR;

@@ -195,7 +195,16 @@ static void test_handling_rules(void **state)
 
 static void test_group_commit(void **state)
 {
-	char *good1 = message("Rashad Mammadli", "First."), *good2 = message("Rashad Mammadli", "Second.");
+	struct att_case_spec cs = {"terrorism", "Other", "Another case", "Decree", NULL, NULL};
+	int64_t first_case = case_id, other_case = 0;
+	char *good1, *good2;
+
+	good1 = message("Rashad Mammadli", "First.");
+	/* the same person in another case, sent in the same batch */
+	assert_int_equal(att_case_open(node, "rep", &cs, &other_case, NULL), ATT_OK);
+	case_id = other_case;
+	good2 = message("Rashad Mammadli", "Second.");
+	case_id = first_case;
 	const char *bad = "{\"case\":1,\"type\":\"information\"}";
 	const char *actors[3] = {"rep", "rep", "rep"};
 	const char *texts[3] = {good1, bad, good2};
@@ -203,8 +212,8 @@ static void test_group_commit(void **state)
 	struct att_send_result res[3];
 	enum att_rc rcs[3];
 	struct att_err errs[3], err = {0};
-	(void)state;
 
+	(void)state;
 	memset(res, 0, sizeof(res));
 	assert_int_equal(att_msg_send_many(node, actors, texts, lens, 3, res, rcs, errs, &err),
 			 ATT_OK);
@@ -213,8 +222,9 @@ static void test_group_commit(void **state)
 	assert_int_equal(rcs[2], ATT_OK);
 	assert_int_equal(res[1].id, 0);
 	assert_int_equal(res[2].id, res[0].id + 1);
-	/* the second message of the batch hits the first */
+	/* the second message of the batch hits the first (another case) */
 	assert_int_equal(res[2].hits, 1);
+	assert_int_equal(res[0].hits, 0);
 	for (int i = 0; i < 3; i++)
 		att_send_result_release(&res[i]);
 	free(good1);
