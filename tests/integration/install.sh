@@ -24,6 +24,10 @@ int main(int argc, char **argv)
 }
 C
 flags=$(PKG_CONFIG_PATH="$P/lib/pkgconfig" pkg-config --cflags --libs attache)
+# A sanitizer build's library needs the sanitizer runtime in the program too.
+if grep -q '^ATT_SANITIZE:BOOL=ON' "$ATT_BUILDDIR/CMakeCache.txt" 2>/dev/null; then
+	flags="$flags -fsanitize=address,undefined"
+fi
 if cc -o "$T_DIR/use" "$T_DIR/use.c" $flags 2>"$T_DIR/cc.log"; then ok "a program builds with pkg-config attache"; else not_ok "cc: $(head -5 "$T_DIR/cc.log")"; fi
 [ -x "$T_DIR/use" ] && expect_eq "and runs" "$("$T_DIR/use" "$T_DIR/n.db")" "ok"
 run --db "$T_DIR/n.db" audit verify
