@@ -8,6 +8,7 @@
 
 #include "testutil.h"
 #include "attache/match.h"
+#include "match/match_int.h"
 
 static const char *const given[] = {"Ilham", "Ilqar", "Rashad", "Rəşad", "Elnur", "Tural",
 				    "Mehriban", "Leyla", "Murad", "Anar", "Vugar", "Oleg",
@@ -220,6 +221,99 @@ static void test_common_given_name(void **state)
 	att_match_index_free(ix);
 }
 
+
+/* Names made of common tokens only (a given name and two family names from
+ * short lists, as in bench_ingest): the query memoises token similarities
+ * (the same pairs recur from candidate to candidate) and the scorer's edit
+ * distance stops early below the credit window. Neither may change a
+ * result: every hit's score, rank and explanation equal those of
+ * att_match_score on the same pair, and known pairs keep their values. */
+static void test_common_tokens_memo(void **state)
+{
+	static const char *const g[] = {"Rauf", "Leyla", "Tural", "Nigar"};
+	static const char *const st[] = {"Huseyn", "Mubariz", "Mammad", "Aliy", "Gasim"};
+	static const char *const en[] = {"ov", "ova", "ev", "eva", "li", "zade"};
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	struct att_match_attrs at = {19750000, 0};
+	static char names[600][64];
+	struct att_match_hit hits[16];
+	struct att_match_query q = {.name = "Rauf Huseynev Mubarizev"};
+	struct att_memo_stats ms;
+	struct att_name qn;
+	unsigned seed = 7;
+	bool found = false;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	for (size_t i = 0; i < 600; i++) {
+		snprintf(names[i], sizeof(names[i]), "%s %s%s %s%s", g[rnd(&seed) % 4],
+			 st[rnd(&seed) % 5], en[rnd(&seed) % 6], st[rnd(&seed) % 5],
+			 en[rnd(&seed) % 6]);
+		assert_int_equal(att_match_index_add(ix, i, names[i], strlen(names[i]), &at, &err),
+				 ATT_OK);
+	}
+	assert_int_equal(att_match_index_add(ix, 1000, "Rauf Huseyneva Mubarizeva", 25, &at, &err),
+			 ATT_OK);
+	q.len = strlen(q.name);
+	q.attrs = at;
+	q.explain = true;
+	assert_int_equal(att_name_normalize(q.name, q.len, &qn, &err), ATT_OK);
+	att_memo_stats(&ms, true);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 16, &n, &err), ATT_OK);
+	att_memo_stats(&ms, true);
+	assert_true(n >= 2);
+	/* the memo answered most of the scorer's token pairs */
+	assert_true(ms.hits > ms.computed);
+	assert_int_equal(ms.full, 0);
+	for (size_t h = 0; h < n; h++) {
+		struct att_name cn;
+		struct att_match_expl ex;
+		const char *nm = hits[h].ref == 1000 ? "Rauf Huseyneva Mubarizeva" : names[hits[h].ref];
+		double s;
+
+		assert_int_equal(att_name_normalize(nm, strlen(nm), &cn, &err), ATT_OK);
+		s = att_match_score(&qn, &at, &cn, &at, &ex);
+		assert_true(s == hits[h].score);
+		assert_true(ex.name_score == hits[h].expl.name_score);
+		assert_int_equal(ex.npairs, hits[h].expl.npairs);
+		for (size_t k = 0; k < ex.npairs; k++) {
+			assert_int_equal(ex.pairs[k].b, hits[h].expl.pairs[k].b);
+			assert_true(ex.pairs[k].sim == hits[h].expl.pairs[k].sim);
+			assert_true(ex.pairs[k].cost == hits[h].expl.pairs[k].cost);
+		}
+		assert_int_equal(ex.unmatched_a, hits[h].expl.unmatched_a);
+		assert_int_equal(ex.unmatched_b, hits[h].expl.unmatched_b);
+	}
+	/* the planted variant: a vowel deleted at the end of both family
+	 * names (cost 0.5 each), the same year of birth (+0.03) */
+	for (size_t h = 0; h < n; h++) {
+		if (hits[h].ref != 1000)
+			continue;
+		found = true;
+		assert_true(hits[h].score == 1.0);
+		assert_int_equal(hits[h].expl.npairs, 3);
+		assert_float_equal(hits[h].expl.pairs[0].sim, 1.0, 1e-7);
+		assert_float_equal(hits[h].expl.pairs[1].sim, 1.0 - 0.5 / 9, 1e-6);
+		assert_float_equal(hits[h].expl.pairs[1].cost, 0.5, 1e-7);
+		assert_float_equal(hits[h].expl.pairs[2].sim, 1.0 - 0.5 / 10, 1e-6);
+		assert_float_equal(hits[h].expl.dob_adj, 0.03, 1e-7);
+	}
+	assert_true(found);
+	/* the memo is off outside a query: att_match_score computes */
+	{
+		struct att_name a, b;
+
+		assert_int_equal(att_name_normalize("Mammadov", 8, &a, &err), ATT_OK);
+		assert_int_equal(att_name_normalize("Aliyeva", 7, &b, &err), ATT_OK);
+		assert_true(att_match_score(&a, NULL, &b, NULL, NULL) == 0.0);
+		att_memo_stats(&ms, true);
+		assert_int_equal(ms.hits + ms.computed, 0);
+	}
+	att_match_index_free(ix);
+}
+
 static void test_ids(void **state)
 {
 	struct att_match_index *ix;
@@ -307,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_consistency), cmocka_unit_test(test_hits_and_explain),
 		cmocka_unit_test(test_ids), cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_rank_tie_break), cmocka_unit_test(test_common_given_name),
+		cmocka_unit_test(test_common_tokens_memo),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

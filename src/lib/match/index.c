@@ -800,15 +800,23 @@ static float cheap_score(const struct att_tokv *qv, size_t nq, const float *qw,
 			 const struct att_tokv *v, size_t nv)
 {
 	float s = 0;
+	uint32_t h[ATT_NAME_MAX_TOKENS];
 
+	for (size_t j = 0; j < nv; j++)
+		h[j] = att_tok_hash(&v[j]);
 	for (size_t i = 0; i < nq; i++) {
 		float best = 0;
 
 		if (qw[i] <= 0)
 			continue;
 		for (size_t j = 0; j < nv && best < 1.0f; j++) {
-			float x = cheap_sim(&qv[i], &v[j]);
+			/* the same candidate tokens recur: memoised per query */
+			struct memo_ent *me = att_memo_get((uint8_t)i, &v[j], h[j]);
+			const float *known = att_memo_cheap(me);
+			float x = known ? *known : cheap_sim(&qv[i], &v[j]);
 
+			if (!known)
+				att_memo_put_cheap(me, x);
 			if (x > best)
 				best = x;
 		}
@@ -844,6 +852,9 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	nq = att_name_views(nm, qv);
 	pthread_once(&cclass_once, cclass_init);
 	pthread_rwlock_rdlock(&ix->lock);
+	/* token similarities memoised for this query (under the read lock:
+	 * the memo points into the arena); without memory, computed */
+	(void)att_memo_begin();
 	lognames = log((double)(ix->live + 2));
 	/* Limits grow with the index (a posting list's length does too): at
 	 * 1M names cap 4 000, seeds 20 000, weighing 60 000; at 10M ten
@@ -910,6 +921,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	for (msize = 1024; msize < 2 * total; msize *= 2)
 		;
 	if (!scratch(msize, total + 1)) {
+		att_memo_end();
 		pthread_rwlock_unlock(&ix->lock);
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	}
@@ -1039,6 +1051,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			}
 		}
 	}
+	att_memo_end();
 	pthread_rwlock_unlock(&ix->lock);
 	*n = nh;
 	return ATT_OK;

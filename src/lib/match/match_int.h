@@ -3,6 +3,7 @@
 #ifndef ATT_MATCH_INT_H
 #define ATT_MATCH_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,34 @@ size_t att_name_views(const struct att_name *n, struct att_tokv *v);
 /* Frees the calling thread's query scratch of the index (called by
  * att_match_thread_release). */
 void att_index_thread_release(void);
+
+/* Per-query memo of token similarities (score.c), per thread: between
+ * att_memo_begin() and att_memo_end() the scorer takes its token
+ * similarities of (query token, candidate token) pairs from it, where the
+ * first side of every att_score_views* call is the query, and the index
+ * keeps its cheap rerank similarities there. Exact: entries compare the
+ * candidate token's bytes, which must stay valid until att_memo_end(). */
+#define ATT_MEMO_SIM 1u
+#define ATT_MEMO_CHEAP 2u
+struct memo_ent;
+struct att_memo_stats {
+	uint64_t computed; /* scorer similarities computed while the memo was on */
+	uint64_t hits;     /* ... taken from the memo */
+	uint64_t entries;  /* entries created */
+	uint64_t full;     /* lookups that found no room (computed, not kept) */
+};
+bool att_memo_begin(void); /* false when out of memory (then no memo) */
+void att_memo_end(void);
+uint32_t att_tok_hash(const struct att_tokv *v);
+/* The entry of (query token qi, candidate token v with hash h), created
+ * empty when absent; NULL when the memo is off or crowded. */
+struct memo_ent *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h);
+float *att_memo_cheap(struct memo_ent *e); /* NULL when not known yet */
+void att_memo_put_cheap(struct memo_ent *e, float v);
+/* Counters of the calling thread (for tests and benchmarks). */
+void att_memo_stats(struct att_memo_stats *st, bool reset);
+/* Frees the calling thread's memo (called by att_match_thread_release). */
+void att_score_thread_release(void);
 
 /* FNV-1a 32-bit, never 0. */
 uint32_t att_hash32(const void *p, size_t n, uint32_t seed);

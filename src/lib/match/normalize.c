@@ -43,6 +43,7 @@ static UTransliterator *get_tr(int k)
 void att_match_thread_release(void)
 {
 	att_index_thread_release();
+	att_score_thread_release();
 	for (int k = 0; k < TR_COUNT; k++) {
 		if (tl_tr[k])
 			utrans_close(tl_tr[k]);

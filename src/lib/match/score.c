@@ -55,6 +55,9 @@ static struct drule drules[2 * NRULES];
 static uint16_t rstart[128][128], rcount[128][128];
 static float subc[128][128];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+/* Rows a single edit step can advance: the longest rule side (tsch) or a
+ * transposition. */
+static size_t max_step = 2;
 
 static bool vowel(int c)
 {
@@ -138,6 +141,8 @@ static void init_tables(void)
 		if (rcount[a][b] == 0)
 			rstart[a][b] = (uint16_t)i;
 		rcount[a][b]++;
+		if (drules[i].lx > max_step)
+			max_step = drules[i].lx;
 	}
 }
 
@@ -160,20 +165,42 @@ static float indel(const char *s, size_t n, size_t i)
 
 #define TMAX (ATT_NAME_TOKEN_MAX + 1)
 
-/* Weighted edit distance between a[0..na) and b[0..nb). */
-static float edit_cost(const char *a, size_t na, const char *b, size_t nb)
+/* Weighted edit distance between a[0..na) and b[0..nb), computed forward
+ * (each final cell relaxes the cells it reaches). With lim < 1e8 it stops
+ * early once every way to the end costs more than lim and returns a lower
+ * bound of the distance (> lim): when row i starts, the rows above are
+ * final and every path still has to pass through a cell of row i or jump
+ * over it (a rule or a transposition, tracked in jump[]), so the smallest
+ * such value bounds the rest. */
+static float edit_cost_lim(const char *a, size_t na, const char *b, size_t nb, float lim)
 {
-	float d[TMAX][TMAX];
+	float d[TMAX][TMAX], ia[TMAX], ib[TMAX], jump[TMAX + 4];
 
+	for (size_t i = 0; i < na; i++)
+		ia[i] = indel(a, na, i);
+	for (size_t j = 0; j < nb; j++)
+		ib[j] = indel(b, nb, j);
 	d[0][0] = 0;
 	for (size_t i = 1; i <= na; i++)
-		d[i][0] = d[i - 1][0] + indel(a, na, i - 1);
+		d[i][0] = d[i - 1][0] + ia[i - 1];
 	for (size_t j = 1; j <= nb; j++)
-		d[0][j] = d[0][j - 1] + indel(b, nb, j - 1);
+		d[0][j] = d[0][j - 1] + ib[j - 1];
 	for (size_t i = 1; i <= na; i++)
 		for (size_t j = 1; j <= nb; j++)
 			d[i][j] = 1e9f;
+	for (size_t i = 0; i < na + 4; i++)
+		jump[i] = 1e9f;
 	for (size_t i = 0; i <= na; i++) {
+		if (lim < 1e8f && i > 0) {
+			float lb = 1e9f;
+
+			for (size_t j = 0; j <= nb; j++)
+				lb = d[i][j] < lb ? d[i][j] : lb;
+			for (size_t r = i + 1; r < i + max_step && r <= na; r++)
+				lb = jump[r] < lb ? jump[r] : lb;
+			if (lb > lim)
+				return lb;
+		}
 		for (size_t j = 0; j <= nb; j++) {
 			float cur = d[i][j];
 			int ca, cb;
@@ -186,25 +213,43 @@ static float edit_cost(const char *a, size_t na, const char *b, size_t nb)
 				/* transposition */
 				if (i + 1 < na && j + 1 < nb && a[i] == b[j + 1] &&
 				    a[i + 1] == b[j] && a[i] != b[j] &&
-				    cur + 0.5f < d[i + 2][j + 2])
+				    cur + 0.5f < d[i + 2][j + 2]) {
 					d[i + 2][j + 2] = cur + 0.5f;
+					if (cur + 0.5f < jump[i + 2])
+						jump[i + 2] = cur + 0.5f;
+				}
 				for (uint16_t k = 0; k < rcount[ca][cb]; k++) {
 					const struct drule *r = &drules[rstart[ca][cb] + k];
+					size_t q;
 
-					if (i + r->lx <= na && j + r->ly <= nb &&
-					    memcmp(a + i, r->x, r->lx) == 0 &&
-					    memcmp(b + j, r->y, r->ly) == 0 &&
-					    cur + r->cost < d[i + r->lx][j + r->ly])
-						d[i + r->lx][j + r->ly] = cur + r->cost;
+					if (i + r->lx > na || j + r->ly > nb ||
+					    !(cur + r->cost < d[i + r->lx][j + r->ly]))
+						continue;
+					for (q = 1; q < r->lx && a[i + q] == r->x[q]; q++)
+						;
+					if (q < r->lx)
+						continue;
+					for (q = 1; q < r->ly && b[j + q] == r->y[q]; q++)
+						;
+					if (q < r->ly)
+						continue;
+					d[i + r->lx][j + r->ly] = cur + r->cost;
+					if (r->lx > 1 && cur + r->cost < jump[i + r->lx])
+						jump[i + r->lx] = cur + r->cost;
 				}
 			}
-			if (i < na && cur + indel(a, na, i) < d[i + 1][j])
-				d[i + 1][j] = cur + indel(a, na, i);
-			if (j < nb && cur + indel(b, nb, j) < d[i][j + 1])
-				d[i][j + 1] = cur + indel(b, nb, j);
+			if (i < na && cur + ia[i] < d[i + 1][j])
+				d[i + 1][j] = cur + ia[i];
+			if (j < nb && cur + ib[j] < d[i][j + 1])
+				d[i][j + 1] = cur + ib[j];
 		}
 	}
 	return d[na][nb];
+}
+
+static float edit_cost(const char *a, size_t na, const char *b, size_t nb)
+{
+	return edit_cost_lim(a, na, b, nb, 1e9f);
 }
 
 /* Forms of a Latin token's skeleton to try against an Arabic-script one:
@@ -292,7 +337,12 @@ static float skel_cost(const struct att_tokv *a, const struct att_tokv *b, size_
 	return best;
 }
 
-double att_token_sim(const struct att_tokv *a, const struct att_tokv *b, double *costp)
+/* Token similarity; with floor > 0 a similarity below floor may be given
+ * as 0 (with *costp a lower bound of the cost), which lets the edit
+ * distance stop early: the scorer gives no credit below CREDIT_LO, so what
+ * such a pair scores exactly is never used. */
+static double token_sim(const struct att_tokv *a, const struct att_tokv *b, double floor,
+			double *costp)
 {
 	float cost;
 	size_t m;
@@ -328,17 +378,175 @@ double att_token_sim(const struct att_tokv *a, const struct att_tokv *b, double 
 		*costp = a->t[0] == b->t[0] ? 0.1 : 1;
 		return a->t[0] == b->t[0] ? 0.9 : 0;
 	}
-	cost = edit_cost(a->t, a->len, b->t, b->len);
+	m = a->len > b->len ? a->len : b->len;
+	if (floor > 0) {
+		float lim = (float)((1.0 - floor) * (double)m) + 1e-3f;
+
+		cost = edit_cost_lim(a->t, a->len, b->t, b->len, lim);
+		if (cost > lim) {
+			*costp = cost;
+			return 0;
+		}
+	} else {
+		cost = edit_cost(a->t, a->len, b->t, b->len);
+	}
 	/* a different first letter (outside the confusions) is strong evidence
 	 * of a different name: Bush / Habash; not when one side only has a
 	 * letter more in front (Taganda / Ntaganda) */
 	if (a->t[0] != b->t[0] && a->len >= 3 && b->len >= 3 && a->t[1] != b->t[0] &&
 	    a->t[0] != b->t[1] && subc[a->t[0] & 0x7f][b->t[0] & 0x7f] >= 0.6f)
 		cost += 0.5f * subc[a->t[0] & 0x7f][b->t[0] & 0x7f];
-	m = a->len > b->len ? a->len : b->len;
 	sim = 1.0 - (double)cost / (double)m;
 	*costp = cost;
 	return sim < 0 ? 0 : sim;
+}
+
+double att_token_sim(const struct att_tokv *a, const struct att_tokv *b, double *costp)
+{
+	return token_sim(a, b, 0, costp);
+}
+
+/* Similarities credited by the scorer: 0 below CREDIT_LO, 1 above CREDIT_HI
+ * (see credit()). */
+#ifndef CREDIT_LO
+#define CREDIT_LO 0.70
+#define CREDIT_HI 0.86
+#endif
+
+/* ------------------------------------------------------ per-query memo -- */
+
+/* A query compares its few tokens with the tokens of up to 8 x verify_max
+ * candidates, and on names made of common tokens the same pairs recur from
+ * candidate to candidate (Mammadov against every Mammadova). The memo keeps,
+ * per thread and for the current query only, the cheap rerank similarity
+ * and the scorer's similarity of (query token index, candidate token
+ * content). Entries hold pointers to the candidate token's bytes (the
+ * index's arena, stable under the read lock the query holds) and compare
+ * the bytes on lookup, so a hit is exact, never a hash collision. A new
+ * query invalidates every entry by bumping a generation number. */
+struct memo_ent {
+	uint32_t gen;
+	uint32_t h;
+	const char *t, *sk;
+	uint8_t qi, len, sklen, flags;
+	uint8_t have; /* ATT_MEMO_SIM | ATT_MEMO_CHEAP */
+	float cheap;
+	double sim, cost;
+};
+
+#define MEMO_SIZE 4096u /* power of two */
+#define MEMO_PROBES 8u
+static _Thread_local struct memo_ent *tl_memo;
+static _Thread_local uint32_t tl_memo_gen;
+static _Thread_local bool tl_memo_on;
+static _Thread_local struct att_memo_stats tl_memo_stats;
+
+bool att_memo_begin(void)
+{
+	if (!tl_memo) {
+		tl_memo = calloc(MEMO_SIZE, sizeof(*tl_memo));
+		if (!tl_memo)
+			return false;
+		tl_memo_gen = 0;
+	}
+	if (++tl_memo_gen == 0) {
+		memset(tl_memo, 0, MEMO_SIZE * sizeof(*tl_memo));
+		tl_memo_gen = 1;
+	}
+	tl_memo_on = true;
+	return true;
+}
+
+void att_memo_end(void)
+{
+	tl_memo_on = false;
+}
+
+void att_memo_stats(struct att_memo_stats *st, bool reset)
+{
+	*st = tl_memo_stats;
+	if (reset)
+		memset(&tl_memo_stats, 0, sizeof(tl_memo_stats));
+}
+
+void att_score_thread_release(void)
+{
+	free(tl_memo);
+	tl_memo = NULL;
+	tl_memo_gen = 0;
+	tl_memo_on = false;
+}
+
+uint32_t att_tok_hash(const struct att_tokv *v)
+{
+	return att_hash32(v->t, v->len, (uint32_t)v->flags << 8 | v->sklen);
+}
+
+struct memo_ent *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h)
+{
+	uint32_t k = (h ^ (uint32_t)qi * 0x9E3779B1u) * 0x85EBCA6Bu;
+
+	if (!tl_memo_on)
+		return NULL;
+	for (uint32_t p = 0; p < MEMO_PROBES; p++) {
+		struct memo_ent *e = &tl_memo[(k + p) & (MEMO_SIZE - 1)];
+
+		if (e->gen != tl_memo_gen) {
+			e->gen = tl_memo_gen;
+			e->h = h;
+			e->qi = qi;
+			e->t = v->t;
+			e->sk = v->sk;
+			e->len = v->len;
+			e->sklen = v->sklen;
+			e->flags = v->flags;
+			e->have = 0;
+			tl_memo_stats.entries++;
+			return e;
+		}
+		if (e->h == h && e->qi == qi && e->len == v->len && e->sklen == v->sklen &&
+		    e->flags == v->flags && (e->t == v->t || memcmp(e->t, v->t, v->len) == 0) &&
+		    (e->sk == v->sk || memcmp(e->sk, v->sk, v->sklen) == 0))
+			return e;
+	}
+	tl_memo_stats.full++;
+	return NULL; /* crowded: computed, not kept */
+}
+
+float *att_memo_cheap(struct memo_ent *e)
+{
+	return e && (e->have & ATT_MEMO_CHEAP) ? &e->cheap : NULL;
+}
+
+void att_memo_put_cheap(struct memo_ent *e, float v)
+{
+	if (e) {
+		e->cheap = v;
+		e->have |= ATT_MEMO_CHEAP;
+	}
+}
+
+/* The scorer's similarity of query token qi and candidate token b, from
+ * the memo when the query is being run. */
+static double memo_sim(uint8_t qi, const struct att_tokv *a, const struct att_tokv *b,
+		       uint32_t hb, double *cost)
+{
+	struct memo_ent *e = att_memo_get(qi, b, hb);
+	double s;
+
+	if (e && (e->have & ATT_MEMO_SIM)) {
+		tl_memo_stats.hits++;
+		*cost = e->cost;
+		return e->sim;
+	}
+	tl_memo_stats.computed++;
+	s = token_sim(a, b, CREDIT_LO, cost);
+	if (e) {
+		e->sim = s;
+		e->cost = *cost;
+		e->have |= ATT_MEMO_SIM;
+	}
+	return s;
 }
 
 /* ------------------------------------------------------------- alignment -- */
@@ -358,10 +566,6 @@ static double tok_weight(uint8_t f)
 
 /* Token similarity → credit: names are categorical, so a token either is
  * the same name spelled differently (credit 1) or another name (0). */
-#ifndef CREDIT_LO
-#define CREDIT_LO 0.70
-#define CREDIT_HI 0.86
-#endif
 static double credit(double s)
 {
 	double t = (s - CREDIT_LO) / (CREDIT_HI - CREDIT_LO);
@@ -626,6 +830,7 @@ static double name_score(const struct side *A, const struct side *B,
 	size_t na = A->n, nb = B->n;
 	double sim[NT][NT], cost[NT][NT], gain[NT][NT];
 	double wa[NT], wb[NT], W = 0, N = 0, NR = 0, ns;
+	uint32_t hb[NT];
 	struct align al;
 	uint16_t told[2] = {0, 0};
 
@@ -633,9 +838,17 @@ static double name_score(const struct side *A, const struct side *B,
 		wa[i] = A->w[i];
 	for (size_t j = 0; j < nb; j++)
 		wb[j] = B->w[j];
+	for (size_t j = 0; j < nb; j++)
+		hb[j] = tl_memo_on && B->cnt[j] == 1 ? att_tok_hash(&b[j]) : 0;
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nb; j++) {
-			sim[i][j] = att_token_sim(&a[i], &b[j], &cost[i][j]);
+			/* a query token against a candidate token (no join):
+			 * the memo; otherwise computed (no credit below
+			 * CREDIT_LO: the exact value there is never used) */
+			if (tl_memo_on && A->cnt[i] == 1 && B->cnt[j] == 1)
+				sim[i][j] = memo_sim(A->first[i], &a[i], &b[j], hb[j], &cost[i][j]);
+			else
+				sim[i][j] = token_sim(&a[i], &b[j], CREDIT_LO, &cost[i][j]);
 			gain[i][j] = credit(sim[i][j]) * (wa[i] + wb[j]) / 2;
 		}
 	assign(gain, na, nb, &al);
@@ -768,7 +981,7 @@ static bool join_promising(const struct att_tokv *jv, const size_t longest[2],
 		 * (Jong / Yo Jong) */
 		if (y <= (sk ? longest[1] : longest[0] + 1))
 			continue;
-		if (att_token_sim(jv, o, &c) >= CREDIT_LO + 0.05)
+		if (token_sim(jv, o, CREDIT_LO + 0.05, &c) >= CREDIT_LO + 0.05)
 			return true;
 	}
 	return false;
