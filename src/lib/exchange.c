@@ -1036,9 +1036,16 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 		rc = att_fail(err, ATT_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = att_store_next_id(node->store, "messages", &m.id, err);
-	if (rc)
-		goto out;
+	/* The next message id, read once per transaction (the write lock is
+	 * held, so nobody else takes ids meanwhile; an id freed by a refused
+	 * message in a batch is simply skipped). */
+	if (node->next_msg_epoch != node->tx_epoch) {
+		rc = att_store_next_id(node->store, "messages", &node->next_msg_id, err);
+		if (rc)
+			goto out;
+		node->next_msg_epoch = node->tx_epoch;
+	}
+	m.id = node->next_msg_id++;
 	{
 		char ad[48];
 

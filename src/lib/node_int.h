@@ -37,6 +37,8 @@ struct att_node {
 	 * sends many messages of one sender). */
 	uint64_t access_epoch;
 	void *access_cache;
+	uint64_t next_msg_epoch;               /* next_msg_id is valid in this tx */
+	int64_t next_msg_id;
 	/* A read transaction: audit entries wait here and are made durable at
 	 * its end, through the sink when there is one. */
 	bool read_tx;

@@ -134,6 +134,7 @@ struct term {
 
 struct term_cache {
 	int64_t gen;
+	uint64_t checked_epoch; /* the transaction in which gen was last checked */
 	struct term *terms;
 	size_t n, cap;
 };
@@ -249,9 +250,13 @@ enum att_rc att_policy_neutrality(struct att_node *node, const char *text, const
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	if (!text || !*text)
 		return ATT_OK;
-	rc = att_store_counter_get(node->store, "terms_gen", &gen, err);
-	if (rc)
+	/* Within one transaction the terms cannot change under us: check the
+	 * generation once per transaction, not per text. */
+	if (c->checked_epoch == node->tx_epoch && c->gen >= 0)
+		gen = c->gen;
+	else if ((rc = att_store_counter_get(node->store, "terms_gen", &gen, err)) != ATT_OK)
 		return rc;
+	c->checked_epoch = node->tx_epoch;
 	if (gen != c->gen) {
 		cache_clear(c);
 		rc = att_store_term_each(node->store, load_term, c, err);
