@@ -4,7 +4,7 @@
 #   bench/bench_http.sh                 64 connections, 30 s per scenario
 #   BENCH_SHORT=1 bench/bench_http.sh   5 s per scenario
 # Env: ATTACHE (binary; default build/attache), BENCH_CONNS, BENCH_SECS,
-# BENCH_THREADS (server threads; default: CPUs).
+# BENCH_THREADS (server threads; default: the server's own, 4 per CPU, 8..64).
 # Scenarios: authenticated GET of a page of 50 inbox items, durable POSTs of
 # messages (each with two entities, unique per request, so every post is
 # validated, screened, cross-matched, encrypted, stored and audited) through
@@ -16,7 +16,7 @@ ATTACHE=${ATTACHE:-$root/build/attache}
 CONNS=${BENCH_CONNS:-64}
 SECS=${BENCH_SECS:-$([ -n "${BENCH_SHORT:-}" ] && echo 5 || echo 30)}
 NCPU=$(nproc)
-SRV_THREADS=${BENCH_THREADS:-$NCPU}
+SRV_THREADS=${BENCH_THREADS:-}
 WRK_THREADS=$(( NCPU < 4 ? NCPU : 4 ))
 GET_PATH=${BENCH_GET_PATH:-/api/v1/inbox?limit=50}
 POST_PATH=/api/v1/messages
@@ -35,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$ATTACHE" --db "$work/node.db" demo >/dev/null
-"$ATTACHE" --db "$work/node.db" serve --listen 127.0.0.1:0 --threads "$SRV_THREADS" --no-access-log \
+"$ATTACHE" --db "$work/node.db" serve --listen 127.0.0.1:0 ${SRV_THREADS:+--threads "$SRV_THREADS"} --no-access-log \
 	>"$work/out" 2>"$work/log" &
 spid=$!
 for _ in $(seq 100); do grep -q serving "$work/out" 2>/dev/null && break; sleep 0.05; done
@@ -119,7 +119,8 @@ run() { # run NAME wrk-args...
 		"${errs:-0}" "${non2xx:-0}"
 }
 
-echo "bench_http: $NCPU CPUs, server threads $SRV_THREADS, wrk $WRK_THREADS threads x $CONNS connections, ${SECS}s each"
+echo "bench_http: $NCPU CPUs, server threads ${SRV_THREADS:-default}, wrk $WRK_THREADS threads x $CONNS connections, ${SECS}s each"
+cat "$work/out"
 echo "response size $size bytes (GET $GET_PATH)"
 echo "server RSS before: $(rss)"
 printf '%-34s %12s %10s %10s\n' scenario 'requests/s' p50 p99
@@ -128,7 +129,11 @@ run "attache GET (bearer)" -H "Authorization: Bearer $token" "$B$GET_PATH"
 echo "server RSS after GETs: $(rss)"
 run "attache POST message (group commit)" -s "$work/post.lua" "$B$POST_PATH"
 echo "server RSS after POSTs: $(rss)"
+echo "messages stored: $(sqlite3 "$work/node.db" 'SELECT count(*) FROM messages' 2>/dev/null || echo '?')"
 run "attache GET again (RSS flat?)" -H "Authorization: Bearer $token" "$B$GET_PATH"
 echo "server RSS at the end: $(rss)"
-echo "messages stored: $(sqlite3 "$work/node.db" 'SELECT count(*) FROM messages' 2>/dev/null || echo '?')"
+# Verify once the server has stopped (and committed its last reads).
+kill -TERM "$spid"
+wait "$spid" && echo "server stopped cleanly" || echo "server exit status $?"
+spid=
 "$ATTACHE" --db "$work/node.db" audit verify

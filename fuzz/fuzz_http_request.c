@@ -22,6 +22,7 @@
 
 /* The pipeline itself, compiled into this target (no libmicrohttpd). */
 #include "../src/server/api.c"
+#include "../src/server/jsonw.c"
 #include "../src/server/metrics.c"
 #include "../src/server/web_assets.c"
 #include "../src/server/routes.c"
@@ -154,6 +155,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			req.csrf = value_of(colon);
 		else if (!strcasecmp(line, "Content-Type"))
 			req.content_type = colon;
+	}
+	/* The server's JSON writer gives the bytes json_dumps gives. */
+	if (req.body_len && srv_json_depth_ok(req.body, req.body_len, SRV_JSON_DEPTH_MAX)) {
+		json_t *v = json_loadb(req.body, req.body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+
+		if (v) {
+			char *a = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			size_t blen = 0;
+			char *b = srv_json_text(v, &blen);
+
+			if (!a || !b || strlen(a) != blen || memcmp(a, b, blen))
+				abort();
+			free(a);
+			free(b);
+			json_decref(v);
+		}
 	}
 	srv_response_init(&resp);
 	srv_handle(node, &req, &resp);

@@ -41,7 +41,8 @@ const char *srv_arg(const struct srv_request *req, const char *key)
 
 static void set_json(struct srv_response *resp, unsigned status, json_t *v)
 {
-	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	size_t len = 0;
+	char *s = srv_json_text(v, &len);
 
 	json_decref(v);
 	free(resp->body);
@@ -57,7 +58,7 @@ static void set_json(struct srv_response *resp, unsigned status, json_t *v)
 	}
 	resp->status = status;
 	resp->body = s;
-	resp->body_len = strlen(s);
+	resp->body_len = len;
 	resp->content_type = "application/json";
 }
 

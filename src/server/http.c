@@ -19,6 +19,8 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "attache/audit.h"
+#include "attache/match.h"
 #include "attache/node.h"
 #include "cmds.h"
 #include "server.h"
@@ -50,6 +52,23 @@ static struct att_node *nodes[NODES_MAX];
 static size_t nnodes;
 static _Thread_local struct att_node *tl_node;
 static atomic_int uploads;
+/* Set on the threads that made a node, so that their per-thread caches of
+ * the matching engine (ICU transliterators, index scratch) are freed when
+ * libmicrohttpd ends them. */
+static pthread_key_t thread_exit_key;
+static pthread_once_t thread_exit_once = PTHREAD_ONCE_INIT;
+
+static void thread_exit(void *v)
+{
+	(void)v;
+	att_match_thread_release();
+}
+
+static void thread_exit_init(void)
+{
+	if (pthread_key_create(&thread_exit_key, thread_exit))
+		fprintf(stderr, "{\"event\":\"thread-key-failed\"}\n");
+}
 
 static struct att_node *thread_node(void)
 {
@@ -67,14 +86,20 @@ static struct att_node *thread_node(void)
 			att_rc_name(err.rc));
 		return NULL;
 	}
+	/* Reads hand their audit entries to the writer's group commit. */
+	att_node_set_audit_sink(n, srv_audit_sink, n);
 	pthread_mutex_lock(&nodes_lock);
 	if (nnodes < NODES_MAX) {
 		nodes[nnodes++] = n;
 		tl_node = n;
 	}
 	pthread_mutex_unlock(&nodes_lock);
-	if (!tl_node)
+	if (!tl_node) {
 		att_node_close(n);
+		return NULL;
+	}
+	(void)pthread_once(&thread_exit_once, thread_exit_init);
+	(void)pthread_setspecific(thread_exit_key, (void *)1);
 	return tl_node;
 }
 
@@ -485,9 +510,16 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	if (threads_s && (!cli_parse_u64(threads_s, THREADS_MAX, &threads) || threads == 0))
 		return cli_usage_error("--threads takes a number from 1 to %d", THREADS_MAX);
 	if (!threads_s) {
+		/* A read waits for the group commit of its audit entry on its
+		 * worker thread, so there are more threads than cores: 4 per
+		 * core, from 8 to 64 (docs/internals/server.md). */
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-		threads = ncpu > 0 ? (unsigned long long)(ncpu > 64 ? 64 : ncpu) : 4;
+		threads = ncpu > 0 ? 4 * (unsigned long long)ncpu : 8;
+		if (threads < 8)
+			threads = 8;
+		if (threads > 64)
+			threads = 64;
 	}
 	if (per_ip_s && (!cli_parse_u64(per_ip_s, 65535, &per_ip) || per_ip == 0))
 		return cli_usage_error("--per-ip takes a number from 1 to 65535");
@@ -507,7 +539,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		}
 		flags |= MHD_USE_TLS;
 	}
-	if (srv_sendq_start(base, &err)) {
+	if (srv_sendq_start(base, (size_t)threads, &err)) {
 		free(cert_pem);
 		free(key_pem);
 		att_node_close(base);

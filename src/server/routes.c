@@ -67,6 +67,7 @@ static enum att_rc pid(struct srv_call *c, int64_t *id)
 	char *end = NULL;
 	long long v;
 
+	*id = 0;
 	if (!s || !*s || *s < '0' || *s > '9')
 		return att_fail(&c->err, ATT_ENOTFOUND, "no such object");
 	v = strtoll(s, &end, 10);
@@ -552,6 +553,7 @@ static json_t *send_json(const struct att_send_result *res)
 void srv_send_answer(struct srv_send *s, struct srv_response *resp)
 {
 	json_t *v;
+	size_t len = 0;
 	char *t;
 
 	if (s->rc) {
@@ -561,7 +563,7 @@ void srv_send_answer(struct srv_send *s, struct srv_response *resp)
 	}
 	v = send_json(&s->res);
 	att_send_result_release(&s->res);
-	t = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	t = srv_json_text(v, &len);
 	json_decref(v);
 	if (!t) {
 		srv_error(resp, 500, "internal", "out of memory");
@@ -570,7 +572,7 @@ void srv_send_answer(struct srv_send *s, struct srv_response *resp)
 	free(resp->body);
 	resp->static_body = NULL;
 	resp->body = t;
-	resp->body_len = strlen(t);
+	resp->body_len = len;
 	resp->status = 201;
 	resp->content_type = "application/json";
 }

@@ -1,29 +1,54 @@
-/* Group commit of message posts: one writer thread collects the messages
- * that arrive together (for up to SENDQ_WAIT_US or SENDQ_BATCH messages) and
- * sends them with att_msg_send_many, one durable transaction for all, then
- * hands each request its own result. No request is answered before the
- * transaction that holds it has committed. */
+/* Group commit: one writer thread, on its own node, makes durable what
+ * arrives together. Message posts (for up to SENDQ_WAIT_US or SENDQ_BATCH
+ * messages) go to att_msg_send_many, one transaction for all; the audit
+ * entries of reads (the worker nodes' audit sink) go to
+ * att_audit_append_items, one transaction with one signed head for all.
+ * No request is answered before the transaction that holds it has
+ * committed. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "attache/audit.h"
 #include "attache/exchange.h"
+#include "attache/match.h"
 #include "attache/node.h"
 #include "server.h"
 #include "banned.h"
 
 #define SENDQ_BATCH 64u
+#define AUDIT_BATCH 256u
 #define SENDQ_WAIT_US 2000L
+
+/* The audit entries of one read, copied, and the reader waiting for them. */
+struct audit_wait {
+	struct att_audit_item *items; /* one allocation: the array, then the strings */
+	size_t n;
+	enum att_rc rc;
+	struct att_err err;
+	bool done;
+	pthread_cond_t committed;
+	struct audit_wait *next;
+};
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t arrived = PTHREAD_COND_INITIALIZER;
 static struct srv_send *head, *tail;
 static size_t queued;
+static struct audit_wait *ahead, *atail;
+static size_t aqueued;  /* audit items waiting */
+static size_t areaders; /* readers waiting (each blocks a worker thread) */
+static size_t nworkers; /* worker threads: when all wait, waiting longer is useless */
 static bool stopping, running;
 static pthread_t writer;
 static struct att_node *wnode;
+/* The writer's scratch array of the items of one audit batch. */
+static struct att_audit_item *abuf;
+static size_t abuf_cap;
 
 static void deadline_in(struct timespec *ts, long us)
 {
@@ -74,6 +99,46 @@ static void send_batch(struct srv_send **items, size_t n)
 	}
 }
 
+/* Appends the entries of the readers in list (linked by next) in one
+ * transaction and records the outcome in each; the caller wakes them. */
+static void audit_batch(struct audit_wait *list, size_t nitems)
+{
+	struct att_err err = {0};
+	enum att_rc rc = ATT_OK;
+	size_t k = 0;
+
+	if (!list)
+		return;
+	if (nitems > abuf_cap) {
+		struct att_audit_item *n = realloc(abuf, nitems * sizeof(*n));
+
+		if (!n)
+			rc = att_fail(&err, ATT_ENOMEM, "out of memory");
+		else {
+			abuf = n;
+			abuf_cap = nitems;
+		}
+	}
+	if (!rc) {
+		for (struct audit_wait *w = list; w; w = w->next) {
+			memcpy(abuf + k, w->items, w->n * sizeof(*abuf));
+			k += w->n;
+		}
+		rc = att_audit_append_items(wnode, abuf, k, &err);
+	}
+	for (struct audit_wait *w = list; w; w = w->next) {
+		w->rc = rc;
+		if (rc)
+			w->err = err;
+	}
+}
+
+static bool batch_full(void)
+{
+	return queued >= SENDQ_BATCH || aqueued >= AUDIT_BATCH ||
+	       (nworkers && areaders >= nworkers);
+}
+
 static void *writer_main(void *arg)
 {
 	struct srv_send *batch[SENDQ_BATCH];
@@ -81,19 +146,20 @@ static void *writer_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		size_t n = 0;
+		struct audit_wait *alist = NULL, **alast = &alist;
+		size_t n = 0, nitems = 0;
 
-		while (!queued && !stopping)
+		while (!queued && !aqueued && !stopping)
 			pthread_cond_wait(&arrived, &lock);
-		if (!queued && stopping)
+		if (!queued && !aqueued && stopping)
 			break;
-		/* Give concurrent posts a moment to join, unless the batch is
-		 * full or the server is stopping. */
-		if (queued < SENDQ_BATCH && !stopping) {
+		/* Give concurrent requests a moment to join, unless the batch
+		 * is full or the server is stopping. */
+		if (!batch_full() && !stopping) {
 			struct timespec until;
 
 			deadline_in(&until, SENDQ_WAIT_US);
-			while (queued < SENDQ_BATCH && !stopping &&
+			while (!batch_full() && !stopping &&
 			       pthread_cond_timedwait(&arrived, &lock, &until) != ETIMEDOUT)
 				;
 		}
@@ -104,15 +170,39 @@ static void *writer_main(void *arg)
 		}
 		if (!head)
 			tail = NULL;
+		/* Whole reads, up to AUDIT_BATCH items (at least one read). */
+		while (ahead && (!nitems || nitems + ahead->n <= AUDIT_BATCH)) {
+			struct audit_wait *w = ahead;
+
+			ahead = w->next;
+			aqueued -= w->n;
+			areaders--;
+			nitems += w->n;
+			w->next = NULL;
+			*alast = w;
+			alast = &w->next;
+		}
+		if (!ahead)
+			atail = NULL;
 		pthread_mutex_unlock(&lock);
 		send_batch(batch, n);
+		audit_batch(alist, nitems);
 		pthread_mutex_lock(&lock);
+		while (alist) {
+			struct audit_wait *w = alist;
+
+			alist = w->next;
+			w->done = true;
+			pthread_cond_signal(&w->committed);
+		}
 	}
 	pthread_mutex_unlock(&lock);
+	/* The writer screened names (ICU caches of this thread). */
+	att_match_thread_release();
 	return NULL;
 }
 
-enum att_rc srv_sendq_start(struct att_node *node, struct att_err *err)
+enum att_rc srv_sendq_start(struct att_node *node, size_t workers, struct att_err *err)
 {
 	pthread_condattr_t ca;
 	enum att_rc rc = att_node_clone(node, &wnode, err);
@@ -127,6 +217,7 @@ enum att_rc srv_sendq_start(struct att_node *node, struct att_err *err)
 	pthread_condattr_destroy(&ca);
 	stopping = false;
 	running = true;
+	nworkers = workers;
 	if (pthread_create(&writer, NULL, writer_main, NULL)) {
 		att_node_close(wnode);
 		wnode = NULL;
@@ -153,9 +244,102 @@ void srv_sendq_submit(struct srv_send *s)
 		head = s;
 	tail = s;
 	queued++;
-	if (queued == 1 || queued >= SENDQ_BATCH)
+	if ((queued == 1 && !aqueued) || queued >= SENDQ_BATCH)
 		pthread_cond_signal(&arrived);
 	pthread_mutex_unlock(&lock);
+}
+
+/* One allocation holding a copy of items[0..n) and their strings. */
+static struct att_audit_item *items_copy(const struct att_audit_item *items, size_t n)
+{
+	size_t size = n * sizeof(*items);
+	struct att_audit_item *c;
+	char *p;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *f[5] = {items[i].actor, items[i].role, items[i].action,
+				    items[i].object, items[i].detail};
+
+		for (size_t j = 0; j < 5; j++)
+			size += f[j] ? strlen(f[j]) + 1 : 0;
+	}
+	if (n > SIZE_MAX / sizeof(*items) / 2)
+		return NULL;
+	c = malloc(size);
+	if (!c)
+		return NULL;
+	p = (char *)(c + n);
+	for (size_t i = 0; i < n; i++) {
+		const char *f[5] = {items[i].actor, items[i].role, items[i].action,
+				    items[i].object, items[i].detail};
+		const char *t[5] = {NULL, NULL, NULL, NULL, NULL};
+
+		for (size_t j = 0; j < 5; j++) {
+			size_t len;
+
+			if (!f[j])
+				continue;
+			len = strlen(f[j]) + 1;
+			memcpy(p, f[j], len);
+			t[j] = p;
+			p += len;
+		}
+		c[i].actor = t[0];
+		c[i].role = t[1];
+		c[i].action = t[2];
+		c[i].object = t[3];
+		c[i].detail = t[4];
+	}
+	return c;
+}
+
+enum att_rc srv_audit_sink(void *ctx, const struct att_audit_item *items, size_t n,
+			   struct att_err *err)
+{
+	struct audit_wait w;
+	enum att_rc rc;
+
+	if (!n)
+		return ATT_OK;
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_lock(&lock);
+	if (!running || stopping) {
+		/* No writer (any more): the reader's own node appends them, in
+		 * a transaction of its own, as it would without a sink. */
+		pthread_mutex_unlock(&lock);
+		return att_audit_append_items(ctx, items, n, err);
+	}
+	pthread_mutex_unlock(&lock);
+	w.items = items_copy(items, n);
+	if (!w.items)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	w.n = n;
+	pthread_cond_init(&w.committed, NULL);
+	pthread_mutex_lock(&lock);
+	if (!running || stopping) {
+		pthread_mutex_unlock(&lock);
+		free(w.items);
+		pthread_cond_destroy(&w.committed);
+		return att_audit_append_items(ctx, items, n, err);
+	}
+	if (atail)
+		atail->next = &w;
+	else
+		ahead = &w;
+	atail = &w;
+	aqueued += n;
+	areaders++;
+	if ((aqueued == n && !queued) || batch_full())
+		pthread_cond_signal(&arrived);
+	while (!w.done)
+		pthread_cond_wait(&w.committed, &lock);
+	pthread_mutex_unlock(&lock);
+	pthread_cond_destroy(&w.committed);
+	free(w.items);
+	rc = w.rc;
+	if (rc && err)
+		*err = w.err;
+	return rc;
 }
 
 void srv_sendq_stop(void)
@@ -165,8 +349,6 @@ void srv_sendq_stop(void)
 		pthread_mutex_unlock(&lock);
 		return;
 	}
-	pthread_mutex_unlock(&lock);
-	pthread_mutex_lock(&lock);
 	stopping = true;
 	pthread_cond_signal(&arrived);
 	pthread_mutex_unlock(&lock);
@@ -176,4 +358,7 @@ void srv_sendq_stop(void)
 	pthread_mutex_unlock(&lock);
 	att_node_close(wnode);
 	wnode = NULL;
+	free(abuf);
+	abuf = NULL;
+	abuf_cap = 0;
 }

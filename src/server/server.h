@@ -156,16 +156,35 @@ struct srv_send {
 	struct srv_send *next;
 };
 
-/* Starts the writer thread on a clone of node. */
-enum att_rc srv_sendq_start(struct att_node *node, struct att_err *err) ATT_WUR;
+/* Starts the writer thread on a clone of node. workers is the number of
+ * threads that may call srv_audit_sink (0: unknown); once that many wait,
+ * the writer commits at once instead of waiting for more. */
+enum att_rc srv_sendq_start(struct att_node *node, size_t workers, struct att_err *err) ATT_WUR;
 /* Queues s; s->done runs once its transaction has committed (or failed). */
 void srv_sendq_submit(struct srv_send *s);
-/* Finishes the queue and stops the writer (after the daemon has stopped). */
+/* Finishes the queues and stops the writer. */
 void srv_sendq_stop(void);
+
+struct att_audit_item;
+/* The audit sink of the worker nodes (att_node_set_audit_sink, ctx: the
+ * worker's node): copies the entries of a read, queues them to the writer,
+ * which appends those of many reads in one transaction, and returns once
+ * that transaction has committed (its result). When the writer is not
+ * running (before start, while stopping) the entries are appended on ctx
+ * at once. Called on worker threads; blocks the caller. */
+enum att_rc srv_audit_sink(void *ctx, const struct att_audit_item *items, size_t n,
+			   struct att_err *err);
 
 /* The reply to a message post: 201 {id, held, reasons, hits} or the error.
  * Releases what s->res holds. */
 void srv_send_answer(struct srv_send *s, struct srv_response *resp);
+
+/* --- reply text (jsonw.c) ---------------------------------------------------- */
+
+/* The compact JSON text of v (a json_t *), the same bytes as
+ * json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY), malloc'd (caller frees),
+ * its length in *len; NULL when out of memory or nested deeper than 64. */
+char *srv_json_text(const void *v, size_t *len);
 
 /* A query argument of the request, or NULL. */
 const char *srv_arg(const struct srv_request *req, const char *key);
