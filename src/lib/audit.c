@@ -503,10 +503,15 @@ enum att_rc att_audit_verify(struct att_node *node, struct att_audit_report *rep
 	if (rc)
 		return rc;
 	v.pk = att_keys_public(keys);
-	rc = att_store_audit_heads_each(node->store, collect_head, &v, err);
+	/* One snapshot for heads and entries: a writer appending meanwhile must
+	 * not make the log look truncated. */
+	rc = att_store_begin_read(node->store, err);
 	if (rc)
 		goto out;
-	rc = att_store_audit_each(node->store, 0, 0, false, 0, verify_row, &v, err);
+	rc = att_store_audit_heads_each(node->store, collect_head, &v, err);
+	if (!rc)
+		rc = att_store_audit_each(node->store, 0, 0, false, 0, verify_row, &v, err);
+	att_store_rollback(node->store);
 	if (rc)
 		goto out;
 	if (!v.failed && v.next < v.nheads)

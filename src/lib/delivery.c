@@ -52,31 +52,64 @@ static bool overdue(const struct att_msg_row *m, int64_t now)
 	       (!strcmp(m->type, "request") || !strcmp(m->type, "preservation"));
 }
 
-/* The summary of a message for lists; content opened for the subject. */
-static json_t *summary_json(struct att_node *node, const struct att_msg_row *m,
-			    const char *my_unit, struct att_err *err)
+/* The subject of a message: sealed alone since schema 3, else from the
+ * content. */
+static json_t *subject_of(struct att_node *node, const struct att_msg_row *m,
+			  struct att_err *err)
 {
 	char ad[48];
-	json_t *content, *o;
-	struct att_recip_row r;
-	const char *state = NULL;
+	json_t *content, *subject;
 
+	if (m->subject && m->subject_len) {
+		unsigned char *pt = NULL;
+		size_t len = 0;
+
+		att_x_ad(ad, sizeof(ad), "subject", m->id);
+		if (att_keys_open(node->keys, m->subject, m->subject_len, ad, &pt, &len, err))
+			return NULL;
+		subject = json_stringn((const char *)pt, len);
+		free(pt);
+		return subject;
+	}
+	if (!m->content) {
+		struct att_msg_row full;
+
+		if (att_store_msg_get(node->store, m->id, &full, err))
+			return NULL;
+		subject = subject_of(node, &full, err);
+		free((void *)full.content);
+		free((void *)full.subject);
+		return subject;
+	}
 	att_x_ad(ad, sizeof(ad), "message", m->id);
 	content = att_x_open_json(node, m->content, m->content_len, ad, err);
 	if (!content)
 		return NULL;
-	if (my_unit && *my_unit &&
+	subject = json_incref(json_object_get(content, "subject"));
+	json_decref(content);
+	return subject;
+}
+
+/* The summary of a message for lists. */
+static json_t *summary_json(struct att_node *node, const struct att_msg_row *m,
+			    const char *my_unit, struct att_err *err)
+{
+	struct att_recip_row r;
+	const char *state = m->my_state[0] ? m->my_state : NULL;
+	json_t *subject = subject_of(node, m, err);
+
+	if (!subject)
+		return NULL;
+	if (!state && my_unit && *my_unit &&
 	    att_store_recip_get(node->store, m->id, my_unit, &r, NULL) == ATT_OK)
 		state = r.state;
-	o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:s,s:O,s:o,s:s?}", "id",
-		      (json_int_t)m->id, "case", (json_int_t)m->case_id, "type", m->type, "sender",
-		      m->sender, "sender_unit", m->sender_unit, "field", m->field, "handling",
-		      m->handling, "priority", m->priority, "deadline", att_x_time(m->deadline),
-		      "overdue", overdue(m, att_now()), "status", m->status, "subject",
-		      json_object_get(content, "subject"), "created", att_x_time(m->created),
-		      "my_state", state);
-	json_decref(content);
-	return o;
+	return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:s,s:o,s:o,s:s?}", "id",
+			 (json_int_t)m->id, "case", (json_int_t)m->case_id, "type", m->type,
+			 "sender", m->sender, "sender_unit", m->sender_unit, "field", m->field,
+			 "handling", m->handling, "priority", m->priority, "deadline",
+			 att_x_time(m->deadline), "overdue", overdue(m, att_now()), "status",
+			 m->status, "subject", subject, "created", att_x_time(m->created),
+			 "my_state", state);
 }
 
 /* Message rows gathered from a store walk (content dropped or copied), so
@@ -99,22 +132,35 @@ static bool msg_vec_push(struct msg_vec *v, const struct att_msg_row *m, bool wi
 		v->rows = nr;
 		v->cap = cap;
 	}
-	if (with_content) {
+	v->rows[v->n] = *m;
+	v->rows[v->n].content = NULL;
+	v->rows[v->n].subject = NULL;
+	if (with_content && m->content) {
 		copy = malloc(m->content_len ? m->content_len : 1);
 		if (!copy)
 			return false;
 		memcpy(copy, m->content, m->content_len);
+		v->rows[v->n].content = copy;
 	}
-	v->rows[v->n] = *m;
-	v->rows[v->n].content = copy;
+	if (with_content && m->subject) {
+		copy = malloc(m->subject_len ? m->subject_len : 1);
+		if (!copy) {
+			free((void *)v->rows[v->n].content);
+			return false;
+		}
+		memcpy(copy, m->subject, m->subject_len);
+		v->rows[v->n].subject = copy;
+	}
 	v->n++;
 	return true;
 }
 
 static void msg_vec_release(struct msg_vec *v)
 {
-	for (size_t i = 0; i < v->n; i++)
+	for (size_t i = 0; i < v->n; i++) {
 		free((void *)v->rows[i].content);
+		free((void *)v->rows[i].subject);
+	}
 	free(v->rows);
 	v->rows = NULL;
 	v->n = v->cap = 0;

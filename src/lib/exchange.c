@@ -770,7 +770,7 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 	json_error_t jerr;
 	const char *type, *field, *handling, *htext = NULL, *source, *priority, *purpose;
 	const char *subject, *body, *deadline_s = NULL, *legal = NULL;
-	unsigned char *sealed = NULL;
+	unsigned char *sealed = NULL, *sealed_subject = NULL;
 	int64_t *ent_ids = NULL;
 	int64_t now = att_now(), pdays = 0, case_id, reply_to = 0, info;
 	bool case_ok = false;
@@ -1055,6 +1055,16 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 			goto out;
 	}
 	m.content = sealed;
+	{
+		char ad[48];
+
+		att_x_ad(ad, sizeof(ad), "subject", m.id);
+		rc = att_keys_seal(node->keys, (const unsigned char *)subject, strlen(subject), ad,
+				   &sealed_subject, &m.subject_len, err);
+		if (rc)
+			goto out;
+		m.subject = sealed_subject;
+	}
 	m.case_id = case_id;
 	snprintf(m.type, sizeof(m.type), "%s", type);
 	snprintf(m.sender, sizeof(m.sender), "%s", a.actor.id);
@@ -1148,6 +1158,7 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 	}
 out:
 	free(ent_ids);
+	free(sealed_subject);
 	if (sealed)
 		free(sealed);
 	json_decref(pres);

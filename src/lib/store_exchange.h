@@ -42,6 +42,9 @@ struct att_msg_row {
 	int64_t created;
 	const unsigned char *content; /* sealed JSON (subject, body, purpose, ...) */
 	size_t content_len;
+	const unsigned char *subject; /* the subject sealed alone, for lists */
+	size_t subject_len;
+	char my_state[16];            /* inbox rows: the reader's unit's state */
 };
 
 struct att_recip_row {
@@ -108,7 +111,8 @@ enum att_rc att_store_msg_each_status(struct att_store *s, const char *status,
 				      int (*fn)(const struct att_msg_row *m, void *arg),
 				      void *arg, struct att_err *err) ATT_WUR;
 /* Messages sent by user, or addressed to unit (any state but held/rejected),
- * with id < before (0: all), newest first, at most limit. */
+ * with id < before (0: all), newest first, at most limit. The rows carry no
+ * content, only the sealed subject and the unit's delivery state. */
 enum att_rc att_store_msg_each_for(struct att_store *s, const char *user, const char *unit,
 				   int64_t before, size_t limit,
 				   int (*fn)(const struct att_msg_row *m, void *arg), void *arg,

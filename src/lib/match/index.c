@@ -108,6 +108,16 @@ struct idlink {
 	uint32_t next;
 };
 
+/* One interned token. Its bytes never move within ttb's allocation order
+ * (offsets are stable) and an id is never reused: a token stays in the
+ * table after the last name using it is removed (the table holds the
+ * distinct tokens ever added). */
+struct ttok {
+	uint32_t off; /* text at ttb + off, skeleton right after */
+	uint32_t hash;
+	uint8_t len, sklen, flags, pad;
+};
+
 struct att_match_index {
 	pthread_rwlock_t lock;
 	size_t cap_postings, verify_max;
@@ -132,6 +142,15 @@ struct att_match_index {
 	struct idlink *idl;
 	size_t nidl, idl_cap;
 	uint32_t free_idl;
+	/* token table: every distinct (text, skeleton, flags) of the names
+	 * added, interned to a 32-bit id; records hold ids */
+	struct ttok *tt;
+	size_t ntt, tt_cap;
+	uint32_t *tth; /* open addressing → token id + 1, 0 empty */
+	size_t tth_size;
+	char *ttb; /* token bytes: text then skeleton */
+	size_t ttb_len, ttb_cap;
+	uint32_t serial; /* of the pair cache (att_pair_serial) */
 	uint64_t cidr4_lens;    /* bit n: a v4 range of length n exists */
 	uint64_t cidr6_lens[3]; /* same for v6 */
 	size_t postings_bytes;
@@ -183,6 +202,7 @@ enum att_rc att_match_index_new(struct att_match_index **out,
 	ix->verify_max = opts && opts->verify_max ? opts->verify_max : DEFAULT_VERIFY;
 	ix->free_ent = NONE;
 	ix->free_idl = NONE;
+	ix->serial = att_pair_serial();
 	*out = ix;
 	return ATT_OK;
 }
@@ -205,6 +225,9 @@ void att_match_index_free(struct att_match_index *ix)
 	free(ix->idh);
 	free(ix->idn);
 	free(ix->idl);
+	free(ix->tt);
+	free(ix->tth);
+	free(ix->ttb);
 	pthread_rwlock_destroy(&ix->lock);
 	free(ix);
 }
@@ -398,22 +421,122 @@ static void ref_delete(struct att_match_index *ix, struct refslot *s)
 
 /* ----------------------------------------------------------------- names -- */
 
-static size_t record_views(const unsigned char *r, struct att_tokv *v,
-			   struct att_match_attrs *attrs)
+static uint32_t tok_hash(const struct att_tokv *v)
+{
+	uint32_t h = att_hash32(v->t, v->len, (uint32_t)v->flags << 8 | v->sklen);
+
+	return h ^ (att_hash32(v->sk, v->sklen, 9) * 0x9E3779B1u);
+}
+
+static bool tok_eq(const struct att_match_index *ix, const struct ttok *t,
+		   const struct att_tokv *v)
+{
+	const char *b = ix->ttb + t->off;
+
+	return t->len == v->len && t->sklen == v->sklen && t->flags == v->flags &&
+	       memcmp(b, v->t, v->len) == 0 && memcmp(b + t->len, v->sk, v->sklen) == 0;
+}
+
+/* The id of token v, or NONE when the index has never had it. */
+static uint32_t tok_find(const struct att_match_index *ix, const struct att_tokv *v, uint32_t h)
+{
+	size_t mask = ix->tth_size - 1;
+
+	if (!ix->tth_size)
+		return NONE;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		uint32_t x = ix->tth[i];
+
+		if (x == 0)
+			return NONE;
+		if (ix->tt[x - 1].hash == h && tok_eq(ix, &ix->tt[x - 1], v))
+			return x - 1;
+	}
+}
+
+static bool tok_rehash(struct att_match_index *ix)
+{
+	size_t ns = ix->tth_size ? ix->tth_size * 2 : 1024;
+	uint32_t *n = calloc(ns, sizeof(*n));
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < ix->ntt; i++) {
+		size_t j;
+
+		for (j = ix->tt[i].hash & (ns - 1); n[j]; j = (j + 1) & (ns - 1))
+			;
+		n[j] = (uint32_t)i + 1;
+	}
+	free(ix->tth);
+	ix->tth = n;
+	ix->tth_size = ns;
+	return true;
+}
+
+/* The id of token v, added when new; NONE when out of memory or full. */
+static uint32_t tok_intern(struct att_match_index *ix, const struct att_tokv *v)
+{
+	uint32_t h = tok_hash(v), id = tok_find(ix, v, h);
+	size_t need = (size_t)v->len + v->sklen, j;
+	struct ttok *t;
+
+	if (id != NONE)
+		return id;
+	if (ix->ntt >= NONE - 1 || ix->ttb_len + need > UINT32_MAX)
+		return NONE;
+	if ((ix->ntt + 1) * 10 > ix->tth_size * 7 && !tok_rehash(ix))
+		return NONE;
+	if (!grow((void **)&ix->tt, &ix->tt_cap, ix->ntt + 1, sizeof(struct ttok)) ||
+	    !grow((void **)&ix->ttb, &ix->ttb_cap, ix->ttb_len + need, 1))
+		return NONE;
+	id = (uint32_t)ix->ntt++;
+	t = &ix->tt[id];
+	t->off = (uint32_t)ix->ttb_len;
+	t->hash = h;
+	t->len = v->len;
+	t->sklen = v->sklen;
+	t->flags = v->flags;
+	t->pad = 0;
+	memcpy(ix->ttb + ix->ttb_len, v->t, v->len);
+	memcpy(ix->ttb + ix->ttb_len + v->len, v->sk, v->sklen);
+	ix->ttb_len += need;
+	for (j = h & (ix->tth_size - 1); ix->tth[j]; j = (j + 1) & (ix->tth_size - 1))
+		;
+	ix->tth[j] = id + 1;
+	return id;
+}
+
+/* A record: dob (4), nationality key (4), token count (1), token ids (4
+ * each, unaligned). */
+#define REC_HEAD 9u
+
+static uint32_t record_id(const unsigned char *r, size_t i)
+{
+	uint32_t id;
+
+	memcpy(&id, r + REC_HEAD + 4 * i, 4);
+	return id;
+}
+
+static size_t record_views(const struct att_match_index *ix, const unsigned char *r,
+			   struct att_tokv *v, struct att_match_attrs *attrs)
 {
 	size_t n;
 
 	memcpy(&attrs->dob, r, 4);
 	memcpy(&attrs->nat, r + 4, 4);
 	n = r[8];
-	r += 9;
 	for (size_t i = 0; i < n; i++) {
-		v[i].flags = r[0];
-		v[i].len = r[1];
-		v[i].sklen = r[2];
-		v[i].t = (const char *)r + 3;
-		v[i].sk = (const char *)r + 3 + v[i].len;
-		r += 3 + (size_t)v[i].len + v[i].sklen;
+		uint32_t id = record_id(r, i);
+		const struct ttok *t = &ix->tt[id];
+
+		v[i].id = id;
+		v[i].flags = t->flags;
+		v[i].len = t->len;
+		v[i].sklen = t->sklen;
+		v[i].t = ix->ttb + t->off;
+		v[i].sk = v[i].t + t->len;
 	}
 	return n;
 }
@@ -422,8 +545,8 @@ static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 			      const struct att_name *nm, const struct att_match_attrs *attrs,
 			      struct att_err *err)
 {
-	size_t need = 9, off;
-	uint32_t id;
+	size_t need = REC_HEAD + 4 * nm->ntok, off;
+	uint32_t id, tid[ATT_NAME_MAX_TOKENS];
 	struct entry *e;
 	struct refslot *rs;
 	unsigned char *r;
@@ -431,10 +554,12 @@ static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 	size_t nv;
 	uint32_t zero = 0;
 
-	for (size_t i = 0; i < nm->ntok; i++)
-		need += 3 + (size_t)nm->tok[i].len + nm->tok[i].sklen;
 	if (ix->nent >= NONE - 1 && ix->free_ent == NONE)
 		return att_fail(err, ATT_ELIMIT, "index is full");
+	nv = att_name_views(nm, v);
+	for (size_t i = 0; i < nv; i++)
+		if ((tid[i] = tok_intern(ix, &v[i])) == NONE)
+			return att_fail(err, ATT_ENOMEM, "out of memory");
 	if (!grow((void **)&ix->arena, &ix->arena_cap, ix->arena_len + need, 1))
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	if (ix->free_ent == NONE &&
@@ -448,17 +573,7 @@ static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 	memcpy(r, attrs ? &attrs->dob : &zero, 4);
 	memcpy(r + 4, attrs ? &attrs->nat : &zero, 4);
 	r[8] = (unsigned char)nm->ntok;
-	r += 9;
-	for (size_t i = 0; i < nm->ntok; i++) {
-		const struct att_name_token *t = &nm->tok[i];
-
-		r[0] = t->flags;
-		r[1] = t->len;
-		r[2] = t->sklen;
-		memcpy(r + 3, t->text, t->len);
-		memcpy(r + 3 + t->len, t->skel, t->sklen);
-		r += 3 + (size_t)t->len + t->sklen;
-	}
+	memcpy(r + REC_HEAD, tid, 4 * nv);
 	ix->arena_len += need;
 	if (ix->free_ent != NONE) {
 		id = ix->free_ent;
@@ -472,7 +587,6 @@ static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 	e->next = rs->head;
 	rs->head = id;
 	ix->live++;
-	nv = att_name_views(nm, v);
 	for (size_t i = 0; i < nv; i++) {
 		uint32_t keys[ATT_TOKEN_KEYS];
 		size_t nk = att_token_keys(&v[i], keys);
@@ -520,14 +634,13 @@ static size_t remove_names_locked(struct att_match_index *ix, struct refslot *rs
 		uint32_t next = e->next;
 		struct att_tokv v[ATT_NAME_MAX_TOKENS];
 		struct att_match_attrs a;
-		size_t nv = record_views(ix->arena + e->off, v, &a);
-		size_t bytes = 9;
+		size_t nv = record_views(ix, ix->arena + e->off, v, &a);
+		size_t bytes = REC_HEAD + 4 * nv;
 
 		for (size_t i = 0; i < nv; i++) {
 			uint32_t keys[ATT_TOKEN_KEYS];
 			size_t nk = att_token_keys(&v[i], keys);
 
-			bytes += 3 + (size_t)v[i].len + v[i].sklen;
 			for (size_t k = 0; k < nk; k++)
 				pl_del(ix, keys[k], id);
 		}
@@ -599,7 +712,8 @@ size_t att_match_index_overhead(struct att_match_index *ix)
 	    ix->ent_cap * sizeof(struct entry) + ix->rs_size * sizeof(struct refslot) +
 	    ix->idh_size * sizeof(uint32_t) + ix->idn_cap * sizeof(struct idnode) +
 	    ix->idl_cap * sizeof(struct idlink) + (ix->arena_cap - ix->arena_len) +
-	    ix->arena_dead;
+	    ix->arena_dead + ix->tt_cap * sizeof(struct ttok) + ix->tth_size * sizeof(uint32_t) +
+	    (ix->ttb_cap - ix->ttb_len);
 	pthread_rwlock_unlock(&ix->lock);
 	return n;
 }
@@ -637,14 +751,41 @@ static _Thread_local struct slot *tl_map;
 static _Thread_local size_t tl_map_size;
 static _Thread_local struct cand *tl_cand;
 static _Thread_local size_t tl_cand_cap;
+/* Up to DENSE_MAX entries, the map is a dense array entry id → candidate
+ * index + 1 (0: not a candidate): no hashing, no probing, and posting
+ * lists (ascending ids, mostly) walk it forward, which the hardware
+ * prefetches. 4 bytes per entry per querying thread (8 MB at most). */
+#define DENSE_MAX (1u << 21)
+static _Thread_local uint32_t *tl_dense;
+static _Thread_local size_t tl_dense_size;
 
 void att_index_thread_release(void)
 {
 	free(tl_map);
 	free(tl_cand);
+	free(tl_dense);
 	tl_map = NULL;
 	tl_cand = NULL;
-	tl_map_size = tl_cand_cap = 0;
+	tl_dense = NULL;
+	tl_map_size = tl_cand_cap = tl_dense_size = 0;
+}
+
+static bool dense_scratch(size_t n)
+{
+	if (n > tl_dense_size) {
+		size_t ns = n + n / 2 + 1024;
+		uint32_t *d;
+
+		if (ns > DENSE_MAX)
+			ns = DENSE_MAX;
+		d = realloc(tl_dense, ns * sizeof(*d));
+		if (!d)
+			return false;
+		memset(d + tl_dense_size, 0, (ns - tl_dense_size) * sizeof(*d));
+		tl_dense = d;
+		tl_dense_size = ns;
+	}
+	return true;
 }
 
 static bool scratch(size_t map_size, size_t ncand)
@@ -801,20 +942,32 @@ static float cheap_score(const struct att_tokv *qv, size_t nq, const float *qw,
 {
 	float s = 0;
 	uint32_t h[ATT_NAME_MAX_TOKENS];
+	bool hashed = false;
 
-	for (size_t j = 0; j < nv; j++)
-		h[j] = att_tok_hash(&v[j]);
 	for (size_t i = 0; i < nq; i++) {
 		float best = 0;
 
 		if (qw[i] <= 0)
 			continue;
 		for (size_t j = 0; j < nv && best < 1.0f; j++) {
-			/* the same candidate tokens recur: memoised per query */
-			struct memo_ent *me = att_memo_get((uint8_t)i, &v[j], h[j]);
-			const float *known = att_memo_cheap(me);
-			float x = known ? *known : cheap_sim(&qv[i], &v[j]);
+			/* the same candidate tokens recur: cached across queries
+			 * by token ids, or memoised for this query */
+			struct att_simval *me;
+			const float *known;
+			float x;
 
+			if (qv[i].id != NONE && v[j].id != NONE) {
+				me = att_pair_get(qv[i].id, v[j].id);
+			} else {
+				if (!hashed) {
+					for (size_t k = 0; k < nv; k++)
+						h[k] = att_tok_hash(&v[k]);
+					hashed = true;
+				}
+				me = att_memo_get((uint8_t)i, &v[j], h[j]);
+			}
+			known = att_memo_cheap(me);
+			x = known ? *known : cheap_sim(&qv[i], &v[j]);
 			if (!known)
 				att_memo_put_cheap(me, x);
 			if (x > best)
@@ -841,6 +994,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	size_t cap, seed_max, weight_max;
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
 	double lognames;
+	bool dense;
 	enum att_rc rc;
 
 	*n = 0;
@@ -854,7 +1008,11 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	pthread_rwlock_rdlock(&ix->lock);
 	/* token similarities memoised for this query (under the read lock:
 	 * the memo points into the arena); without memory, computed */
-	(void)att_memo_begin();
+	(void)att_memo_begin(ix->serial);
+	/* the query's tokens the index knows: their similarities to the
+	 * candidates' tokens are cached across queries */
+	for (size_t i = 0; i < nq; i++)
+		qv[i].id = tok_find(ix, &qv[i], tok_hash(&qv[i]));
 	lognames = log((double)(ix->live + 2));
 	/* Limits grow with the index (a posting list's length does too): at
 	 * 1M names cap 4 000, seeds 20 000, weighing 60 000; at 10M ten
@@ -918,9 +1076,10 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			seen |= (uint16_t)(1u << qk[k].tok);
 		}
 	}
-	for (msize = 1024; msize < 2 * total; msize *= 2)
+	dense = ix->nent <= DENSE_MAX;
+	for (msize = 1024; !dense && msize < 2 * total; msize *= 2)
 		;
-	if (!scratch(msize, total + 1)) {
+	if (!scratch(dense ? 0 : msize, total + 1) || (dense && !dense_scratch(ix->nent))) {
 		att_memo_end();
 		pthread_rwlock_unlock(&ix->lock);
 		return att_fail(err, ATT_ENOMEM, "out of memory");
@@ -937,6 +1096,24 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		w = qk[k].kind * (float)log((double)(ix->live + 1) / (double)(p->len + 1) + 1.0);
 		ids = pl_ids(p);
 		len = p->len < seed_max ? p->len : seed_max;
+		if (dense) {
+			uint32_t *d = tl_dense;
+
+			for (size_t i = 0; i < len; i++) {
+				uint32_t id = ids[i], ci = d[id];
+
+				if (ci == 0) {
+					if (!seed)
+						continue;
+					d[id] = ci = (uint32_t)++ncand;
+					tl_cand[ci - 1].id = id;
+					tl_cand[ci - 1].w = 0;
+					tl_cand[ci - 1].fine = 0;
+				}
+				tl_cand[ci - 1].w += w;
+			}
+			continue;
+		}
 		for (size_t i = 0; i < len; i++) {
 			uint32_t id = ids[i];
 			size_t h = (id * 2654435761u) & (msize - 1);
@@ -957,7 +1134,9 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		}
 	}
 	/* clear the map slots used (cheaper than clearing the map) */
-	for (size_t c = 0; c < ncand; c++) {
+	for (size_t c = 0; dense && c < ncand; c++)
+		tl_dense[tl_cand[c].id] = 0;
+	for (size_t c = 0; !dense && c < ncand; c++) {
 		size_t h = (tl_cand[c].id * 2654435761u) & (msize - 1);
 
 		while (tl_map[h].id != tl_cand[c].id)
@@ -970,6 +1149,16 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		select_top(tl_cand, ncand, RERANK_PER_VERIFY * ix->verify_max, false);
 		ncand = RERANK_PER_VERIFY * ix->verify_max;
 	}
+	/* the candidates' entries and records are scattered: ask for all of
+	 * them first, so that the cache misses overlap */
+	for (size_t c = 0; c < ncand; c++)
+		__builtin_prefetch(&ix->ent[tl_cand[c].id]);
+	for (size_t c = 0; c < ncand; c++) {
+		uint64_t off = ix->ent[tl_cand[c].id].off;
+
+		if (off != UINT64_MAX)
+			__builtin_prefetch(ix->arena + off);
+	}
 	for (size_t c = 0; c < ncand; c++) {
 		const struct entry *e = &ix->ent[tl_cand[c].id];
 		struct att_tokv v[ATT_NAME_MAX_TOKENS];
@@ -980,7 +1169,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			tl_cand[c].fine = -1e9f;
 			continue;
 		}
-		nv = record_views(ix->arena + e->off, v, &a);
+		nv = record_views(ix, ix->arena + e->off, v, &a);
 		tl_cand[c].fine = cheap_score(qv, nq, qw, v, nv);
 	}
 	if (ncand > ix->verify_max) {
@@ -997,7 +1186,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 
 		if (e->off == UINT64_MAX)
 			continue;
-		nv = record_views(ix->arena + e->off, v, &a);
+		nv = record_views(ix, ix->arena + e->off, v, &a);
 		s = att_score_views_rank(qv, nq, &q->attrs, v, nv, &a, NULL, &rank);
 		if (s < minsc)
 			continue;
@@ -1041,7 +1230,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 				struct att_tokv v[ATT_NAME_MAX_TOKENS];
 				struct att_match_attrs a;
 				struct att_match_expl ex;
-				size_t nv = record_views(ix->arena + ix->ent[id].off, v, &a);
+				size_t nv = record_views(ix, ix->arena + ix->ent[id].off, v, &a);
 				double s = att_score_views(qv, nq, &q->attrs, v, nv, &a, &ex);
 
 				if (s > best) {

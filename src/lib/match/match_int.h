@@ -14,10 +14,14 @@
 struct att_tokv {
 	const char *t;
 	const char *sk;
+	uint32_t id; /* the index's token id (records decoded by the index),
+			or ATT_TOK_NOID (a query's own tokens, joins, names
+			outside an index) */
 	uint8_t len;
 	uint8_t sklen;
 	uint8_t flags;
 };
+#define ATT_TOK_NOID UINT32_MAX
 
 /* Consonant skeleton of folded Latin text t[0..n) into out (>= n+1 bytes);
  * returns its length. */
@@ -60,21 +64,39 @@ void att_index_thread_release(void);
  * candidate token's bytes, which must stay valid until att_memo_end(). */
 #define ATT_MEMO_SIM 1u
 #define ATT_MEMO_CHEAP 2u
-struct memo_ent;
+/* What is known of one (query token, candidate token) pair. */
+struct att_simval {
+	float cheap;  /* cheap rerank similarity (index.c) */
+	uint8_t have; /* ATT_MEMO_SIM | ATT_MEMO_CHEAP */
+	double sim, cost; /* the scorer's similarity (floor CREDIT_LO) and cost */
+};
 struct att_memo_stats {
 	uint64_t computed; /* scorer similarities computed while the memo was on */
-	uint64_t hits;     /* ... taken from the memo */
+	uint64_t hits;     /* ... taken from the memo or the pair cache */
 	uint64_t entries;  /* entries created */
 	uint64_t full;     /* lookups that found no room (computed, not kept) */
+	uint64_t pair_hits;  /* lookups answered by the cross-query pair cache */
+	uint64_t pair_evict; /* pair cache entries overwritten */
 };
-bool att_memo_begin(void); /* false when out of memory (then no memo) */
+/* Starts a query on the index whose serial is ix_serial (0: no pair
+ * cache); false when out of memory (then no memo). */
+bool att_memo_begin(uint32_t ix_serial);
 void att_memo_end(void);
 uint32_t att_tok_hash(const struct att_tokv *v);
 /* The entry of (query token qi, candidate token v with hash h), created
  * empty when absent; NULL when the memo is off or crowded. */
-struct memo_ent *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h);
-float *att_memo_cheap(struct memo_ent *e); /* NULL when not known yet */
-void att_memo_put_cheap(struct memo_ent *e, float v);
+struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h);
+/* Cross-query pair cache (score.c), per thread, bounded (PAIR_SIZE
+ * entries): the entry of the index tokens (qid, cid) of the index given to
+ * att_memo_begin, created empty when absent (evicting another); NULL when
+ * off. Token ids are never reused within an index and index serials never
+ * within a process, so an entry is exact for as long as it lives. */
+struct att_simval *att_pair_get(uint32_t qid, uint32_t cid);
+/* A new index serial (never 0 until 2^32 - 1 indexes were made; then 0:
+ * no pair cache for that index). */
+uint32_t att_pair_serial(void);
+float *att_memo_cheap(struct att_simval *e); /* NULL when not known yet */
+void att_memo_put_cheap(struct att_simval *e, float v);
 /* Counters of the calling thread (for tests and benchmarks). */
 void att_memo_stats(struct att_memo_stats *st, bool reset);
 /* Frees the calling thread's memo (called by att_match_thread_release). */

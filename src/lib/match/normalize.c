@@ -632,6 +632,7 @@ size_t att_name_views(const struct att_name *n, struct att_tokv *v)
 		v[i].len = n->tok[i].len;
 		v[i].sklen = n->tok[i].sklen;
 		v[i].flags = n->tok[i].flags;
+		v[i].id = ATT_TOK_NOID;
 	}
 	return n->ntok;
 }

@@ -429,9 +429,7 @@ struct memo_ent {
 	uint32_t h;
 	const char *t, *sk;
 	uint8_t qi, len, sklen, flags;
-	uint8_t have; /* ATT_MEMO_SIM | ATT_MEMO_CHEAP */
-	float cheap;
-	double sim, cost;
+	struct att_simval v;
 };
 
 #define MEMO_SIZE 4096u /* power of two */
@@ -441,7 +439,29 @@ static _Thread_local uint32_t tl_memo_gen;
 static _Thread_local bool tl_memo_on;
 static _Thread_local struct att_memo_stats tl_memo_stats;
 
-bool att_memo_begin(void)
+/* Cross-query pair cache: per thread, PAIR_SIZE entries in sets of
+ * PAIR_WAYS, keyed by (index serial, query token id, candidate token id).
+ * Within an index a token id names one (text, skeleton, flags) forever,
+ * and serials are never reused, so a hit is exact; a full set evicts one
+ * entry (its values are simply computed again when needed). */
+struct pair_ent {
+	uint32_t ix, q, c; /* ix 0: empty */
+	struct att_simval v;
+};
+#define PAIR_SIZE 32768u /* power of two: 32768 x 40 B = 1.25 MB per thread */
+#define PAIR_WAYS 4u
+static _Thread_local struct pair_ent *tl_pair;
+static _Thread_local uint32_t tl_pair_ix;
+static _Atomic uint32_t pair_serials;
+
+uint32_t att_pair_serial(void)
+{
+	uint32_t s = ++pair_serials;
+
+	return s == UINT32_MAX ? 0 : s;
+}
+
+bool att_memo_begin(uint32_t ix_serial)
 {
 	if (!tl_memo) {
 		tl_memo = calloc(MEMO_SIZE, sizeof(*tl_memo));
@@ -453,6 +473,9 @@ bool att_memo_begin(void)
 		memset(tl_memo, 0, MEMO_SIZE * sizeof(*tl_memo));
 		tl_memo_gen = 1;
 	}
+	if (ix_serial && !tl_pair)
+		tl_pair = calloc(PAIR_SIZE, sizeof(*tl_pair));
+	tl_pair_ix = tl_pair ? ix_serial : 0;
 	tl_memo_on = true;
 	return true;
 }
@@ -460,6 +483,7 @@ bool att_memo_begin(void)
 void att_memo_end(void)
 {
 	tl_memo_on = false;
+	tl_pair_ix = 0;
 }
 
 void att_memo_stats(struct att_memo_stats *st, bool reset)
@@ -472,9 +496,12 @@ void att_memo_stats(struct att_memo_stats *st, bool reset)
 void att_score_thread_release(void)
 {
 	free(tl_memo);
+	free(tl_pair);
 	tl_memo = NULL;
+	tl_pair = NULL;
 	tl_memo_gen = 0;
 	tl_memo_on = false;
+	tl_pair_ix = 0;
 }
 
 uint32_t att_tok_hash(const struct att_tokv *v)
@@ -482,7 +509,40 @@ uint32_t att_tok_hash(const struct att_tokv *v)
 	return att_hash32(v->t, v->len, (uint32_t)v->flags << 8 | v->sklen);
 }
 
-struct memo_ent *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h)
+struct att_simval *att_pair_get(uint32_t qid, uint32_t cid)
+{
+	uint32_t h, set;
+	struct pair_ent *p, *e;
+
+	if (!tl_pair_ix)
+		return NULL;
+	h = (qid * 0x9E3779B1u) ^ (cid * 0x85EBCA6Bu) ^ (tl_pair_ix * 0xC2B2AE35u);
+	h ^= h >> 15;
+	h *= 0x2C1B3C6Du;
+	h ^= h >> 13;
+	set = h & (PAIR_SIZE - 1) & ~(PAIR_WAYS - 1);
+	p = &tl_pair[set];
+	for (uint32_t w = 0; w < PAIR_WAYS; w++)
+		if (p[w].q == qid && p[w].c == cid && p[w].ix == tl_pair_ix) {
+			tl_memo_stats.pair_hits++;
+			return &p[w].v;
+		}
+	e = NULL;
+	for (uint32_t w = 0; w < PAIR_WAYS && !e; w++)
+		if (p[w].ix == 0)
+			e = &p[w];
+	if (!e) {
+		e = &p[(h >> 24) & (PAIR_WAYS - 1)];
+		tl_memo_stats.pair_evict++;
+	}
+	e->ix = tl_pair_ix;
+	e->q = qid;
+	e->c = cid;
+	e->v.have = 0;
+	return &e->v;
+}
+
+struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h)
 {
 	uint32_t k = (h ^ (uint32_t)qi * 0x9E3779B1u) * 0x85EBCA6Bu;
 
@@ -500,25 +560,25 @@ struct memo_ent *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h)
 			e->len = v->len;
 			e->sklen = v->sklen;
 			e->flags = v->flags;
-			e->have = 0;
+			e->v.have = 0;
 			tl_memo_stats.entries++;
-			return e;
+			return &e->v;
 		}
 		if (e->h == h && e->qi == qi && e->len == v->len && e->sklen == v->sklen &&
 		    e->flags == v->flags && (e->t == v->t || memcmp(e->t, v->t, v->len) == 0) &&
 		    (e->sk == v->sk || memcmp(e->sk, v->sk, v->sklen) == 0))
-			return e;
+			return &e->v;
 	}
 	tl_memo_stats.full++;
 	return NULL; /* crowded: computed, not kept */
 }
 
-float *att_memo_cheap(struct memo_ent *e)
+float *att_memo_cheap(struct att_simval *e)
 {
 	return e && (e->have & ATT_MEMO_CHEAP) ? &e->cheap : NULL;
 }
 
-void att_memo_put_cheap(struct memo_ent *e, float v)
+void att_memo_put_cheap(struct att_simval *e, float v)
 {
 	if (e) {
 		e->cheap = v;
@@ -526,12 +586,15 @@ void att_memo_put_cheap(struct memo_ent *e, float v)
 	}
 }
 
-/* The scorer's similarity of query token qi and candidate token b, from
- * the memo when the query is being run. */
+/* The scorer's similarity of query token qi (a) and candidate token b,
+ * from the pair cache (both are index tokens) or the memo when the query
+ * is being run. */
 static double memo_sim(uint8_t qi, const struct att_tokv *a, const struct att_tokv *b,
 		       uint32_t hb, double *cost)
 {
-	struct memo_ent *e = att_memo_get(qi, b, hb);
+	struct att_simval *e = a->id != ATT_TOK_NOID && b->id != ATT_TOK_NOID && tl_pair_ix
+				       ? att_pair_get(a->id, b->id)
+				       : att_memo_get(qi, b, hb);
 	double s;
 
 	if (e && (e->have & ATT_MEMO_SIM)) {
@@ -769,6 +832,7 @@ static bool join(const struct side *s, size_t j, size_t g, struct att_tokv *out,
 	out->sk = sb;
 	out->len = (uint8_t)tl;
 	out->sklen = (uint8_t)sl;
+	out->id = ATT_TOK_NOID;
 	out->flags = (uint8_t)((skel ? ATT_TOK_SKELETON : 0) |
 			       (s->v[j + g - 1].flags & ATT_TOK_FAMILY));
 	return true;
@@ -839,7 +903,8 @@ static double name_score(const struct side *A, const struct side *B,
 	for (size_t j = 0; j < nb; j++)
 		wb[j] = B->w[j];
 	for (size_t j = 0; j < nb; j++)
-		hb[j] = tl_memo_on && B->cnt[j] == 1 ? att_tok_hash(&b[j]) : 0;
+		hb[j] = tl_memo_on && B->cnt[j] == 1 && b[j].id == ATT_TOK_NOID ? att_tok_hash(&b[j])
+										 : 0;
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nb; j++) {
 			/* a query token against a candidate token (no join):
