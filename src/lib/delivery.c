@@ -100,7 +100,8 @@ static json_t *summary_json(struct att_node *node, const struct att_msg_row *m,
 
 	if (!subject)
 		return NULL;
-	if (!state && my_unit && *my_unit &&
+	/* Inbox rows (no content) carry the state from the page query already. */
+	if (!state && m->content && my_unit && *my_unit &&
 	    att_store_recip_get(node->store, m->id, my_unit, &r, NULL) == ATT_OK)
 		state = r.state;
 	return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:s,s:o,s:o,s:s?}", "id",

@@ -112,6 +112,9 @@ struct req_state {
 	bool answered;
 	bool upload;       /* holds one of the UPLOADS_MAX slots */
 	bool deferred;     /* suspended, waiting for the group commit */
+	bool read_held;    /* suspended: the answer waits for its audit entries */
+	struct srv_audit_ticket *ticket;
+	struct srv_response held;
 	struct MHD_Connection *conn;
 	struct srv_send send;
 	unsigned status;
@@ -234,6 +237,14 @@ static enum MHD_Result too_large(struct MHD_Connection *conn, struct req_state *
 					       : "the request body is larger than 1 MiB");
 }
 
+/* The writer has committed (or refused) a read's audit entries. */
+static void read_done(void *ctx)
+{
+	struct req_state *st = ctx;
+
+	MHD_resume_connection(st->conn);
+}
+
 /* The writer has committed (or refused) the message: wake the connection;
  * libmicrohttpd then calls on_request again, which answers. */
 static void send_done(struct srv_send *s)
@@ -331,6 +342,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		st->deferred = false;
 		return answer(conn, st, &resp);
 	}
+	if (st->read_held) {
+		/* Resumed by read_done: the answer may go out once its audit
+		 * entries are durable. */
+		struct att_err aerr = {0};
+		enum att_rc arc = srv_audit_ticket_result(st->ticket, &aerr);
+
+		st->read_held = false;
+		srv_audit_ticket_free(st->ticket);
+		st->ticket = NULL;
+		if (arc) {
+			srv_response_release(&st->held);
+			return refuse(conn, st, 503, "unavailable",
+				      "the read could not be audited; nothing was shown");
+		}
+		return answer(conn, st, &st->held);
+	}
 	if (st->too_large)
 		return too_large(conn, st);
 	st->req.method = method;
@@ -349,8 +376,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	st->req.defer_send = defer_send;
 	st->req.defer_ctx = st;
 	srv_response_init(&resp);
+	srv_audit_defer_begin();
 	srv_handle(!strncmp(url, "/api/", 5) || !strcmp(url, "/healthz") ? thread_node() : NULL,
 		   &st->req, &resp);
+	st->ticket = srv_audit_defer_end();
+	if (st->ticket && !resp.deferred) {
+		/* Hold the answer, free the worker: the writer resumes us when
+		 * the read's audit entries are committed. Suspend first, so the
+		 * resume always finds the connection suspended. */
+		st->held = resp;
+		st->read_held = true;
+		MHD_suspend_connection(conn);
+		srv_audit_submit(st->ticket, read_done, st);
+		return MHD_YES;
+	}
+	if (st->ticket) {
+		/* Not expected (a message post records no read): make the
+		 * entries durable here before going on. */
+		struct att_err aerr = {0};
+
+		if (srv_audit_ticket_commit(st->ticket, thread_node(), &aerr)) {
+			srv_audit_ticket_free(st->ticket);
+			st->ticket = NULL;
+			srv_response_release(&resp);
+			return refuse(conn, st, 503, "unavailable", "the request could not be audited");
+		}
+		srv_audit_ticket_free(st->ticket);
+		st->ticket = NULL;
+	}
 	if (resp.deferred) {
 		/* Suspend before queueing, so that the writer's resume always
 		 * finds the connection suspended. */
@@ -407,6 +460,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		log_access(st, secs);
 	if (st->upload)
 		atomic_fetch_sub(&uploads, 1);
+	if (st->read_held)
+		srv_response_release(&st->held);
+	srv_audit_ticket_free(st->ticket);
 	att_buf_release(&st->body);
 	free(st);
 	*con_cls = NULL;

@@ -31,9 +31,16 @@ struct audit_wait {
 	enum att_rc rc;
 	struct att_err err;
 	bool done;
-	pthread_cond_t committed;
+	pthread_cond_t committed;     /* a blocked reader waits on it */
+	void (*cb)(void *ctx);        /* or a deferred reader is called back */
+	void *cb_ctx;
 	struct audit_wait *next;
 };
+
+/* A worker thread that answers later (http.c) collects its read's audit
+ * entries here instead of blocking in the sink. */
+static __thread bool tl_defer;
+static __thread struct audit_wait *tl_pending;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t arrived = PTHREAD_COND_INITIALIZER;
@@ -176,7 +183,8 @@ static void *writer_main(void *arg)
 
 			ahead = w->next;
 			aqueued -= w->n;
-			areaders--;
+			if (!w->cb)
+				areaders--; /* a blocked reader, not a suspended one */
 			nitems += w->n;
 			w->next = NULL;
 			*alast = w;
@@ -193,7 +201,15 @@ static void *writer_main(void *arg)
 
 			alist = w->next;
 			w->done = true;
-			pthread_cond_signal(&w->committed);
+			if (w->cb) {
+				/* A suspended connection: resume it (it answers, or
+				 * refuses when the commit failed). */
+				pthread_mutex_unlock(&lock);
+				w->cb(w->cb_ctx);
+				pthread_mutex_lock(&lock);
+			} else {
+				pthread_cond_signal(&w->committed);
+			}
 		}
 	}
 	pthread_mutex_unlock(&lock);
@@ -301,6 +317,21 @@ enum att_rc srv_audit_sink(void *ctx, const struct att_audit_item *items, size_t
 
 	if (!n)
 		return ATT_OK;
+	if (tl_defer && !tl_pending) {
+		/* The worker answers later: keep the entries; http.c suspends the
+		 * connection and queues them (srv_audit_submit). */
+		struct audit_wait *d = calloc(1, sizeof(*d));
+
+		if (d)
+			d->items = items_copy(items, n);
+		if (!d || !d->items) {
+			free(d);
+			return att_fail(err, ATT_ENOMEM, "out of memory");
+		}
+		d->n = n;
+		tl_pending = d;
+		return ATT_OK;
+	}
 	memset(&w, 0, sizeof(w));
 	pthread_mutex_lock(&lock);
 	if (!running || stopping) {
@@ -340,6 +371,76 @@ enum att_rc srv_audit_sink(void *ctx, const struct att_audit_item *items, size_t
 	if (rc && err)
 		*err = w.err;
 	return rc;
+}
+
+void srv_audit_defer_begin(void)
+{
+	tl_defer = true;
+	tl_pending = NULL;
+}
+
+struct srv_audit_ticket *srv_audit_defer_end(void)
+{
+	struct audit_wait *w = tl_pending;
+
+	tl_defer = false;
+	tl_pending = NULL;
+	return (struct srv_audit_ticket *)w;
+}
+
+void srv_audit_submit(struct srv_audit_ticket *t, void (*done)(void *ctx), void *ctx)
+{
+	struct audit_wait *w = (struct audit_wait *)t;
+
+	w->cb = done;
+	w->cb_ctx = ctx;
+	w->next = NULL;
+	pthread_mutex_lock(&lock);
+	if (!running || stopping) {
+		/* No writer any more: append here, then answer. */
+		pthread_mutex_unlock(&lock);
+		w->rc = wnode ? att_audit_append_items(wnode, w->items, w->n, &w->err)
+			      : att_fail(&w->err, ATT_EDB, "the server is stopping");
+		w->done = true;
+		done(ctx);
+		return;
+	}
+	if (atail)
+		atail->next = w;
+	else
+		ahead = w;
+	atail = w;
+	aqueued += w->n;
+	if ((aqueued == w->n && !queued) || batch_full())
+		pthread_cond_signal(&arrived);
+	pthread_mutex_unlock(&lock);
+}
+
+enum att_rc srv_audit_ticket_result(struct srv_audit_ticket *t, struct att_err *err)
+{
+	struct audit_wait *w = (struct audit_wait *)t;
+
+	if (w->rc && err)
+		*err = w->err;
+	return w->rc;
+}
+
+enum att_rc srv_audit_ticket_commit(struct srv_audit_ticket *t, struct att_node *node,
+				    struct att_err *err)
+{
+	struct audit_wait *w = (struct audit_wait *)t;
+
+	return att_audit_append_items(node, w->items, w->n, err);
+}
+
+void srv_audit_ticket_free(struct srv_audit_ticket *t)
+{
+	struct audit_wait *w = (struct audit_wait *)t;
+
+	if (!w)
+		return;
+	free(w->items);
+	free(w);
 }
 
 void srv_sendq_stop(void)

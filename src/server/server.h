@@ -175,6 +175,22 @@ struct att_audit_item;
 enum att_rc srv_audit_sink(void *ctx, const struct att_audit_item *items, size_t n,
 			   struct att_err *err);
 
+/* Deferred read audits (http.c): between begin and end, the sink keeps the
+ * read's audit entries instead of blocking the worker thread; end returns
+ * them as a ticket (NULL: the read recorded nothing). The connection is then
+ * suspended and the ticket submitted: done(ctx) is called (from the writer)
+ * once they are committed or refused; only then may the answer go out. */
+struct srv_audit_ticket;
+void srv_audit_defer_begin(void);
+struct srv_audit_ticket *srv_audit_defer_end(void);
+void srv_audit_submit(struct srv_audit_ticket *t, void (*done)(void *ctx), void *ctx);
+/* After done: ATT_OK when the entries are durable. */
+enum att_rc srv_audit_ticket_result(struct srv_audit_ticket *t, struct att_err *err);
+/* Appends the ticket's entries on node now, in a transaction of its own. */
+enum att_rc srv_audit_ticket_commit(struct srv_audit_ticket *t, struct att_node *node,
+				    struct att_err *err) ATT_WUR;
+void srv_audit_ticket_free(struct srv_audit_ticket *t);
+
 /* The reply to a message post: 201 {id, held, reasons, hits} or the error.
  * Releases what s->res holds. */
 void srv_send_answer(struct srv_send *s, struct srv_response *resp);
