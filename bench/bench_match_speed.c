@@ -4,6 +4,7 @@
  * the same names (on a sample of queries, extrapolated).
  * usage: bench_match_speed [N=1000000] [--queries Q] [--jw-sample S]
  *                          [--verify V] [--cap C] [--show-misses N]
+ *                          [--ingest HELD MEASURE]  (bench_ingest's person names, index alone)
  *                          [--export DIR]   (names + queries for bench/match_pgtrgm.sh:
  *                          names.tsv "id, name, normalised name"; queries.tsv
  *                          "qid, text, planted id or -1, normalised text") */
@@ -345,6 +346,99 @@ static void run(struct att_match_index *ix, struct query *q, size_t nq, int thre
 	free(lat);
 }
 
+/* --ingest HELD MEASURE: the matching part of bench_ingest alone. Each
+ * message names one person from very common tokens (24 given names, 42
+ * stems x 6 endings: Mammadov, Aliyeva ...); HELD names are added, then each
+ * of MEASURE names is queried (with explain, 16 hits, dob 1975 as the
+ * bench gives) and added. Prints µs per query and a checksum of every hit
+ * (ref, score, rank, explanation) to compare builds. */
+static const char *const ig_given[] = {"Elchin", "Rauf", "Leyla", "Tural", "Orkhan", "Nigar",
+				       "Kamran", "Farid", "Sevinj", "Aysel", "Ivan", "Sergei",
+				       "Olga", "Dmitri", "John", "Michael", "Sarah", "Ali",
+				       "Hassan", "Reza", "Mehmet", "Ayse", "Emre", "Zeynep"};
+static const char *const ig_stems[] = {"Aliy", "Mammad", "Huseyn", "Gasim", "Jafar", "Karim",
+				       "Ismayil", "Abbas", "Guliy", "Novruz", "Rzay", "Safar",
+				       "Nasir", "Hasan", "Valiy", "Musay", "Isay", "Babay",
+				       "Aghay", "Bagir", "Zeynal", "Rahim", "Salim", "Tahir",
+				       "Yusif", "Kazim", "Latif", "Mehdi", "Nadir", "Qadir",
+				       "Rasul", "Sabir", "Talib", "Vahid", "Zakir", "Arif",
+				       "Elchin", "Farhad", "Ilgar", "Javid", "Kamal", "Mubariz"};
+static const char *const ig_end[] = {"ov", "ova", "li", "zade", "ev", "eva"};
+
+static void ig_name(char *out, size_t n)
+{
+	size_t g = rnd() % N_(ig_given), s1 = rnd() % N_(ig_stems), e1 = rnd() % N_(ig_end);
+	size_t s2 = rnd() % N_(ig_stems), e2 = rnd() % N_(ig_end);
+
+	snprintf(out, n, "%s %s%s %s%s", ig_given[g], ig_stems[s1], ig_end[e1], ig_stems[s2],
+		 ig_end[e2]);
+}
+
+static uint64_t ig_mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+	return h;
+}
+
+static int ingest_mode(size_t held, size_t measure)
+{
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	struct att_match_hit *hits = malloc(16 * sizeof(*hits));
+	struct att_match_attrs attrs = {19750000u, 0};
+	uint64_t sum = 0;
+	size_t nhits = 0;
+	double tq = 0, ta = 0, t0;
+	char name[128];
+
+	if (!hits || att_match_index_new(&ix, NULL, &err) != ATT_OK)
+		return 1;
+	for (size_t i = 0; i < held; i++) {
+		ig_name(name, sizeof(name));
+		if (att_match_index_add(ix, i, name, strlen(name), &attrs, &err) != ATT_OK)
+			return 1;
+	}
+	for (size_t i = 0; i < measure; i++) {
+		struct att_match_query q;
+		size_t n = 0;
+
+		ig_name(name, sizeof(name));
+		memset(&q, 0, sizeof(q));
+		q.name = name;
+		q.len = strlen(name);
+		q.attrs = attrs;
+		q.explain = true;
+		t0 = now();
+		if (att_match_index_query(ix, &q, hits, 16, &n, &err) != ATT_OK)
+			return 1;
+		tq += now() - t0;
+		nhits += n;
+		for (size_t h = 0; h < n; h++) {
+			char buf[512];
+			size_t l = att_match_expl_text(&hits[h].expl, buf, sizeof(buf));
+
+			sum = ig_mix(sum, hits[h].ref);
+			sum = ig_mix(sum, (uint64_t)(hits[h].score * 1e9));
+			sum = ig_mix(sum, (uint64_t)(hits[h].rank * 1e9));
+			for (size_t k = 0; k < l && k < sizeof(buf) - 1; k++)
+				sum = ig_mix(sum, (unsigned char)buf[k]);
+		}
+		t0 = now();
+		if (att_match_index_add(ix, held + i, name, strlen(name), &attrs, &err) != ATT_OK)
+			return 1;
+		ta += now() - t0;
+	}
+	printf("ingest names: %zu held, %zu queries (explain, 16 hits) each then added\n", held,
+	       measure);
+	printf("  query %.1f us, add %.1f us; %zu hits; checksum %016llx\n",
+	       tq / (double)measure * 1e6, ta / (double)measure * 1e6, nhits,
+	       (unsigned long long)sum);
+	att_match_index_free(ix);
+	free(hits);
+	att_match_thread_release();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t n = 1000000, nq = 20000, jw_sample = 100;
@@ -372,6 +466,11 @@ int main(int argc, char **argv)
 			g_show_misses = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--export") == 0 && i + 1 < argc)
 			export_dir = argv[++i];
+		else if (strcmp(argv[i], "--ingest") == 0 && i + 2 < argc) {
+			size_t held = strtoul(argv[i + 1], NULL, 10);
+
+			return ingest_mode(held, strtoul(argv[i + 2], NULL, 10));
+		}
 		else
 			n = strtoul(argv[i], NULL, 10);
 	}

@@ -314,6 +314,82 @@ static void test_common_tokens_memo(void **state)
 	att_match_index_free(ix);
 }
 
+/* Token interning and the cross-query pair cache: records hold token ids,
+ * and similarities of (query token, candidate token) pairs found in one
+ * query are reused by the next one, by id. A second identical query
+ * computes nothing and returns the same values; two indexes whose tokens
+ * got the same ids never share cache entries (the index serial is part of
+ * the key); removal and re-adding keep results exact. */
+static void test_token_ids_pair_cache(void **state)
+{
+	struct att_match_index *ix, *ix2;
+	struct att_err err = {0};
+	struct att_match_attrs at = {19750000, 0};
+	struct att_match_hit h1[4], h2[4];
+	struct att_match_query q = {.name = "Rauf Huseynev Mubarizev", .explain = true};
+	struct att_memo_stats ms;
+	size_t n1, n2;
+
+	(void)state;
+	q.len = strlen(q.name);
+	q.attrs = at;
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	assert_int_equal(att_match_index_new(&ix2, NULL, &err), ATT_OK);
+	/* the same names in another order: the same tokens get other ids */
+	assert_int_equal(att_match_index_add(ix, 1, "Rauf Huseyneva Mubarizeva", 25, &at, &err),
+			 ATT_OK);
+	assert_int_equal(att_match_index_add(ix, 2, "Rauf Gasimov", 12, &at, &err), ATT_OK);
+	assert_int_equal(att_match_index_add(ix, 4, "Tural Huseynev Mubarizev", 24, &at, &err),
+			 ATT_OK);
+	assert_int_equal(att_match_index_add(ix2, 4, "Tural Huseynev Mubarizev", 24, &at, &err),
+			 ATT_OK);
+	assert_int_equal(att_match_index_add(ix2, 1, "Rauf Huseyneva Mubarizeva", 25, &at, &err),
+			 ATT_OK);
+	att_memo_stats(&ms, true);
+	assert_int_equal(att_match_index_query(ix, &q, h1, 4, &n1, &err), ATT_OK);
+	att_memo_stats(&ms, true);
+	assert_int_equal(n1, 1);
+	assert_true(ms.computed > 0);
+	assert_int_equal(ms.pair_hits, 0);
+	assert_int_equal(h1[0].ref, 1);
+	assert_true(h1[0].score == 1.0);
+	assert_float_equal(h1[0].expl.pairs[1].sim, 1.0 - 0.5 / 9, 1e-6);
+	assert_float_equal(h1[0].expl.pairs[1].cost, 0.5, 1e-7);
+	assert_float_equal(h1[0].expl.pairs[2].sim, 1.0 - 0.5 / 10, 1e-6);
+	/* the same query again: every pair from the cache, the same values */
+	assert_int_equal(att_match_index_query(ix, &q, h2, 4, &n2, &err), ATT_OK);
+	att_memo_stats(&ms, true);
+	assert_int_equal(n2, n1);
+	assert_int_equal(ms.computed, 0);
+	assert_true(ms.pair_hits > 0);
+	assert_true(h2[0].score == h1[0].score && h2[0].rank == h1[0].rank);
+	assert_memory_equal(&h2[0].expl, &h1[0].expl, sizeof(h1[0].expl));
+	/* the other index: the ids of ix name other tokens there; nothing is
+	 * taken from ix's entries, and the values are the same */
+	assert_int_equal(att_match_index_query(ix2, &q, h2, 4, &n2, &err), ATT_OK);
+	att_memo_stats(&ms, true);
+	assert_int_equal(ms.pair_hits, 0);
+	assert_int_equal(n2, 1);
+	assert_int_equal(h2[0].ref, 1);
+	assert_true(h2[0].score == h1[0].score && h2[0].rank == h1[0].rank);
+	assert_memory_equal(&h2[0].expl, &h1[0].expl, sizeof(h1[0].expl));
+	/* removed and added again: the tokens keep their ids, results stay */
+	assert_int_equal(att_match_index_remove(ix, 1), 1);
+	assert_int_equal(att_match_index_query(ix, &q, h2, 4, &n2, &err), ATT_OK);
+	assert_int_equal(n2, 0);
+	assert_int_equal(att_match_index_add(ix, 3, "Rauf Huseyneva Mubarizeva", 25, &at, &err),
+			 ATT_OK);
+	assert_int_equal(att_match_index_query(ix, &q, h2, 4, &n2, &err), ATT_OK);
+	att_memo_stats(&ms, true);
+	assert_int_equal(n2, 1);
+	assert_int_equal(h2[0].ref, 3);
+	assert_int_equal(ms.computed, 0);
+	assert_true(h2[0].score == h1[0].score && h2[0].rank == h1[0].rank);
+	assert_memory_equal(&h2[0].expl, &h1[0].expl, sizeof(h1[0].expl));
+	att_match_index_free(ix);
+	att_match_index_free(ix2);
+}
+
 static void test_ids(void **state)
 {
 	struct att_match_index *ix;
@@ -402,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_ids), cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_rank_tie_break), cmocka_unit_test(test_common_given_name),
 		cmocka_unit_test(test_common_tokens_memo),
+		cmocka_unit_test(test_token_ids_pair_cache),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

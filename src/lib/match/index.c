@@ -942,32 +942,22 @@ static float cheap_score(const struct att_tokv *qv, size_t nq, const float *qw,
 {
 	float s = 0;
 	uint32_t h[ATT_NAME_MAX_TOKENS];
-	bool hashed = false;
 
+	/* index tokens are memoised by id, others by content */
+	for (size_t j = 0; j < nv; j++)
+		h[j] = v[j].id != NONE ? 0 : att_tok_hash(&v[j]);
 	for (size_t i = 0; i < nq; i++) {
 		float best = 0;
 
 		if (qw[i] <= 0)
 			continue;
 		for (size_t j = 0; j < nv && best < 1.0f; j++) {
-			/* the same candidate tokens recur: cached across queries
-			 * by token ids, or memoised for this query */
-			struct att_simval *me;
-			const float *known;
-			float x;
+			/* the same candidate tokens recur: memoised per query,
+			 * cached across queries */
+			struct att_simval *me = att_memo_get((uint8_t)i, &v[j], h[j]);
+			const float *known = att_memo_cheap(me);
+			float x = known ? *known : cheap_sim(&qv[i], &v[j]);
 
-			if (qv[i].id != NONE && v[j].id != NONE) {
-				me = att_pair_get(qv[i].id, v[j].id);
-			} else {
-				if (!hashed) {
-					for (size_t k = 0; k < nv; k++)
-						h[k] = att_tok_hash(&v[k]);
-					hashed = true;
-				}
-				me = att_memo_get((uint8_t)i, &v[j], h[j]);
-			}
-			known = att_memo_cheap(me);
-			x = known ? *known : cheap_sim(&qv[i], &v[j]);
 			if (!known)
 				att_memo_put_cheap(me, x);
 			if (x > best)
@@ -990,6 +980,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	struct att_tokv qv[ATT_NAME_MAX_TOKENS];
 	struct qkey qk[ATT_TOKEN_KEYS * ATT_NAME_MAX_TOKENS];
 	float qw[ATT_NAME_MAX_TOKENS];
+	uint32_t qid[ATT_NAME_MAX_TOKENS];
 	size_t nq, nk = 0, total = 0, msize, ncand = 0, nh = 0, nseed = 0;
 	size_t cap, seed_max, weight_max;
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
@@ -1008,11 +999,11 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	pthread_rwlock_rdlock(&ix->lock);
 	/* token similarities memoised for this query (under the read lock:
 	 * the memo points into the arena); without memory, computed */
-	(void)att_memo_begin(ix->serial);
 	/* the query's tokens the index knows: their similarities to the
 	 * candidates' tokens are cached across queries */
 	for (size_t i = 0; i < nq; i++)
-		qv[i].id = tok_find(ix, &qv[i], tok_hash(&qv[i]));
+		qid[i] = tok_find(ix, &qv[i], tok_hash(&qv[i]));
+	(void)att_memo_begin(ix->serial, qid, nq);
 	lognames = log((double)(ix->live + 2));
 	/* Limits grow with the index (a posting list's length does too): at
 	 * 1M names cap 4 000, seeds 20 000, weighing 60 000; at 10M ten

@@ -79,19 +79,20 @@ struct att_memo_stats {
 	uint64_t pair_evict; /* pair cache entries overwritten */
 };
 /* Starts a query on the index whose serial is ix_serial (0: no pair
- * cache); false when out of memory (then no memo). */
-bool att_memo_begin(uint32_t ix_serial);
+ * cache), whose tokens have the index token ids qids[0..nq) (ATT_TOK_NOID
+ * for a token the index has not); false when out of memory (then no
+ * memo). */
+bool att_memo_begin(uint32_t ix_serial, const uint32_t *qids, size_t nq);
 void att_memo_end(void);
 uint32_t att_tok_hash(const struct att_tokv *v);
 /* The entry of (query token qi, candidate token v with hash h), created
- * empty when absent; NULL when the memo is off or crowded. */
+ * empty when absent; NULL when the memo is off or crowded. When both
+ * tokens have index ids the entry is keyed by id (h unused) and backed by
+ * the cross-query pair cache (per thread, bounded: 65536 entries, 2 MB):
+ * filled from it on creation, values written through to it. Token ids are
+ * never reused within an index and index serials never within a process,
+ * so a pair cache entry is exact for as long as it lives. */
 struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h);
-/* Cross-query pair cache (score.c), per thread, bounded (PAIR_SIZE
- * entries): the entry of the index tokens (qid, cid) of the index given to
- * att_memo_begin, created empty when absent (evicting another); NULL when
- * off. Token ids are never reused within an index and index serials never
- * within a process, so an entry is exact for as long as it lives. */
-struct att_simval *att_pair_get(uint32_t qid, uint32_t cid);
 /* A new index serial (never 0 until 2^32 - 1 indexes were made; then 0:
  * no pair cache for that index). */
 uint32_t att_pair_serial(void);

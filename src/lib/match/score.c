@@ -6,6 +6,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -426,9 +427,10 @@ double att_token_sim(const struct att_tokv *a, const struct att_tokv *b, double 
  * query invalidates every entry by bumping a generation number. */
 struct memo_ent {
 	uint32_t gen;
-	uint32_t h;
+	uint32_t h; /* the candidate token's hash, or its id (by id) */
 	const char *t, *sk;
 	uint8_t qi, len, sklen, flags;
+	bool byid; /* keyed by (qi, candidate token id) */
 	struct att_simval v;
 };
 
@@ -439,19 +441,24 @@ static _Thread_local uint32_t tl_memo_gen;
 static _Thread_local bool tl_memo_on;
 static _Thread_local struct att_memo_stats tl_memo_stats;
 
-/* Cross-query pair cache: per thread, PAIR_SIZE entries in sets of
- * PAIR_WAYS, keyed by (index serial, query token id, candidate token id).
- * Within an index a token id names one (text, skeleton, flags) forever,
- * and serials are never reused, so a hit is exact; a full set evicts one
- * entry (its values are simply computed again when needed). */
+/* Cross-query pair cache: per thread, PAIR_SIZE entries of 32 bytes in
+ * sets of two (one cache line), keyed by (index serial, query token id,
+ * candidate token id). Within an index a token id names one (text,
+ * skeleton, flags) forever, and serials are never reused, so a hit is
+ * exact; a full set evicts one entry (its values are computed again when
+ * needed). The memo above stays the per-query front: a pair is looked up
+ * here once per query, when the memo first sees it. */
 struct pair_ent {
 	uint32_t ix, q, c; /* ix 0: empty */
-	struct att_simval v;
+	float cheap, cost;
+	uint32_t have;
+	double sim;
 };
-#define PAIR_SIZE 32768u /* power of two: 32768 x 40 B = 1.25 MB per thread */
-#define PAIR_WAYS 4u
+#define PAIR_SIZE 65536u /* power of two: 65536 x 32 B = 2 MB per thread */
+#define PAIR_WAYS 2u
 static _Thread_local struct pair_ent *tl_pair;
 static _Thread_local uint32_t tl_pair_ix;
+static _Thread_local uint32_t tl_qid[ATT_NAME_MAX_TOKENS];
 static _Atomic uint32_t pair_serials;
 
 uint32_t att_pair_serial(void)
@@ -461,7 +468,7 @@ uint32_t att_pair_serial(void)
 	return s == UINT32_MAX ? 0 : s;
 }
 
-bool att_memo_begin(uint32_t ix_serial)
+bool att_memo_begin(uint32_t ix_serial, const uint32_t *qids, size_t nq)
 {
 	if (!tl_memo) {
 		tl_memo = calloc(MEMO_SIZE, sizeof(*tl_memo));
@@ -473,9 +480,14 @@ bool att_memo_begin(uint32_t ix_serial)
 		memset(tl_memo, 0, MEMO_SIZE * sizeof(*tl_memo));
 		tl_memo_gen = 1;
 	}
-	if (ix_serial && !tl_pair)
-		tl_pair = calloc(PAIR_SIZE, sizeof(*tl_pair));
+	if (ix_serial && !tl_pair) {
+		tl_pair = aligned_alloc(64, PAIR_SIZE * sizeof(*tl_pair));
+		if (tl_pair)
+			memset(tl_pair, 0, PAIR_SIZE * sizeof(*tl_pair));
+	}
 	tl_pair_ix = tl_pair ? ix_serial : 0;
+	for (size_t i = 0; i < ATT_NAME_MAX_TOKENS; i++)
+		tl_qid[i] = qids && i < nq && tl_pair_ix ? qids[i] : ATT_TOK_NOID;
 	tl_memo_on = true;
 	return true;
 }
@@ -509,45 +521,68 @@ uint32_t att_tok_hash(const struct att_tokv *v)
 	return att_hash32(v->t, v->len, (uint32_t)v->flags << 8 | v->sklen);
 }
 
-struct att_simval *att_pair_get(uint32_t qid, uint32_t cid)
+static struct pair_ent *pair_set(uint32_t qid, uint32_t cid)
 {
-	uint32_t h, set;
-	struct pair_ent *p, *e;
+	uint32_t h = (qid * 0x9E3779B1u) ^ (cid * 0x85EBCA6Bu) ^ (tl_pair_ix * 0xC2B2AE35u);
 
-	if (!tl_pair_ix)
-		return NULL;
-	h = (qid * 0x9E3779B1u) ^ (cid * 0x85EBCA6Bu) ^ (tl_pair_ix * 0xC2B2AE35u);
 	h ^= h >> 15;
 	h *= 0x2C1B3C6Du;
 	h ^= h >> 13;
-	set = h & (PAIR_SIZE - 1) & ~(PAIR_WAYS - 1);
-	p = &tl_pair[set];
+	return &tl_pair[h & (PAIR_SIZE - 1) & ~(PAIR_WAYS - 1)];
+}
+
+static struct pair_ent *pair_find(uint32_t qid, uint32_t cid)
+{
+	struct pair_ent *p = pair_set(qid, cid);
+
 	for (uint32_t w = 0; w < PAIR_WAYS; w++)
-		if (p[w].q == qid && p[w].c == cid && p[w].ix == tl_pair_ix) {
-			tl_memo_stats.pair_hits++;
-			return &p[w].v;
+		if (p[w].q == qid && p[w].c == cid && p[w].ix == tl_pair_ix)
+			return &p[w];
+	return NULL;
+}
+
+/* Stores what the memo entry e (by id) knows into the pair cache. */
+static void pair_put(const struct memo_ent *e)
+{
+	uint32_t qid = tl_qid[e->qi], cid = e->h;
+	struct pair_ent *p = pair_find(qid, cid);
+
+	if (!p) {
+		struct pair_ent *s = pair_set(qid, cid);
+
+		p = s[0].ix == 0 ? &s[0] : s[1].ix == 0 ? &s[1] : NULL;
+		if (!p) {
+			/* evict the older: the second way moves to the first */
+			s[0] = s[1];
+			p = &s[1];
+			tl_memo_stats.pair_evict++;
 		}
-	e = NULL;
-	for (uint32_t w = 0; w < PAIR_WAYS && !e; w++)
-		if (p[w].ix == 0)
-			e = &p[w];
-	if (!e) {
-		e = &p[(h >> 24) & (PAIR_WAYS - 1)];
-		tl_memo_stats.pair_evict++;
+		p->ix = tl_pair_ix;
+		p->q = qid;
+		p->c = cid;
+		p->have = 0;
 	}
-	e->ix = tl_pair_ix;
-	e->q = qid;
-	e->c = cid;
-	e->v.have = 0;
-	return &e->v;
+	if (e->v.have & ATT_MEMO_CHEAP)
+		p->cheap = e->v.cheap;
+	if (e->v.have & ATT_MEMO_SIM) {
+		p->sim = e->v.sim;
+		p->cost = (float)e->v.cost;
+	}
+	p->have |= e->v.have;
 }
 
 struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h)
 {
-	uint32_t k = (h ^ (uint32_t)qi * 0x9E3779B1u) * 0x85EBCA6Bu;
+	bool byid = v->id != ATT_TOK_NOID && qi < ATT_NAME_MAX_TOKENS &&
+		    tl_qid[qi] != ATT_TOK_NOID;
+	uint32_t k;
 
 	if (!tl_memo_on)
 		return NULL;
+	if (byid)
+		h = v->id;
+	k = (h ^ (uint32_t)qi * 0x9E3779B1u) * 0x85EBCA6Bu;
+	k ^= k >> 16;
 	for (uint32_t p = 0; p < MEMO_PROBES; p++) {
 		struct memo_ent *e = &tl_memo[(k + p) & (MEMO_SIZE - 1)];
 
@@ -555,6 +590,7 @@ struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h
 			e->gen = tl_memo_gen;
 			e->h = h;
 			e->qi = qi;
+			e->byid = byid;
 			e->t = v->t;
 			e->sk = v->sk;
 			e->len = v->len;
@@ -562,15 +598,37 @@ struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h
 			e->flags = v->flags;
 			e->v.have = 0;
 			tl_memo_stats.entries++;
+			if (byid) {
+				const struct pair_ent *pe = pair_find(tl_qid[qi], v->id);
+
+				if (pe) {
+					tl_memo_stats.pair_hits++;
+					e->v.have = (uint8_t)pe->have;
+					e->v.cheap = pe->cheap;
+					e->v.sim = pe->sim;
+					e->v.cost = pe->cost;
+				}
+			}
 			return &e->v;
 		}
-		if (e->h == h && e->qi == qi && e->len == v->len && e->sklen == v->sklen &&
-		    e->flags == v->flags && (e->t == v->t || memcmp(e->t, v->t, v->len) == 0) &&
+		if (byid) {
+			if (e->byid && e->h == h && e->qi == qi)
+				return &e->v;
+			continue;
+		}
+		if (!e->byid && e->h == h && e->qi == qi && e->len == v->len &&
+		    e->sklen == v->sklen && e->flags == v->flags &&
+		    (e->t == v->t || memcmp(e->t, v->t, v->len) == 0) &&
 		    (e->sk == v->sk || memcmp(e->sk, v->sk, v->sklen) == 0))
 			return &e->v;
 	}
 	tl_memo_stats.full++;
 	return NULL; /* crowded: computed, not kept */
+}
+
+static struct memo_ent *memo_of(struct att_simval *v)
+{
+	return (struct memo_ent *)(void *)((char *)v - offsetof(struct memo_ent, v));
 }
 
 float *att_memo_cheap(struct att_simval *e)
@@ -583,18 +641,19 @@ void att_memo_put_cheap(struct att_simval *e, float v)
 	if (e) {
 		e->cheap = v;
 		e->have |= ATT_MEMO_CHEAP;
+		if (memo_of(e)->byid)
+			pair_put(memo_of(e));
 	}
 }
 
 /* The scorer's similarity of query token qi (a) and candidate token b,
- * from the pair cache (both are index tokens) or the memo when the query
- * is being run. */
+ * from the memo (and through it the pair cache) when the query is being
+ * run. The cost is kept as a float: only explanations read it, as a
+ * float. */
 static double memo_sim(uint8_t qi, const struct att_tokv *a, const struct att_tokv *b,
 		       uint32_t hb, double *cost)
 {
-	struct att_simval *e = a->id != ATT_TOK_NOID && b->id != ATT_TOK_NOID && tl_pair_ix
-				       ? att_pair_get(a->id, b->id)
-				       : att_memo_get(qi, b, hb);
+	struct att_simval *e = att_memo_get(qi, b, hb);
 	double s;
 
 	if (e && (e->have & ATT_MEMO_SIM)) {
@@ -604,10 +663,13 @@ static double memo_sim(uint8_t qi, const struct att_tokv *a, const struct att_to
 	}
 	tl_memo_stats.computed++;
 	s = token_sim(a, b, CREDIT_LO, cost);
+	*cost = (float)*cost;
 	if (e) {
 		e->sim = s;
 		e->cost = *cost;
 		e->have |= ATT_MEMO_SIM;
+		if (memo_of(e)->byid)
+			pair_put(memo_of(e));
 	}
 	return s;
 }
