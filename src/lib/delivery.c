@@ -192,26 +192,71 @@ static int inbox_row(const struct att_msg_row *m, void *arg)
 	return 0;
 }
 
+/* Builds an inbox page: items (overdue first, then newest first), the
+ * cursor of the next page (JSON null at the end), and until when the page
+ * holds (the earliest deadline on it still to pass). */
+static enum att_rc build_inbox(struct att_node *node, struct access *a, int64_t before,
+			       size_t limit, int64_t now, json_t **items, json_t **next,
+			       int64_t *valid_until, struct att_err *err)
+{
+	struct inbox_ctx c;
+	json_t *over = json_array(), *rest = json_array();
+	int64_t min_id = 0;
+	enum att_rc rc;
+
+	memset(&c, 0, sizeof(c));
+	c.node = node;
+	c.a = a;
+	c.err = err;
+	*valid_until = INT64_MAX;
+	rc = att_store_msg_each_for(node->store, a->actor.id, a->m.unit, before, limit, inbox_row,
+				    &c, err);
+	if (!rc)
+		rc = c.rc;
+	for (size_t i = 0; !rc && i < c.v.n; i++) {
+		const struct att_msg_row *m = &c.v.rows[i];
+		json_t *o = summary_json(node, m, a->m.unit, err);
+
+		if (!o) {
+			rc = ATT_ECRYPTO;
+			break;
+		}
+		json_array_append_new(overdue(m, now) ? over : rest, o);
+		if (m->deadline > now && m->deadline < *valid_until)
+			*valid_until = m->deadline;
+		if (!min_id || m->id < min_id)
+			min_id = m->id;
+	}
+	json_array_extend(over, rest);
+	json_decref(rest);
+	/* The cursor is the smallest id seen: the next page is older. */
+	*next = !rc && c.v.n == limit && c.v.n ? json_integer(min_id) : json_null();
+	msg_vec_release(&c.v);
+	if (rc) {
+		json_decref(over);
+		json_decref(*next);
+		return rc;
+	}
+	*items = over;
+	return ATT_OK;
+}
+
 enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t before,
 		      size_t limit, void **out_json, struct att_err *err)
 {
 	struct access a;
-	struct inbox_ctx c;
-	json_t *over, *rest;
-	size_t seen;
-	int64_t now = att_now();
+	json_t *items = NULL, *next = NULL;
+	int64_t now = att_now(), gen = 0, valid_until;
+	char key[320];
+	bool cacheable;
 	enum att_rc rc;
 
 	*out_json = NULL;
-	memset(&c, 0, sizeof(c));
 	rc = att_x_access(node, actor_id, ATT_ACT_MSG_READ, &a, err);
 	if (rc)
 		return rc;
 	if (limit == 0 || limit > 500)
 		limit = limit ? 500 : 50;
-	c.node = node;
-	c.a = &a;
-	c.err = err;
 	rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
@@ -219,54 +264,38 @@ enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t befor
 		rc = att_fail(err, ATT_EDENIED,
 			      "denied: the overseer has no inbox; use the review queue and the "
 			      "audit log");
-	if (!rc)
-		rc = att_store_msg_each_for(node->store, a.actor.id, a.m.unit, before, limit,
-					    inbox_row, &c, err);
-	if (!rc)
-		rc = c.rc;
-	over = json_array();
-	rest = json_array();
-	for (size_t i = 0; !rc && i < c.v.n; i++) {
-		json_t *o = summary_json(node, &c.v.rows[i], a.m.unit, err);
+	/* A page is reused while nothing it shows has changed (the store's
+	 * inbox generation) and no deadline on it has passed. Access was
+	 * decided above, for this request; the page is keyed by who reads it
+	 * with what mandate. */
+	{
+		int kn = snprintf(key, sizeof(key), "%s|%s|%u|%lld|%zu", a.actor.id, a.m.unit,
+				  a.m.fields, (long long)before, limit);
 
-		if (!o) {
-			rc = ATT_ECRYPTO;
-			break;
-		}
-		json_array_append_new(overdue(&c.v.rows[i], now) ? over : rest, o);
+		cacheable = kn > 0 && (size_t)kn < sizeof(key);
 	}
-	if (!rc) {
-		json_array_extend(over, rest);
+	if (!rc)
+		rc = att_store_counter_get(node->store, "inbox_gen", &gen, err);
+	if (!rc && !(cacheable && att_holdings_inbox_get(node, key, gen, now, (void **)&items,
+							  (void **)&next))) {
+		rc = build_inbox(node, &a, before, limit, now, &items, &next, &valid_until, err);
+		if (!rc && cacheable)
+			att_holdings_inbox_put(node, key, gen, valid_until, items, next);
+	}
+	if (!rc)
 		rc = att_x_audit(node, &a.actor, "inbox.read", a.m.unit[0] ? a.m.unit : "inbox",
-				 json_pack("{s:I}", "count", (json_int_t)json_array_size(over)), err);
-	}
-	seen = c.v.n;
-	msg_vec_release(&c.v);
-	json_decref(rest);
+				 json_pack("{s:I}", "count", (json_int_t)json_array_size(items)),
+				 err);
 	rc = att_x_done(node, rc, err);
 	if (rc) {
-		json_decref(over);
+		json_decref(items);
+		json_decref(next);
 		return rc;
 	}
-	{
-		json_t *out = json_pack("{s:o,s:o}", "items", over, "next_cursor", json_null());
-
-		/* The cursor is the smallest id seen: the next page is older. */
-		if (seen == limit && seen) {
-			json_int_t min = 0;
-			size_t i;
-			json_t *it;
-
-			json_array_foreach(over, i, it) {
-				json_int_t id = json_integer_value(json_object_get(it, "id"));
-				if (!min || id < min)
-					min = id;
-			}
-			json_object_set_new(out, "next_cursor", json_integer(min));
-		}
-		*out_json = out;
-	}
-	return ATT_OK;
+	/* The items may be shared with the cache: callers change only the
+	 * top-level object. */
+	*out_json = json_pack("{s:o,s:o}", "items", items, "next_cursor", next);
+	return *out_json ? ATT_OK : att_fail(err, ATT_ENOMEM, "out of memory");
 }
 
 /* --- show ------------------------------------------------------------------------ */

@@ -11,8 +11,20 @@
 #include "util.h"
 #include "banned.h"
 
+#define INBOX_CACHE 512
+
+struct inbox_page {
+	char key[320];
+	int64_t gen;
+	int64_t valid_until;
+	json_t *items;
+	json_t *next;
+};
+
 struct att_holdings {
 	pthread_mutex_t mu;
+	pthread_mutex_t inbox_mu;
+	struct inbox_page inbox[INBOX_CACHE];
 	int refs;
 	bool loaded;
 	struct att_match_index *ix;
@@ -33,6 +45,7 @@ enum att_rc att_holdings_new(struct att_holdings **out, struct att_err *err)
 	if (!h)
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_mutex_init(&h->inbox_mu, NULL);
 	h->refs = 1;
 	*out = h;
 	return ATT_OK;
@@ -59,6 +72,11 @@ void att_holdings_unref(struct att_holdings *h)
 	att_match_index_free(h->ix);
 	att_match_index_free(h->prot);
 	free(h->wl_refs);
+	for (size_t i = 0; i < INBOX_CACHE; i++) {
+		json_decref(h->inbox[i].items);
+		json_decref(h->inbox[i].next);
+	}
+	pthread_mutex_destroy(&h->inbox_mu);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }
@@ -180,6 +198,54 @@ enum att_rc att_holdings_add_protected(struct att_node *node, int64_t id,
 	node->tx_refs_protected_dirty = true;
 	return att_match_index_add(node->hold->prot, (uint64_t)id, name, strlen(name), &attrs,
 				   err);
+}
+
+static size_t inbox_slot(const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h % INBOX_CACHE;
+}
+
+bool att_holdings_inbox_get(struct att_node *node, const char *key, int64_t gen, int64_t now,
+			    void **items, void **next)
+{
+	struct att_holdings *h = node->hold;
+	struct inbox_page *p = &h->inbox[inbox_slot(key)];
+	bool hit;
+
+	pthread_mutex_lock(&h->inbox_mu);
+	hit = p->items && p->gen == gen && now < p->valid_until && !strcmp(p->key, key);
+	if (hit) {
+		*items = json_incref(p->items);
+		*next = json_incref(p->next);
+	}
+	pthread_mutex_unlock(&h->inbox_mu);
+	return hit;
+}
+
+void att_holdings_inbox_put(struct att_node *node, const char *key, int64_t gen,
+			    int64_t valid_until, void *items, void *next)
+{
+	struct att_holdings *h = node->hold;
+	struct inbox_page *p = &h->inbox[inbox_slot(key)];
+	json_t *old_items, *old_next;
+
+	if (strlen(key) >= sizeof(p->key))
+		return;
+	pthread_mutex_lock(&h->inbox_mu);
+	old_items = p->items;
+	old_next = p->next;
+	snprintf(p->key, sizeof(p->key), "%s", key);
+	p->gen = gen;
+	p->valid_until = valid_until;
+	p->items = json_incref(items);
+	p->next = json_incref(next);
+	pthread_mutex_unlock(&h->inbox_mu);
+	json_decref(old_items);
+	json_decref(old_next);
 }
 
 size_t att_holdings_mark(struct att_node *node)

@@ -41,6 +41,16 @@ enum att_rc att_holdings_add_entity(struct att_node *node, int64_t entity_id,
 enum att_rc att_holdings_add_protected(struct att_node *node, int64_t id,
 				       const void *value_json, struct att_err *err) ATT_WUR;
 
+/* Rendered inbox pages, shared by the nodes of a process (keys of at most
+ * 319 bytes; a longer one is not cached): a page is reused
+ * while the store's inbox generation is the same and no deadline on it has
+ * passed (valid_until). get returns a new reference to the page's items and
+ * its next cursor, or false. The items are never modified once cached. */
+bool att_holdings_inbox_get(struct att_node *node, const char *key, int64_t gen, int64_t now,
+			    void **items, void **next);
+void att_holdings_inbox_put(struct att_node *node, const char *key, int64_t gen,
+			    int64_t valid_until, void *items, void *next);
+
 /* Savepoints: a mark, and undoing what was added after it. */
 size_t att_holdings_mark(struct att_node *node);
 void att_holdings_undo(struct att_node *node, size_t mark);

@@ -118,6 +118,17 @@ static const struct att_migration exchange_steps[] = {
 	/* Lists show the subject alone: sealed on its own, so a page of an
 	 * inbox opens a few bytes per message, not whole messages. */
 	{3, "ALTER TABLE messages ADD COLUMN subject BLOB;"},
+	/* Every change an inbox page can show bumps inbox_gen (in the same
+	 * transaction, whoever makes it), so a cached page knows it is stale. */
+	{4, "INSERT INTO counters VALUES ('inbox_gen', 0);"
+	    "CREATE TRIGGER inbox_gen_msg_ins AFTER INSERT ON messages BEGIN"
+	    "  UPDATE counters SET value=value+1 WHERE name='inbox_gen'; END;"
+	    "CREATE TRIGGER inbox_gen_msg_upd AFTER UPDATE ON messages BEGIN"
+	    "  UPDATE counters SET value=value+1 WHERE name='inbox_gen'; END;"
+	    "CREATE TRIGGER inbox_gen_rcp_ins AFTER INSERT ON recipients BEGIN"
+	    "  UPDATE counters SET value=value+1 WHERE name='inbox_gen'; END;"
+	    "CREATE TRIGGER inbox_gen_rcp_upd AFTER UPDATE ON recipients BEGIN"
+	    "  UPDATE counters SET value=value+1 WHERE name='inbox_gen'; END;"},
 };
 
 const struct att_schema_component att_schema_exchange = {

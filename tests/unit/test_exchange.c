@@ -266,6 +266,42 @@ static void test_sealed_at_rest(void **state)
 	}
 }
 
+/* The inbox page cache never shows a stale page. */
+static void test_inbox_cache(void **state)
+{
+	struct att_send_result res;
+	struct att_err err = {0};
+	json_t *a = NULL, *b = NULL, *c = NULL;
+	char *m = message("Kamran Rzayev", "Fresh news.");
+	(void)state;
+
+	assert_int_equal(att_inbox(node, "desk", 0, 10, (void **)&a, &err), ATT_OK);
+	assert_int_equal(att_inbox(node, "desk", 0, 10, (void **)&b, &err), ATT_OK);
+	/* the second read is served from the cache: the very same items */
+	assert_ptr_equal(json_object_get(a, "items"), json_object_get(b, "items"));
+	assert_int_equal(att_msg_send(node, "rep", m, strlen(m), &res, &err), ATT_OK);
+	free(m);
+	assert_int_equal(att_inbox(node, "desk", 0, 10, (void **)&c, &err), ATT_OK);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(c, "items"), 0), "id")),
+			 res.id);
+	json_decref(c);
+	/* a change of state is shown too */
+	assert_int_equal(att_msg_ack(node, "desk", res.id, &err), ATT_OK);
+	assert_int_equal(att_inbox(node, "desk", 0, 10, (void **)&c, &err), ATT_OK);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(c, "items"), 0), "my_state")),
+			    "acknowledged");
+	/* and another reader never gets this reader's page */
+	json_decref(a);
+	assert_int_equal(att_inbox(node, "rep", 0, 10, (void **)&a, &err), ATT_OK);
+	assert_ptr_not_equal(json_object_get(a, "items"), json_object_get(c, "items"));
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	att_send_result_release(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_mandate),
 		cmocka_unit_test(test_handling_rules),
 		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_inbox_cache),
 		cmocka_unit_test(test_sealed_at_rest),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
