@@ -21,6 +21,7 @@ struct side {
 	bool ok;           /* the entity exists */
 	bool readable;     /* the actor may read its message */
 	int64_t msg_id, case_id;
+	char field[32];
 	char unit[130];    /* the holder: the sender unit of its message */
 	json_t *value;     /* the entity, opened */
 };
@@ -57,6 +58,7 @@ static enum att_rc load_side(struct att_node *node, const struct access *a, int6
 	s->ok = true;
 	s->msg_id = m.id;
 	s->case_id = m.case_id;
+	snprintf(s->field, sizeof(s->field), "%s", m.field);
 	snprintf(s->unit, sizeof(s->unit), "%s", m.sender_unit);
 	rc = att_x_may_read(node, a, &m, &s->readable, err);
 	if (!rc && s->readable) {
@@ -138,6 +140,7 @@ static json_t *entity_view(const struct side *s)
 
 	json_object_set_new(v, "message", json_integer(s->msg_id));
 	json_object_set_new(v, "case", json_integer(s->case_id));
+	json_object_set_new(v, "field", json_string(s->field));
 	json_object_set_new(v, "unit", json_string(s->unit));
 	return v;
 }

@@ -201,7 +201,8 @@ export default {
   picture_title: 'Operational picture',
   picture_traffic: 'Messages per post and field',
   picture_traffic_time: 'Traffic per day and field',
-  picture_hits: 'Hits per post',
+  picture_hits: 'Hits per other holder (post, desk, partner or list)',
+  picture_unknown: 'unknown',
   picture_staffing: 'Staffing by post (used of approved)',
   picture_none: 'No data yet.',
 };

@@ -54,18 +54,17 @@ export async function render() {
     section.append(h('h2', null, t('picture_traffic')), bars(rowsOf(by), fields),
       h('h2', null, t('picture_traffic_time')), bars(rowsOf(byDay).sort((a, b) => a.label.localeCompare(b.label)), fields));
     const hits = await apiList('/hits', 2000);
+    // Hits per other holder (a unit, or a sanctions list), by the field of
+    // the user's own message.
+    const holder = (x) => (x.other && x.other.unit) || (x.other && x.other.entry && x.other.entry.list ? 'list ' + x.other.entry.list : t('picture_unknown'));
     const hb = new Map();
     for (const x of hits) {
-      const k = x.other ? (x.other.unit || (x.other.list ? 'list ' + x.other.list : '?')) : '?';
-      const f = (inbox.find((m) => x.mine && m.id === x.mine.message) || {}).field;
+      const k = holder(x);
       if (!hb.has(k)) hb.set(k, zero());
-      if (f && hb.get(k)[f] !== undefined) hb.get(k)[f]++;
-      else hb.get(k)['organized-crime'] += 0;
+      const f = x.mine && x.mine.field;
+      if (hb.get(k)[f] !== undefined) hb.get(k)[f]++;
     }
-    section.append(h('h2', null, t('picture_hits')), bars(rowsOf(hb).map((r) => {
-      const total = hits.filter((x) => x.other && (x.other.unit || 'list ' + x.other.list) === r.label).length;
-      return { label: r.label, note: String(total), parts: r.parts.some((p) => p.value) ? r.parts : [{ key: 'used', value: total }] };
-    }), fields));
+    section.append(h('h2', null, t('picture_hits')), bars(rowsOf(hb), fields));
   } catch (e) {
     section.append(h('h2', null, t('picture_traffic')), h('p.notice', null, t('not_available')));
   }
