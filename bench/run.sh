@@ -33,6 +33,7 @@ fi
 
 if [ -x bench/bench_http.sh ]; then
 	section "HTTP API under load, beside nginx (issue: server)"
-	BENCH_SHORT=$SHORT ATTACHE="$B/attache" run bench/bench_http.sh
+	if [ "$SHORT" = 1 ]; then BENCH_SHORT=1 ATTACHE="$B/attache" run bench/bench_http.sh
+	else ATTACHE="$B/attache" run bench/bench_http.sh; fi
 fi
 exit $status

@@ -118,16 +118,6 @@ struct ttok {
 	uint8_t len, sklen, flags, pad;
 };
 
-/* A list of uint32 values (entry or token ids), two stored inline. */
-struct ulist {
-	uint32_t len;
-	uint32_t cap; /* 0: inline */
-	union {
-		uint32_t *p;
-		uint32_t in[2];
-	} u;
-};
-
 struct att_match_index {
 	pthread_rwlock_t lock;
 	size_t cap_postings, verify_max;
@@ -160,14 +150,6 @@ struct att_match_index {
 	size_t tth_size;
 	char *ttb; /* token bytes: text then skeleton */
 	size_t ttb_len, ttb_cap;
-	/* token id → entries holding the token (tp[0..ntt), capacity
-	 * tt_cap), and blocking key → token ids having the key (kt, found
-	 * through the key's plist: pad = index + 1) */
-	struct ulist *tp;
-	size_t tp_cap;
-	struct ulist *kt;
-	size_t nkt, kt_cap;
-	size_t tlist_bytes;
 	uint32_t serial; /* of the pair cache (att_pair_serial) */
 	uint64_t cidr4_lens;    /* bit n: a v4 range of length n exists */
 	uint64_t cidr6_lens[3]; /* same for v6 */
@@ -243,17 +225,9 @@ void att_match_index_free(struct att_match_index *ix)
 	free(ix->idh);
 	free(ix->idn);
 	free(ix->idl);
-	for (size_t i = 0; i < ix->ntt; i++)
-		if (ix->tp[i].cap)
-			free(ix->tp[i].u.p);
-	for (size_t i = 0; i < ix->nkt; i++)
-		if (ix->kt[i].cap)
-			free(ix->kt[i].u.p);
 	free(ix->tt);
 	free(ix->tth);
 	free(ix->ttb);
-	free(ix->tp);
-	free(ix->kt);
 	pthread_rwlock_destroy(&ix->lock);
 	free(ix);
 }
@@ -300,9 +274,7 @@ static const uint32_t *pl_ids(const struct plist *p)
 	return p->cap ? p->u.p : p->u.in;
 }
 
-/* The plist of key, created empty when absent; NULL when out of memory.
- * Valid until the next creation (a rehash moves the lists). */
-static struct plist *pl_get(struct att_match_index *ix, uint32_t key)
+static bool pl_add(struct att_match_index *ix, uint32_t key, uint32_t id)
 {
 	struct plist *p = pl_find(ix, key);
 
@@ -310,7 +282,7 @@ static struct plist *pl_get(struct att_match_index *ix, uint32_t key)
 		size_t j;
 
 		if ((ix->pl_used + 1) * 10 > ix->pl_size * 7 && !pl_rehash(ix))
-			return NULL;
+			return false;
 		for (j = key & (ix->pl_size - 1); ix->pl[j].key; j = (j + 1) & (ix->pl_size - 1))
 			;
 		p = &ix->pl[j];
@@ -318,15 +290,6 @@ static struct plist *pl_get(struct att_match_index *ix, uint32_t key)
 		p->key = key;
 		ix->pl_used++;
 	}
-	return p;
-}
-
-static bool pl_add(struct att_match_index *ix, uint32_t key, uint32_t id)
-{
-	struct plist *p = pl_get(ix, key);
-
-	if (!p)
-		return false;
 	/* one name may give the same key twice: store it once */
 	if (p->len && pl_ids(p)[p->len - 1] == id)
 		return true;
@@ -369,56 +332,6 @@ static void pl_del(struct att_match_index *ix, uint32_t key, uint32_t id)
 	for (uint32_t i = 0; i < p->len; i++)
 		if (ids[i] == id) {
 			ids[i] = ids[--p->len];
-			return;
-		}
-}
-
-static const uint32_t *ul_ids(const struct ulist *l)
-{
-	return l->cap ? l->u.p : l->u.in;
-}
-
-/* Appends id to l unless it is already its last value. Lists grow by a
- * quarter (they are many and long-lived: slack is memory per name). */
-static bool ul_add(struct att_match_index *ix, struct ulist *l, uint32_t id)
-{
-	if (l->len && ul_ids(l)[l->len - 1] == id)
-		return true;
-	if (l->cap == 0 && l->len < 2) {
-		l->u.in[l->len++] = id;
-		return true;
-	}
-	if (l->cap == 0) {
-		uint32_t *n = malloc(4 * sizeof(uint32_t));
-
-		if (!n)
-			return false;
-		n[0] = l->u.in[0];
-		n[1] = l->u.in[1];
-		l->u.p = n;
-		l->cap = 4;
-		ix->tlist_bytes += 4 * sizeof(uint32_t);
-	} else if (l->len == l->cap) {
-		uint32_t nc = l->cap + (l->cap < 64 ? l->cap / 2 : l->cap / 4);
-		uint32_t *n = realloc(l->u.p, (size_t)nc * sizeof(uint32_t));
-
-		if (!n)
-			return false;
-		ix->tlist_bytes += (size_t)(nc - l->cap) * sizeof(uint32_t);
-		l->u.p = n;
-		l->cap = nc;
-	}
-	l->u.p[l->len++] = id;
-	return true;
-}
-
-static void ul_del(struct ulist *l, uint32_t id)
-{
-	uint32_t *ids = l->cap ? l->u.p : l->u.in;
-
-	for (uint32_t i = 0; i < l->len; i++)
-		if (ids[i] == id) {
-			ids[i] = ids[--l->len];
 			return;
 		}
 }
@@ -575,39 +488,9 @@ static uint32_t tok_intern(struct att_match_index *ix, const struct att_tokv *v)
 	if ((ix->ntt + 1) * 10 > ix->tth_size * 7 && !tok_rehash(ix))
 		return NONE;
 	if (!grow((void **)&ix->tt, &ix->tt_cap, ix->ntt + 1, sizeof(struct ttok)) ||
-	    !grow((void **)&ix->tp, &ix->tp_cap, ix->ntt + 1, sizeof(struct ulist)) ||
 	    !grow((void **)&ix->ttb, &ix->ttb_cap, ix->ttb_len + need, 1))
 		return NONE;
-	id = (uint32_t)ix->ntt;
-	{
-		/* the token's keys list it (key → token ids); undone on
-		 * failure, so a key never lists an id that is not a token */
-		uint32_t keys[ATT_TOKEN_KEYS];
-		size_t nk = att_token_keys(v, keys), k;
-
-		for (k = 0; k < nk; k++) {
-			struct plist *p = pl_get(ix, keys[k]);
-
-			if (!p)
-				break;
-			if (p->pad == 0) {
-				if (!grow((void **)&ix->kt, &ix->kt_cap, ix->nkt + 1,
-					  sizeof(struct ulist)))
-					break;
-				memset(&ix->kt[ix->nkt], 0, sizeof(struct ulist));
-				p->pad = (uint32_t)++ix->nkt;
-			}
-			if (!ul_add(ix, &ix->kt[p->pad - 1], id))
-				break;
-		}
-		if (k < nk) {
-			while (k-- > 0)
-				ul_del(&ix->kt[pl_find(ix, keys[k])->pad - 1], id);
-			return NONE;
-		}
-	}
-	ix->ntt++;
-	memset(&ix->tp[id], 0, sizeof(struct ulist));
+	id = (uint32_t)ix->ntt++;
 	t = &ix->tt[id];
 	t->off = (uint32_t)ix->ttb_len;
 	t->hash = h;
@@ -711,8 +594,6 @@ static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 		for (size_t k = 0; k < nk; k++)
 			if (!pl_add(ix, keys[k], id))
 				return att_fail(err, ATT_ENOMEM, "out of memory");
-		if (!ul_add(ix, &ix->tp[tid[i]], id))
-			return att_fail(err, ATT_ENOMEM, "out of memory");
 	}
 	return ATT_OK;
 }
@@ -762,7 +643,6 @@ static size_t remove_names_locked(struct att_match_index *ix, struct refslot *rs
 
 			for (size_t k = 0; k < nk; k++)
 				pl_del(ix, keys[k], id);
-			ul_del(&ix->tp[v[i].id], id);
 		}
 		ix->arena_dead += bytes;
 		e->off = UINT64_MAX;
@@ -833,8 +713,7 @@ size_t att_match_index_overhead(struct att_match_index *ix)
 	    ix->idh_size * sizeof(uint32_t) + ix->idn_cap * sizeof(struct idnode) +
 	    ix->idl_cap * sizeof(struct idlink) + (ix->arena_cap - ix->arena_len) +
 	    ix->arena_dead + ix->tt_cap * sizeof(struct ttok) + ix->tth_size * sizeof(uint32_t) +
-	    (ix->ttb_cap - ix->ttb_len) + ix->tp_cap * sizeof(struct ulist) +
-	    ix->kt_cap * sizeof(struct ulist) + ix->tlist_bytes;
+	    (ix->ttb_cap - ix->ttb_len);
 	pthread_rwlock_unlock(&ix->lock);
 	return n;
 }
