@@ -168,7 +168,7 @@ static const char demo_list[] =
 
 static enum att_rc traffic(struct demo *d)
 {
-	int64_t c_ldn, c_ipl, c_par, c_ank, c_ber, m_ldn, m_ipl, m_ber, m_par, id, reg;
+	int64_t c_ldn, c_ipl, c_par, c_ank, c_ber, m_ipl, id, reg;
 	struct att_protect_spec p1 = {"Arif Hacılı", "1984-05-02", "political-emigrant",
 				      "Asylum granted in France; has reported threats"};
 	struct att_protect_spec p2 = {"Günel Səfərova", NULL, "journalist",
@@ -218,7 +218,7 @@ static enum att_rc traffic(struct demo *d)
 				    "GB82 WEST 1234 5698 7654 32", "type", "organization", "name",
 				    "Northbridge Consulting Ltd", "type", "phone", "value",
 				    "+44 20 7946 0958"),
-			  &m_ldn);
+			  NULL);
 	tick(d, 2 * 86400);
 	/* INTERPOL: a member country's diffusion names the same man in Cyrillic and
 	 * the same account: two cross-post hits. */
@@ -276,7 +276,7 @@ static enum att_rc traffic(struct demo *d)
 				    "entities", "type", "person", "name", "Kamal Rzayev", "dob",
 				    "1988-11-23", "type", "phone", "value", "+33 6 12 34 56 78", "type",
 				    "email", "value", "k.rzayev@example.org"),
-			  &m_par);
+			  NULL);
 	tick(d, 5 * 3600);
 	if (!rc)
 		rc = open_case(d, "rep-jafarov", ATT_FIELD_TERRORISM,
@@ -356,10 +356,7 @@ static enum att_rc traffic(struct demo *d)
 				    90, "entities", "type", "ip", "value", "203.0.113.45", "type",
 				    "domain", "value", "update-check.example.net", "type", "btc", "value",
 				    "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"),
-			  &m_ber);
-	(void)m_ldn;
-	(void)m_par;
-	(void)m_ber;
+			  NULL);
 	att_clock_set(0);
 	return rc;
 }
