@@ -779,16 +779,7 @@ enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_
 							: "oversight"));
 	}
 	msg_vec_release(&v);
-	if (!rc)
-		rc = att_x_audit(node, &a.actor, "overdue.read", "overdue",
-				 json_pack("{s:I}", "count", (json_int_t)json_array_size(arr)), err);
-	rc = att_x_done(node, rc, err);
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	*out_json = arr;
-	return ATT_OK;
+	return att_x_list_done(node, &a.actor, "overdue.read", "overdue", rc, arr, out_json, err);
 }
 
 /* --- case thread, grants ----------------------------------------------------------- */

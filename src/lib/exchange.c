@@ -114,6 +114,22 @@ enum att_rc att_x_audit(struct att_node *node, const struct att_actor *actor,
 	return rc;
 }
 
+enum att_rc att_x_list_done(struct att_node *node, const struct att_actor *actor,
+			    const char *action, const char *object, enum att_rc rc, json_t *arr,
+			    void **out_json, struct att_err *err)
+{
+	if (!rc)
+		rc = att_x_audit(node, actor, action, object,
+				 json_pack("{s:I}", "count", (json_int_t)json_array_size(arr)), err);
+	rc = att_x_done(node, rc, err);
+	if (rc) {
+		json_decref(arr);
+		return rc;
+	}
+	*out_json = arr;
+	return ATT_OK;
+}
+
 enum att_rc att_x_done(struct att_node *node, enum att_rc rc, struct att_err *err)
 {
 	if (rc) {
@@ -330,16 +346,7 @@ enum att_rc att_case_list(struct att_node *node, const char *actor_id, void **ou
 	rc = att_store_case_each(node->store, case_list_row, &x, err);
 	if (!rc)
 		rc = x.rc;
-	if (!rc)
-		rc = att_x_audit(node, &a.actor, "case.list", "cases",
-				json_pack("{s:I}", "count", (json_int_t)json_array_size(x.arr)), err);
-	rc = att_x_done(node, rc, err);
-	if (rc) {
-		json_decref(x.arr);
-		return rc;
-	}
-	*out_json = x.arr;
-	return ATT_OK;
+	return att_x_list_done(node, &a.actor, "case.list", "cases", rc, x.arr, out_json, err);
 }
 
 /* --- message validation ------------------------------------------------------ */

@@ -53,6 +53,13 @@ enum att_rc att_x_audit(struct att_node *node, const struct att_actor *actor,
 /* Commits, or rolls back when rc is not ATT_OK; returns the outcome. */
 enum att_rc att_x_done(struct att_node *node, enum att_rc rc, struct att_err *err) ATT_WUR;
 
+/* Ends a list read: audits it (action on object, with the count), ends the
+ * transaction, and hands arr to *out_json — or frees it when rc or the end
+ * fails. Returns the outcome. */
+enum att_rc att_x_list_done(struct att_node *node, const struct att_actor *actor,
+			    const char *action, const char *object, enum att_rc rc, json_t *arr,
+			    void **out_json, struct att_err *err) ATT_WUR;
+
 /* Cross-matches the entities of a delivered message and records hits. */
 enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, size_t *hits,
 				struct att_err *err) ATT_WUR;

@@ -236,14 +236,5 @@ enum att_rc att_hits(struct att_node *node, const char *actor_id, void **out_jso
 	for (size_t i = 0; i < c.n; i++)
 		free((void *)c.rows[i].expl);
 	free(c.rows);
-	if (!rc)
-		rc = att_x_audit(node, &a.actor, "hits.read", "hits",
-				 json_pack("{s:I}", "count", (json_int_t)json_array_size(arr)), err);
-	rc = att_x_done(node, rc, err);
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	*out_json = arr;
-	return ATT_OK;
+	return att_x_list_done(node, &a.actor, "hits.read", "hits", rc, arr, out_json, err);
 }

@@ -130,16 +130,8 @@ enum att_rc att_protect_list(struct att_node *node, const char *actor_id, void *
 	rc = att_store_protected_each(node->store, prot_row, &c, err);
 	if (!rc)
 		rc = c.rc;
-	if (!rc)
-		rc = att_x_audit(node, &actor, "protected.read", "protected",
-				 json_pack("{s:I}", "count", (json_int_t)json_array_size(c.arr)), err);
-	rc = att_x_done(node, rc, err);
-	if (rc) {
-		json_decref(c.arr);
-		return rc;
-	}
-	*out_json = c.arr;
-	return ATT_OK;
+	return att_x_list_done(node, &actor, "protected.read", "protected", rc, c.arr, out_json,
+			       err);
 }
 
 /* --- review queue ------------------------------------------------------------------ */
@@ -218,16 +210,7 @@ enum att_rc att_review_list(struct att_node *node, const char *actor_id, void **
 		json_decref(content);
 	}
 	free(h.ids);
-	if (!rc)
-		rc = att_x_audit(node, &actor, "review.read", "reviews",
-				 json_pack("{s:I}", "count", (json_int_t)json_array_size(arr)), err);
-	rc = att_x_done(node, rc, err);
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	*out_json = arr;
-	return ATT_OK;
+	return att_x_list_done(node, &actor, "review.read", "reviews", rc, arr, out_json, err);
 }
 
 static enum att_rc decide(struct att_node *node, const char *actor_id, int64_t id,
