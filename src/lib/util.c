@@ -58,6 +58,31 @@ enum att_rc att_buf_add(struct att_buf *b, const void *p, size_t n)
 	return ATT_OK;
 }
 
+enum att_rc att_buf_reserve(struct att_buf *b, size_t n)
+{
+	size_t len = b->len;
+	enum att_rc rc;
+
+	if (b->failed)
+		return ATT_ELIMIT;
+	if (b->cap > len + n)
+		return ATT_OK;
+	/* Grow by adding n bytes of nothing in particular, then take them back. */
+	{
+		char *scratch = calloc(1, n ? n : 1);
+
+		if (!scratch)
+			return ATT_ENOMEM;
+		rc = att_buf_add(b, scratch, n);
+		free(scratch);
+	}
+	if (!rc) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+	return rc;
+}
+
 enum att_rc att_buf_adds(struct att_buf *b, const char *s)
 {
 	return att_buf_add(b, s, strlen(s));

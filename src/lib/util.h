@@ -25,6 +25,8 @@ void att_buf_init(struct att_buf *b, size_t max);
 void att_buf_release(struct att_buf *b);
 enum att_rc att_buf_add(struct att_buf *b, const void *p, size_t n) ATT_WUR;
 enum att_rc att_buf_adds(struct att_buf *b, const char *s) ATT_WUR;
+/* Makes room for n more bytes without adding any. */
+enum att_rc att_buf_reserve(struct att_buf *b, size_t n) ATT_WUR;
 enum att_rc att_buf_addf(struct att_buf *b, const char *fmt, ...) ATT_PRINTF(2, 3) ATT_WUR;
 /* Returns a NUL-terminated string owned by the caller (buffer is reset). */
 char *att_buf_detach(struct att_buf *b, size_t *len);

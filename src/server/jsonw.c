@@ -15,12 +15,25 @@
 #define REPLY_MAX (256u * 1024u * 1024u)
 #define DEPTH_MAX 64u
 
+/* Appends n bytes: a copy when there is room (the common case, thousands of
+ * times per page), the bounded buffer's own growth otherwise. */
+static inline void put(struct att_buf *b, const char *p, size_t n)
+{
+	if (!b->failed && b->data && n < b->cap - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	(void)!att_buf_add(b, p, n);
+}
+
 static void put_string(struct att_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t run = 0;
 
-	(void)!att_buf_add(b, "\"", 1);
+	put(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		char esc[6];
@@ -28,7 +41,7 @@ static void put_string(struct att_buf *b, const char *s, size_t n)
 
 		if (ch >= 0x20 && ch != '"' && ch != '\\')
 			continue;
-		(void)!att_buf_add(b, s + run, i - run);
+		put(b, s + run, i - run);
 		run = i + 1;
 		esc[0] = '\\';
 		switch (ch) {
@@ -45,10 +58,10 @@ static void put_string(struct att_buf *b, const char *s, size_t n)
 			esc[5] = hex[ch & 15];
 			elen = 6;
 		}
-		(void)!att_buf_add(b, esc, elen);
+		put(b, esc, elen);
 	}
-	(void)!att_buf_add(b, s + run, n - run);
-	(void)!att_buf_add(b, "\"", 1);
+	put(b, s + run, n - run);
+	put(b, "\"", 1);
 }
 
 static void put_value(struct att_buf *b, const json_t *v, size_t depth)
@@ -63,28 +76,28 @@ static void put_value(struct att_buf *b, const json_t *v, size_t depth)
 		json_t *m;
 		bool first = true;
 
-		(void)!att_buf_add(b, "{", 1);
+		put(b, "{", 1);
 		json_object_foreach((json_t *)v, k, m) {
 			if (!first)
-				(void)!att_buf_add(b, ",", 1);
+				put(b, ",", 1);
 			first = false;
 			put_string(b, k, strlen(k));
-			(void)!att_buf_add(b, ":", 1);
+			put(b, ":", 1);
 			put_value(b, m, depth + 1);
 		}
-		(void)!att_buf_add(b, "}", 1);
+		put(b, "}", 1);
 		break;
 	}
 	case JSON_ARRAY: {
 		size_t n = json_array_size(v);
 
-		(void)!att_buf_add(b, "[", 1);
+		put(b, "[", 1);
 		for (size_t i = 0; i < n; i++) {
 			if (i)
-				(void)!att_buf_add(b, ",", 1);
+				put(b, ",", 1);
 			put_value(b, json_array_get(v, i), depth + 1);
 		}
-		(void)!att_buf_add(b, "]", 1);
+		put(b, "]", 1);
 		break;
 	}
 	case JSON_STRING:
@@ -94,7 +107,7 @@ static void put_value(struct att_buf *b, const json_t *v, size_t depth)
 		char num[32];
 		int n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 
-		(void)!att_buf_add(b, num, n > 0 ? (size_t)n : 0);
+		put(b, num, n > 0 ? (size_t)n : 0);
 		break;
 	}
 	case JSON_REAL: {
@@ -109,13 +122,13 @@ static void put_value(struct att_buf *b, const json_t *v, size_t depth)
 		break;
 	}
 	case JSON_TRUE:
-		(void)!att_buf_add(b, "true", 4);
+		put(b, "true", 4);
 		break;
 	case JSON_FALSE:
-		(void)!att_buf_add(b, "false", 5);
+		put(b, "false", 5);
 		break;
 	case JSON_NULL:
-		(void)!att_buf_add(b, "null", 4);
+		put(b, "null", 4);
 		break;
 	}
 }
@@ -129,6 +142,9 @@ char *srv_json_text(const void *v, size_t *len)
 	if (!v)
 		return NULL;
 	att_buf_init(&b, REPLY_MAX);
+	/* Room for a typical page at once, instead of a dozen doublings. */
+	if (json_is_object((const json_t *)v) || json_is_array((const json_t *)v))
+		(void)!att_buf_reserve(&b, 16384);
 	put_value(&b, v, 0);
 	if (b.failed) {
 		att_buf_release(&b);
