@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "attache/match.h"
+#include "jaro_winkler.h"
 
 enum cat { C_UN, C_UN_VAR, C_UN_SCRIPT, C_UN_LOW, C_OFAC, C_OFAC_VAR, C_AZ, C_RU, C_FA,
 	   C_EN, C_NCAT };
@@ -131,40 +132,10 @@ static char *slurp(const char *dir, const char *name, size_t *len)
 	return buf;
 }
 
+/* Behaviour as before: strings over 64 bytes score 0. */
 static double jaro_winkler(const char *a, size_t la, const char *b, size_t lb)
 {
-	bool ma[64] = {0}, mb[64] = {0};
-	size_t win, m = 0, t = 0, k = 0, l = 0;
-	double j;
-
-	if (la == 0 || lb == 0 || la > 64 || lb > 64)
-		return 0;
-	win = (la > lb ? la : lb) / 2;
-	win = win ? win - 1 : 0;
-	for (size_t i = 0; i < la; i++) {
-		size_t lo = i > win ? i - win : 0, hi = i + win + 1 < lb ? i + win + 1 : lb;
-
-		for (size_t q = lo; q < hi; q++)
-			if (!mb[q] && a[i] == b[q]) {
-				ma[i] = mb[q] = true;
-				m++;
-				break;
-			}
-	}
-	if (!m)
-		return 0;
-	for (size_t i = 0; i < la; i++)
-		if (ma[i]) {
-			while (!mb[k])
-				k++;
-			if (a[i] != b[k])
-				t++;
-			k++;
-		}
-	j = ((double)m / (double)la + (double)m / (double)lb + (double)(m - t / 2) / (double)m) / 3;
-	while (l < 4 && l < la && l < lb && a[l] == b[l])
-		l++;
-	return j + (double)l * 0.1 * (1 - j);
+	return jaro_winkler_max(a, la, b, lb, 64);
 }
 
 /* Words that are not the name: titles, legal forms, articles. The bench's

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "attache/match.h"
+#include "jaro_winkler.h"
 
 static unsigned long long rng = 0x9E3779B97F4A7C15ULL;
 
@@ -200,40 +201,10 @@ static void variant(const char *in, char *out, size_t n)
 	}
 }
 
+/* Behaviour as before: strings over 128 bytes score 0. */
 static double jaro_winkler(const char *a, size_t la, const char *b, size_t lb)
 {
-	bool ma[128] = {0}, mb[128] = {0};
-	size_t win, m = 0, t = 0, k = 0, l = 0;
-	double j;
-
-	if (la == 0 || lb == 0 || la > 128 || lb > 128)
-		return 0;
-	win = (la > lb ? la : lb) / 2;
-	win = win ? win - 1 : 0;
-	for (size_t i = 0; i < la; i++) {
-		size_t lo = i > win ? i - win : 0, hi = i + win + 1 < lb ? i + win + 1 : lb;
-
-		for (size_t q = lo; q < hi; q++)
-			if (!mb[q] && a[i] == b[q]) {
-				ma[i] = mb[q] = true;
-				m++;
-				break;
-			}
-	}
-	if (!m)
-		return 0;
-	for (size_t i = 0; i < la; i++)
-		if (ma[i]) {
-			while (!mb[k])
-				k++;
-			if (a[i] != b[k])
-				t++;
-			k++;
-		}
-	j = ((double)m / (double)la + (double)m / (double)lb + (double)(m - t / 2) / (double)m) / 3;
-	while (l < 4 && l < la && l < lb && a[l] == b[l])
-		l++;
-	return j + (double)l * 0.1 * (1 - j);
+	return jaro_winkler_max(a, la, b, lb, 128);
 }
 
 struct query {
