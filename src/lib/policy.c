@@ -137,25 +137,45 @@ struct term_cache {
 	uint64_t checked_epoch; /* the transaction in which gen was last checked */
 	struct term *terms;
 	size_t n, cap;
+	/* Terms by their first folded byte: first[b] is the head of a chain
+	 * through next[], in term order (SIZE_MAX ends it). */
+	size_t first[256];
+	size_t *next;
+	UCaseMap *cm; /* opened once: opening costs more than folding a text */
+	bool *found;  /* per term, for one text */
 };
 
 static struct term_cache *cache_of(struct att_node *node);
 
-static char *fold(const char *s, size_t n, size_t *outlen)
+/* Unicode default case folding of n bytes of UTF-8 (NULL when the text is
+ * not valid or memory is short). ASCII text is folded here: on ASCII the
+ * default folding is exactly A-Z to a-z. */
+static char *fold(struct term_cache *c, const char *s, size_t n, size_t *outlen)
 {
 	UErrorCode st = U_ZERO_ERROR;
-	UCaseMap *cm = ucasemap_open("", U_FOLD_CASE_DEFAULT, &st);
-	size_t cap = 3 * n + 16;
-	char *out = malloc(cap);
+	size_t cap = 3 * n + 16, i;
+	char *out;
 	int32_t len;
 
-	if (U_FAILURE(st) || !out || n > INT32_MAX / 4) {
-		ucasemap_close(cm);
+	if (n > INT32_MAX / 4)
+		return NULL;
+	out = malloc(cap);
+	if (!out)
+		return NULL;
+	for (i = 0; i < n && !((unsigned char)s[i] & 0x80u); i++)
+		out[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+	if (i == n) {
+		out[n] = '\0';
+		*outlen = n;
+		return out;
+	}
+	if (!c->cm)
+		c->cm = ucasemap_open("", U_FOLD_CASE_DEFAULT, &st);
+	if (U_FAILURE(st) || !c->cm) {
 		free(out);
 		return NULL;
 	}
-	len = ucasemap_utf8FoldCase(cm, out, (int32_t)cap, s, (int32_t)n, &st);
-	ucasemap_close(cm);
+	len = ucasemap_utf8FoldCase(c->cm, out, (int32_t)cap, s, (int32_t)n, &st);
 	if (U_FAILURE(st) || len < 0 || (size_t)len >= cap) {
 		free(out);
 		return NULL;
@@ -182,7 +202,7 @@ static int load_term(const char *term, const char *lang, const char *category, v
 		c->terms = nt;
 		c->cap = cap;
 	}
-	f = fold(term, prefix ? n - 1 : n, &flen);
+	f = fold(c, term, prefix ? n - 1 : n, &flen);
 	if (!f || !flen) {
 		free(f);
 		return 0;
@@ -204,6 +224,32 @@ static void cache_clear(struct term_cache *c)
 	c->n = 0;
 }
 
+/* Chains the loaded terms by first byte, keeping term order in each chain. */
+static enum att_rc cache_index(struct term_cache *c, struct att_err *err)
+{
+	size_t last[256];
+
+	free(c->next);
+	free(c->found);
+	c->next = malloc((c->n ? c->n : 1) * sizeof(*c->next));
+	c->found = malloc((c->n ? c->n : 1) * sizeof(*c->found));
+	if (!c->next || !c->found)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	for (size_t b = 0; b < 256; b++)
+		c->first[b] = last[b] = SIZE_MAX;
+	for (size_t k = 0; k < c->n; k++) {
+		unsigned char b = (unsigned char)c->terms[k].folded[0];
+
+		c->next[k] = SIZE_MAX;
+		if (last[b] == SIZE_MAX)
+			c->first[b] = k;
+		else
+			c->next[last[b]] = k;
+		last[b] = k;
+	}
+	return ATT_OK;
+}
+
 void att_policy_cache_free(struct att_node *node)
 {
 	struct term_cache *c = node->policy_cache;
@@ -212,6 +258,9 @@ void att_policy_cache_free(struct att_node *node)
 		return;
 	cache_clear(c);
 	free(c->terms);
+	free(c->next);
+	free(c->found);
+	ucasemap_close(c->cm);
 	free(c);
 	node->policy_cache = NULL;
 }
@@ -259,35 +308,43 @@ enum att_rc att_policy_neutrality(struct att_node *node, const char *text, const
 	c->checked_epoch = node->tx_epoch;
 	if (gen != c->gen) {
 		cache_clear(c);
+		c->gen = -1;
 		rc = att_store_term_each(node->store, load_term, c, err);
+		if (!rc)
+			rc = cache_index(c, err);
 		if (rc)
 			return rc;
 		c->gen = gen;
 	}
-	ft = fold(text, strlen(text), &flen);
+	ft = fold(c, text, strlen(text), &flen);
 	if (!ft)
 		return att_fail(err, ATT_EINVAL, "the %s could not be screened (not valid UTF-8?)",
 				where);
+	/* A term is found where it starts a word (and, unless it is a stem,
+	 * ends one): only word starts are tried, and there only the terms that
+	 * begin with that byte. */
+	memset(c->found, 0, c->n * sizeof(*c->found));
+	for (size_t i = 0; i < flen; i++) {
+		if (i > 0 && wordish((unsigned char)ft[i - 1]))
+			continue;
+		for (size_t k = c->first[(unsigned char)ft[i]]; k != SIZE_MAX; k = c->next[k]) {
+			const struct term *t = &c->terms[k];
+
+			if (c->found[k] || t->len > flen - i || memcmp(ft + i, t->folded, t->len))
+				continue;
+			if (t->prefix || i + t->len >= flen || !wordish((unsigned char)ft[i + t->len]))
+				c->found[k] = true;
+		}
+	}
+	/* Reasons in term order, one per term. */
 	for (size_t k = 0; k < c->n; k++) {
 		const struct term *t = &c->terms[k];
-		const char *p = ft;
 
-		while ((p = strstr(p, t->folded)) != NULL) {
-			size_t i = (size_t)(p - ft);
-			bool start_ok = i == 0 || !wordish((unsigned char)ft[i - 1]);
-			bool end_ok = t->prefix || i + t->len >= flen ||
-				      !wordish((unsigned char)ft[i + t->len]);
-
-			if (start_ok && end_ok) {
-				json_array_append_new(reasons,
-						      json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind",
-								"neutrality", "category", t->category,
-								"term", t->shown, "lang", t->lang,
-								"where", where));
-				break;
-			}
-			p++;
-		}
+		if (c->found[k])
+			json_array_append_new(reasons,
+					      json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", "neutrality",
+							"category", t->category, "term", t->shown,
+							"lang", t->lang, "where", where));
 	}
 	free(ft);
 	return ATT_OK;
