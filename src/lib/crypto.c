@@ -2,6 +2,7 @@
  * guarded sodium_malloc memory and are wiped when freed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,43 @@ bool att_sig_verify(const unsigned char pk[ATT_PK_LEN], const unsigned char *msg
 	return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
 }
 
+/* Nonces come from the system's generator in bulk: one getrandom() call
+ * for NONCE_POOL of them instead of one per sealed record (a message seals
+ * seven or more). They are as random as before, drawn once each; a pool is
+ * per thread, and a forked child never reuses its parent's. */
+#define NONCE_POOL 32u
+
+static unsigned fork_gen = 1;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void on_fork_child(void)
+{
+	fork_gen++;
+}
+
+static void fork_watch(void)
+{
+	(void)pthread_atfork(NULL, NULL, on_fork_child);
+}
+
+static void next_nonce(unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES])
+{
+	static _Thread_local struct {
+		unsigned char bytes[NONCE_POOL][crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+		unsigned left, gen;
+	} pool;
+
+	pthread_once(&fork_once, fork_watch);
+	if (pool.gen != fork_gen || pool.left == 0) {
+		randombytes_buf(pool.bytes, sizeof(pool.bytes));
+		pool.left = NONCE_POOL;
+		pool.gen = fork_gen;
+	}
+	pool.left--;
+	memcpy(nonce, pool.bytes[pool.left], sizeof(pool.bytes[0]));
+	sodium_memzero(pool.bytes[pool.left], sizeof(pool.bytes[0]));
+}
+
 enum att_rc att_keys_seal(const struct att_keys *k, const unsigned char *pt, size_t len,
 			  const char *ad, unsigned char **out, size_t *outlen,
 			  struct att_err *err)
@@ -187,7 +225,7 @@ enum att_rc att_keys_seal(const struct att_keys *k, const unsigned char *pt, siz
 	buf = malloc(total);
 	if (!buf)
 		return att_fail(err, ATT_ENOMEM, "out of memory");
-	randombytes_buf(buf, nb);
+	next_nonce(buf);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(buf + nb, &clen, pt, len,
 						   (const unsigned char *)ad, ad ? strlen(ad) : 0,
 						   NULL, buf, k->data_key);
