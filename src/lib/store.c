@@ -307,6 +307,14 @@ enum att_rc att_store_commit(struct att_store *s, struct att_err *err)
 
 	if (!s->in_tx)
 		return att_fail(err, ATT_EDB, "no transaction is open");
+	if (s->inbox_dirty) {
+		rc = att_store_inbox_bump(s, err);
+		if (rc) {
+			att_store_rollback(s);
+			return rc;
+		}
+		s->inbox_dirty = false;
+	}
 	st = att_store_stmt(s, sql_commit, err);
 	if (!st) {
 		att_store_rollback(s);
@@ -327,6 +335,7 @@ void att_store_rollback(struct att_store *s)
 
 	if (!s || !s->in_tx)
 		return;
+	s->inbox_dirty = false;
 	st = att_store_stmt(s, sql_rollback, NULL);
 	if (st)
 		(void)att_store_step_done(s, st, NULL, "rolling back");

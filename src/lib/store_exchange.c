@@ -129,10 +129,26 @@ static const struct att_migration exchange_steps[] = {
 	    "  UPDATE counters SET value=value+1 WHERE name='inbox_gen'; END;"
 	    "CREATE TRIGGER inbox_gen_rcp_upd AFTER UPDATE ON recipients BEGIN"
 	    "  UPDATE counters SET value=value+1 WHERE name='inbox_gen'; END;"},
+	/* Inserts bump inbox_gen once per transaction, at commit (the store
+	 * marks the transaction when it inserts a message or a recipient; see
+	 * att_store_inbox_bump), not once per row: a group commit inserts
+	 * hundreds. Updates keep their triggers. */
+	{5, "DROP TRIGGER IF EXISTS inbox_gen_msg_ins;"
+	    "DROP TRIGGER IF EXISTS inbox_gen_rcp_ins;"},
 };
 
 const struct att_schema_component att_schema_exchange = {
 	"exchange", exchange_steps, sizeof(exchange_steps) / sizeof(exchange_steps[0])};
+
+enum att_rc att_store_inbox_bump(struct att_store *s, struct att_err *err)
+{
+	static const char sql[] = "UPDATE counters SET value=value+1 WHERE name='inbox_gen'";
+	sqlite3_stmt *st = att_store_stmt(s, sql, err);
+
+	if (!st)
+		return ATT_EDB;
+	return att_store_step_done(s, st, err, "marking inboxes changed");
+}
 
 #define COPY(dst, st, i) snprintf((dst), sizeof(dst), "%s", att_col_text((st), (i)))
 #define STMT(sql)                                      \
@@ -354,6 +370,7 @@ enum att_rc att_store_msg_insert(struct att_store *s, const struct att_msg_row *
 		sqlite3_bind_blob(st, 17, m->subject, (int)m->subject_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 17);
+	s->inbox_dirty = true;
 	return insert_id(s, st, id, err, "storing the message");
 }
 
@@ -497,6 +514,7 @@ enum att_rc att_store_recip_insert(struct att_store *s, const struct att_recip_r
 	att_bind_text(st, 3, r->state);
 	sqlite3_bind_int64(st, 4, r->updated);
 	att_bind_text(st, 5, r->via[0] ? r->via : NULL);
+	s->inbox_dirty = true;
 	rc = att_store_step_done(s, st, err, "addressing the message");
 	if (rc == ATT_EEXIST) {
 		att_err_clear(err);
@@ -586,6 +604,48 @@ enum att_rc att_store_entity_insert(struct att_store *s, const struct att_entity
 	att_bind_text(st, 2, e->type);
 	sqlite3_bind_blob(st, 3, e->value, (int)e->value_len, SQLITE_STATIC);
 	return insert_id(s, st, id, err, "storing an entity");
+}
+
+/* INSERT statements for 1..ENT_ROWS_MAX entities with their ids. */
+#define ENT_ROWS_MAX 8
+#define ENT_INSERT "INSERT INTO entities(id,msg_id,type,value) VALUES(?,?,?,?)"
+#define ENT_ROW ",(?,?,?,?)"
+static const char *const ent_insert_sql[ENT_ROWS_MAX] = {
+	ENT_INSERT,
+	ENT_INSERT ENT_ROW,
+	ENT_INSERT ENT_ROW ENT_ROW,
+	ENT_INSERT ENT_ROW ENT_ROW ENT_ROW,
+	ENT_INSERT ENT_ROW ENT_ROW ENT_ROW ENT_ROW,
+	ENT_INSERT ENT_ROW ENT_ROW ENT_ROW ENT_ROW ENT_ROW,
+	ENT_INSERT ENT_ROW ENT_ROW ENT_ROW ENT_ROW ENT_ROW ENT_ROW,
+	ENT_INSERT ENT_ROW ENT_ROW ENT_ROW ENT_ROW ENT_ROW ENT_ROW ENT_ROW,
+};
+
+enum att_rc att_store_entity_insert_many(struct att_store *s, const struct att_entity_row *e,
+					 size_t n, struct att_err *err)
+{
+	while (n) {
+		size_t k = n < ENT_ROWS_MAX ? n : ENT_ROWS_MAX;
+		sqlite3_stmt *st = att_store_stmt(s, ent_insert_sql[k - 1], err);
+		enum att_rc rc;
+
+		if (!st)
+			return ATT_EDB;
+		for (size_t i = 0; i < k; i++) {
+			int b = (int)(4 * i);
+
+			sqlite3_bind_int64(st, b + 1, e[i].id);
+			sqlite3_bind_int64(st, b + 2, e[i].msg_id);
+			att_bind_text(st, b + 3, e[i].type);
+			sqlite3_bind_blob(st, b + 4, e[i].value, (int)e[i].value_len, SQLITE_STATIC);
+		}
+		rc = att_store_step_done(s, st, err, "storing the entities");
+		if (rc)
+			return rc;
+		e += k;
+		n -= k;
+	}
+	return ATT_OK;
 }
 
 struct ent_each_ctx {

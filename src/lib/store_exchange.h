@@ -141,6 +141,10 @@ enum att_rc att_store_recip_set_all(struct att_store *s, int64_t msg_id, const c
 /* entities */
 enum att_rc att_store_entity_insert(struct att_store *s, const struct att_entity_row *e,
 				    int64_t *id, struct att_err *err) ATT_WUR;
+/* Inserts n entities with the ids they carry (from att_store_next_id and
+ * on), in as few statements as it can. */
+enum att_rc att_store_entity_insert_many(struct att_store *s, const struct att_entity_row *e,
+					 size_t n, struct att_err *err) ATT_WUR;
 /* Entities of delivered messages with id > after, in id order. */
 enum att_rc att_store_entity_each_since(struct att_store *s, int64_t after,
 					int (*fn)(const struct att_entity_row *e, void *arg),

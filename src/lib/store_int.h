@@ -26,6 +26,7 @@ struct att_schema_component {
 struct att_store {
 	sqlite3 *db;
 	bool in_tx;
+	bool inbox_dirty; /* a message or recipient was inserted in this tx */
 	struct {
 		const char *sql; /* identity of a static SQL string */
 		sqlite3_stmt *stmt;
@@ -49,6 +50,10 @@ const char *att_col_text(sqlite3_stmt *st, int i);
 /* Runs a statement expected to finish with SQLITE_DONE. */
 enum att_rc att_store_step_done(struct att_store *s, sqlite3_stmt *st,
 				struct att_err *err, const char *ctx);
+
+/* Bumps the inbox generation (exchange area); att_store_commit calls it
+ * when the transaction inserted messages or recipients. */
+enum att_rc att_store_inbox_bump(struct att_store *s, struct att_err *err);
 
 extern const struct att_schema_component att_schema_core;
 extern const struct att_schema_component att_schema_registry;
