@@ -444,24 +444,91 @@ static bool parse_deadline(const char *s, int64_t *t)
 	return true;
 }
 
-/* One entity, validated and canonicalised into its stored JSON form. */
-static enum att_rc check_entity(const json_t *e, size_t i, json_t **out, struct att_err *err)
+/* --- stored forms ------------------------------------------------------------ */
+
+/* Appends s as a JSON string the way jansson writes one (compact, UTF-8 kept,
+ * the same escapes), so the stored forms read back exactly as before. */
+static enum att_rc text_str(struct att_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	enum att_rc rc = att_buf_add(b, "\"", 1);
+
+	while (!rc && *s) {
+		size_t run = 0;
+		char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+		size_t n = 2;
+
+		while (s[run] && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run)
+			rc = att_buf_add(b, s, run);
+		s += run;
+		if (!*s || rc)
+			break;
+		switch (*s) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[4] = hex[((unsigned char)*s >> 4) & 0xfu];
+			esc[5] = hex[(unsigned char)*s & 0xfu];
+			n = 6;
+		}
+		rc = att_buf_add(b, esc, n);
+		s++;
+	}
+	return rc ? rc : att_buf_add(b, "\"", 1);
+}
+
+/* Appends "<sep>\"key\":" and the string value. */
+static enum att_rc text_member(struct att_buf *b, bool first, const char *key,
+			       const char *value)
+{
+	enum att_rc rc = att_buf_adds(b, first ? "{\"" : ",\"");
+
+	if (!rc)
+		rc = att_buf_adds(b, key);
+	if (!rc)
+		rc = att_buf_adds(b, "\":");
+	return rc ? rc : text_str(b, value);
+}
+
+/* One entity of a message being sent: checked, in the form the index takes,
+ * and where its stored JSON text lies in the message's buffer. Strings point
+ * into the parsed message. */
+struct send_ent {
+	const char *type;
+	struct att_entity_form form;
+	char canon[ATT_ID_CANON_MAX + 2];
+	size_t off, len;
+};
+
+/* One entity, validated and canonicalised; its stored JSON form is appended
+ * to text. */
+static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
+				struct att_buf *text, struct att_err *err)
 {
 	const char *type, *value;
 	char what[64];
+	enum att_rc rc;
 
-	*out = NULL;
+	memset(&se->form, 0, sizeof(se->form));
+	se->off = text->len;
 	if (!json_is_object(e))
 		return att_fail(err, ATT_EINVAL, "entity %zu must be an object", i + 1);
 	type = att_x_jstr(e, "type");
 	if (!type)
 		return att_fail(err, ATT_EINVAL, "entity %zu has no type", i + 1);
+	se->type = type;
 	snprintf(what, sizeof(what), "entity %zu (%.20s)", i + 1, type);
 	if (!strcmp(type, "person") || !strcmp(type, "organization")) {
 		const char *name, *dob = NULL, *nat = NULL;
 		struct att_name norm;
-		uint32_t d;
-		enum att_rc rc;
+		uint32_t d = 0;
 
 		name = att_x_jstr(e, "name");
 		if (!name)
@@ -479,19 +546,28 @@ static enum att_rc check_entity(const json_t *e, size_t i, json_t **out, struct 
 					what, att_utf8_valid(dob, strlen(dob)) ? dob : "?");
 		if (nat && att_check_text(err, "nationality", nat, 64, true, false))
 			return ATT_EINVAL;
-		*out = json_pack("{s:s,s:s,s:s?,s:s?}", "type", type, "name", name, "dob",
-				 dob && *dob ? dob : NULL, "nationality", nat && *nat ? nat : NULL);
-		return *out ? ATT_OK : att_fail(err, ATT_ENOMEM, "out of memory");
-	}
-	value = att_x_jstr(e, "value");
-	if (!value)
-		return att_fail(err, ATT_EINVAL, "%s needs a value", what);
-	{
-		char canon[ATT_ID_CANON_MAX + 2];
+		if (dob && !*dob)
+			dob = NULL;
+		if (nat && !*nat)
+			nat = NULL;
+		se->form.name = name;
+		se->form.attrs.dob = dob ? d : 0;
+		se->form.attrs.nat = att_match_nat_key(nat);
+		rc = text_member(text, true, "type", type);
+		if (!rc)
+			rc = text_member(text, false, "name", name);
+		if (!rc && dob)
+			rc = text_member(text, false, "dob", dob);
+		if (!rc && nat)
+			rc = text_member(text, false, "nationality", nat);
+	} else {
 		enum att_id_type t;
 		struct att_err e2 = {0};
 		bool vehicle = !strcmp(type, "vehicle");
 
+		value = att_x_jstr(e, "value");
+		if (!value)
+			return att_fail(err, ATT_EINVAL, "%s needs a value", what);
 		if (!vehicle && !att_id_type_parse(type, &t))
 			return att_fail(err, ATT_EINVAL,
 					"entity %zu has unknown type '%.20s' (person, organization, "
@@ -502,14 +578,26 @@ static enum att_rc check_entity(const json_t *e, size_t i, json_t **out, struct 
 			t = ATT_ID_DOCUMENT;
 		if (strlen(value) > ATT_ID_INPUT_MAX)
 			return att_fail(err, ATT_EINVAL, "%s: value is too long", what);
-		canon[0] = 'V';
-		canon[1] = ':';
-		if (att_id_canon(t, value, strlen(value), NULL, vehicle ? canon + 2 : canon,
+		se->canon[0] = 'V';
+		se->canon[1] = ':';
+		if (att_id_canon(t, value, strlen(value), NULL, vehicle ? se->canon + 2 : se->canon,
 				 ATT_ID_CANON_MAX, &e2))
 			return att_fail(err, ATT_EINVAL, "%s: %s", what, e2.msg);
-		*out = json_pack("{s:s,s:s,s:s}", "type", type, "value", value, "canon", canon);
-		return *out ? ATT_OK : att_fail(err, ATT_ENOMEM, "out of memory");
+		/* as the index reads it back (att_entity_index_form) */
+		se->form.canon = se->canon;
+		se->form.idtype = t == ATT_ID_URL ? ATT_ID_DOMAIN : t;
+		rc = text_member(text, true, "type", type);
+		if (!rc)
+			rc = text_member(text, false, "value", value);
+		if (!rc)
+			rc = text_member(text, false, "canon", se->canon);
 	}
+	if (!rc)
+		rc = att_buf_add(text, "}", 1);
+	if (rc)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	se->len = text->len - se->off;
+	return ATT_OK;
 }
 
 static const char *const preservation_fields[] = {"authority", "offence", "facts", "data",
@@ -570,34 +658,40 @@ struct hit_ctx {
 	size_t hits;
 };
 
+/* Seals text[0..len) bound to "what:id". */
+static enum att_rc seal_text(struct att_node *node, const char *text, size_t len,
+			     const char *what, int64_t id, unsigned char **out, size_t *outlen,
+			     struct att_err *err)
+{
+	char ad[48];
+
+	att_x_ad(ad, sizeof(ad), what, id);
+	return att_keys_seal(node->keys, (const unsigned char *)text, len, ad, out, outlen, err);
+}
+
 /* Records the hits of one new entity against everything held, then adds it to
  * the index. Hits are stored for both holders; content is never copied. */
 static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t case_id,
-				int64_t entity_id, const json_t *value, struct hit_ctx *hc,
+				int64_t entity_id, const char *type,
+				const struct att_entity_form *f, struct hit_ctx *hc,
 				struct att_err *err)
 {
 	struct att_match_index *ix = att_holdings_index(node);
-	struct att_match_attrs attrs;
-	enum att_id_type idt;
-	const char *name, *canon;
-	const char *type = att_x_jstr(value, "type");
 	struct att_match_hit *hits = NULL;
 	uint64_t refs[HITS_PER_ENTITY];
 	size_t n = 0;
 	enum att_rc rc = ATT_OK;
 
-	if (!att_entity_index_form(value, &name, &attrs, &idt, &canon))
-		return ATT_OK;
-	if (name) {
+	if (f->name) {
 		struct att_match_query q;
 
 		hits = malloc(HITS_PER_ENTITY * sizeof(*hits));
 		if (!hits)
 			return att_fail(err, ATT_ENOMEM, "out of memory");
 		memset(&q, 0, sizeof(q));
-		q.name = name;
-		q.len = strlen(name);
-		q.attrs = attrs;
+		q.name = f->name;
+		q.len = strlen(f->name);
+		q.attrs = f->attrs;
 		q.explain = true;
 		rc = att_match_index_query(ix, &q, hits, HITS_PER_ENTITY, &n, err);
 		if (rc == ATT_EINVAL) {
@@ -606,15 +700,14 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t c
 			n = 0;
 		}
 	} else {
-		rc = att_match_index_query_id(ix, idt, canon, refs, HITS_PER_ENTITY, &n, err);
+		rc = att_match_index_query_id(ix, f->idtype, f->canon, refs, HITS_PER_ENTITY, &n,
+					      err);
 		if (n > HITS_PER_ENTITY)
 			n = HITS_PER_ENTITY;
 	}
 	for (size_t i = 0; !rc && i < n; i++) {
-		uint64_t ref = name ? hits[i].ref : refs[i];
+		uint64_t ref = f->name ? hits[i].ref : refs[i];
 		struct att_hit_row h;
-		json_t *expl;
-		char ad[48];
 		unsigned char *sealed = NULL;
 
 		memset(&h, 0, sizeof(h));
@@ -646,15 +739,26 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t c
 			h.other_ref = (int64_t)ref;
 		}
 		h.entity_id = entity_id;
-		h.score = name ? hits[i].score : 1.0;
+		h.score = f->name ? hits[i].score : 1.0;
 		h.created = att_now();
-		expl = name ? att_match_expl_json(&hits[i].expl)
-			    : json_pack("{s:s,s:s,s:f}", "rule", "exact", "type",
-					att_id_type_name(idt), "score", 1.0);
-		att_x_ad(ad, sizeof(ad), "hit", entity_id);
-		rc = expl ? att_x_seal_json(node, expl, ad, &sealed, &h.expl_len, err)
-			  : att_fail(err, ATT_ENOMEM, "out of memory");
-		json_decref(expl);
+		if (f->name) {
+			json_t *expl = att_match_expl_json(&hits[i].expl);
+			char ad[48];
+
+			att_x_ad(ad, sizeof(ad), "hit", entity_id);
+			rc = expl ? att_x_seal_json(node, expl, ad, &sealed, &h.expl_len, err)
+				  : att_fail(err, ATT_ENOMEM, "out of memory");
+			json_decref(expl);
+		} else {
+			/* the explanation of an exact match, as json_pack wrote it */
+			char expl[96];
+			int el = snprintf(expl, sizeof(expl),
+					  "{\"rule\":\"exact\",\"type\":\"%s\",\"score\":1.0}",
+					  att_id_type_name(f->idtype));
+
+			rc = seal_text(node, expl, (size_t)el, "hit", entity_id, &sealed, &h.expl_len,
+				       err);
+		}
 		h.expl = sealed;
 		if (!rc)
 			rc = att_store_hit_insert(node->store, &h, err);
@@ -664,34 +768,8 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t c
 	}
 	free(hits);
 	if (!rc)
-		rc = att_holdings_add_entity(node, entity_id, value, err);
+		rc = att_holdings_add_form(node, entity_id, f, err);
 	return rc;
-}
-
-/* Stores and cross-matches the entities of a message. */
-struct entity_ctx {
-	struct att_node *node;
-	int64_t case_id;
-	struct hit_ctx hc;
-	struct att_err *err;
-	enum att_rc rc;
-};
-
-static int match_stored_entity(const struct att_entity_row *e, void *arg)
-{
-	struct entity_ctx *c = arg;
-	char ad[48];
-	json_t *v;
-
-	att_x_ad(ad, sizeof(ad), "entity", e->msg_id);
-	v = att_x_open_json(c->node, e->value, e->value_len, ad, c->err);
-	if (!v) {
-		c->rc = ATT_ETAMPER;
-		return 1;
-	}
-	c->rc = match_entity(c->node, e->msg_id, c->case_id, e->id, v, &c->hc, c->err);
-	json_decref(v);
-	return c->rc != ATT_OK;
 }
 
 /* Collects the entity rows of a message first (the walk's statement must be
@@ -735,22 +813,33 @@ static void ent_list_free(struct ent_list *l)
 enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, size_t *hits,
 				 struct att_err *err)
 {
-	struct entity_ctx c = {node, 0, {0}, err, ATT_OK};
+	struct hit_ctx hc = {0};
 	struct ent_list l = {NULL, 0, 0};
 	struct att_msg_row m = {0};
 	enum att_rc rc = att_store_msg_get(node->store, msg_id, &m, err);
 
 	free((void *)m.content);
-	c.case_id = m.case_id;
 	if (!rc)
 		rc = att_store_entity_each_of(node->store, msg_id, collect_entity, &l, err);
-
 	for (size_t i = 0; !rc && i < l.n; i++) {
-		if (match_stored_entity(&l.rows[i], &c))
-			rc = c.rc ? c.rc : ATT_EDB;
+		const struct att_entity_row *e = &l.rows[i];
+		struct att_entity_form f;
+		char ad[48];
+		json_t *v;
+
+		att_x_ad(ad, sizeof(ad), "entity", e->msg_id);
+		v = att_x_open_json(node, e->value, e->value_len, ad, err);
+		if (!v) {
+			rc = ATT_ETAMPER;
+			break;
+		}
+		if (att_entity_form_of(v, &f))
+			rc = match_entity(node, e->msg_id, m.case_id, e->id, att_x_jstr(v, "type"), &f,
+					  &hc, err);
+		json_decref(v);
 	}
 	ent_list_free(&l);
-	*hits = c.hc.hits;
+	*hits = hc.hits;
 	return rc;
 }
 
@@ -763,30 +852,95 @@ static int64_t default_deadline(const char *priority, int64_t now)
 	return now + ATT_DEADLINE_ROUTINE;
 }
 
-/* Validates and stores one message inside the open transaction. */
-static enum att_rc send_one(struct att_node *node, const char *actor_id, const char *text,
-			    size_t len, struct att_send_result *res, struct att_err *err)
+/* The case a batch sends to, remembered for the rest of the transaction
+ * (sending changes no case) with the last actor found to be a party to it:
+ * being a party only grows while messages are sent, and a message rolled
+ * back was checked before it wrote anything. */
+struct case_memo {
+	uint64_t epoch;
+	struct att_case_row c;
+	char party[ATT_ID_MAX + 1];
+	char party_unit[2 * ATT_ID_MAX + 2];
+};
+
+static enum att_rc case_for_send(struct att_node *node, const struct access *a, int64_t id,
+				 const struct att_case_row **out, bool *party,
+				 struct att_err *err)
+{
+	struct case_memo *cm = node->case_memo;
+	enum att_rc rc;
+
+	*party = false;
+	if (!cm) {
+		cm = node->case_memo = calloc(1, sizeof(*cm));
+		if (!cm)
+			return att_fail(err, ATT_ENOMEM, "out of memory");
+	}
+	if (cm->epoch != node->tx_epoch || cm->c.id != id || !att_store_in_tx(node->store)) {
+		cm->epoch = 0;
+		cm->party[0] = '\0';
+		rc = att_store_case_get(node->store, id, &cm->c, err);
+		if (rc)
+			return rc;
+		cm->epoch = node->tx_epoch;
+	}
+	*out = &cm->c;
+	if (cm->party[0] && !strcmp(cm->party, a->actor.id) && !strcmp(cm->party_unit, a->m.unit)) {
+		*party = true;
+		return ATT_OK;
+	}
+	rc = att_x_may_use_case(node, a, &cm->c, party, err);
+	if (!rc && *party) {
+		snprintf(cm->party, sizeof(cm->party), "%s", a->actor.id);
+		snprintf(cm->party_unit, sizeof(cm->party_unit), "%s", a->m.unit);
+	}
+	return rc;
+}
+
+/* A message between its checks and its storing. */
+struct outgoing {
+	struct access a;
+	json_t *in, *to, *pres, *reasons;
+	const char *type, *field, *handling, *htext, *source, *priority, *purpose, *subject;
+	const char *body, *legal;
+	int64_t case_id, reply_to, info, now, deadline, preserve_until;
+	struct send_ent *ents;
+	size_t nents;
+	struct att_buf text; /* the entities' stored forms */
+	bool held;
+};
+
+static void outgoing_release(struct outgoing *o)
+{
+	json_decref(o->in);
+	json_decref(o->pres);
+	json_decref(o->reasons);
+	free(o->ents);
+	if (o->text.data)
+		sodium_memzero(o->text.data, o->text.len);
+	att_buf_release(&o->text);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Checks one message and applies the safeguards: reads only, so a refusal
+ * leaves nothing to undo. */
+static enum att_rc prepare(struct att_node *node, const char *actor_id, const char *text,
+			   size_t len, struct outgoing *o, struct att_err *err)
 {
 	static const char *const priorities[] = {"immediate", "urgent", "routine"};
 	static const char *const sources[] = {"A", "B", "C", "X"};
-	struct access a;
-	struct att_case_row c;
-	struct att_msg_row m = {0};
-	json_t *in = NULL, *to, *ents, *stored_ents = NULL, *content = NULL, *reasons = NULL;
-	json_t *pres = NULL, *v;
+	const struct att_case_row *c = NULL;
+	json_t *in, *ents, *v;
 	json_error_t jerr;
-	const char *type, *field, *handling, *htext = NULL, *source, *priority, *purpose;
-	const char *subject, *body, *deadline_s = NULL, *legal = NULL;
-	unsigned char *sealed = NULL, *sealed_subject = NULL;
-	int64_t *ent_ids = NULL;
-	int64_t now = att_now(), pdays = 0, case_id, reply_to = 0, info;
+	int64_t pdays = 0;
 	bool case_ok = false;
 	enum att_rc rc;
 	size_t i;
 
-	memset(res, 0, sizeof(*res));
-	memset(&m, 0, sizeof(m));
-	rc = att_x_access(node, actor_id, ATT_ACT_MSG_SEND, &a, err);
+	memset(o, 0, sizeof(*o));
+	o->now = att_now();
+	att_buf_init(&o->text, 16u * ATT_MSG_MAX);
+	rc = att_x_access(node, actor_id, ATT_ACT_MSG_SEND, &o->a, err);
 	if (rc)
 		return rc;
 	if (len > ATT_MSG_MAX)
@@ -794,345 +948,367 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 				len, ATT_MSG_MAX);
 	if (!att_utf8_valid(text, len))
 		return att_fail(err, ATT_EINVAL, "the message is not valid UTF-8");
-	in = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	in = o->in = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!in)
 		return att_fail(err, ATT_EINVAL, "the message is not valid JSON: %s (line %d)",
 				jerr.text, jerr.line);
-	rc = ATT_EINVAL;
-	if (!json_is_object(in)) {
-		att_fail(err, ATT_EINVAL, "the message must be a JSON object");
-		goto out;
-	}
-	if (json_depth(in) > ATT_MSG_DEPTH_MAX) {
-		att_fail(err, ATT_EINVAL, "the message is nested too deeply (at most %d levels)",
-			 ATT_MSG_DEPTH_MAX);
-		goto out;
-	}
+	if (!json_is_object(in))
+		return att_fail(err, ATT_EINVAL, "the message must be a JSON object");
+	if (json_depth(in) > ATT_MSG_DEPTH_MAX)
+		return att_fail(err, ATT_EINVAL,
+				"the message is nested too deeply (at most %d levels)",
+				ATT_MSG_DEPTH_MAX);
 	/* required scalar members */
-	type = att_x_jstr(in, "type");
-	field = att_x_jstr(in, "field");
-	handling = att_x_jstr(in, "handling");
-	source = att_x_jstr(in, "source");
-	priority = att_x_jstr(in, "priority");
-	purpose = att_x_jstr(in, "purpose");
-	subject = att_x_jstr(in, "subject");
-	body = att_x_jstr(in, "body");
+	o->type = att_x_jstr(in, "type");
+	o->field = att_x_jstr(in, "field");
+	o->handling = att_x_jstr(in, "handling");
+	o->source = att_x_jstr(in, "source");
+	o->priority = att_x_jstr(in, "priority");
+	o->purpose = att_x_jstr(in, "purpose");
+	o->subject = att_x_jstr(in, "subject");
+	o->body = att_x_jstr(in, "body");
 	v = json_object_get(in, "case");
-	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-		att_fail(err, ATT_EINVAL, "'case' must be the number of an open case");
-		goto out;
-	}
-	case_id = (int64_t)json_integer_value(v);
-	if (!in_list(type, msg_types, 5)) {
-		att_fail(err, ATT_EINVAL,
-			 "'type' must be request, reply, information, alert or preservation");
-		goto out;
-	}
-	if (!att_field_valid(field)) {
-		att_fail(err, ATT_EINVAL,
-			 "'field' must be terrorism, organized-crime or cybercrime");
-		goto out;
-	}
-	if (!(a.m.fields & att_field_bit(field))) {
-		rc = att_fail(err, ATT_EDENIED, "denied: the field %s is outside the mandate of %s (%s)",
-			      field, a.actor.id, a.m.unit);
-		goto out;
-	}
-	if (!att_handling_valid(handling)) {
-		att_fail(err, ATT_EINVAL, "'handling' must be H0, H1, H2 or H3");
-		goto out;
-	}
-	if (opt_string(in, "handling_text", &htext, err) ||
-	    att_check_text(err, "handling_text", htext, 1000, strcmp(handling, "H3") != 0, true))
-		goto out;
-	if (!in_list(source, sources, 4)) {
-		att_fail(err, ATT_EINVAL, "'source' must be A, B, C or X");
-		goto out;
-	}
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return att_fail(err, ATT_EINVAL, "'case' must be the number of an open case");
+	o->case_id = (int64_t)json_integer_value(v);
+	if (!in_list(o->type, msg_types, 5))
+		return att_fail(err, ATT_EINVAL,
+				"'type' must be request, reply, information, alert or preservation");
+	if (!att_field_valid(o->field))
+		return att_fail(err, ATT_EINVAL,
+				"'field' must be terrorism, organized-crime or cybercrime");
+	if (!(o->a.m.fields & att_field_bit(o->field)))
+		return att_fail(err, ATT_EDENIED,
+				"denied: the field %s is outside the mandate of %s (%s)", o->field,
+				o->a.actor.id, o->a.m.unit);
+	if (!att_handling_valid(o->handling))
+		return att_fail(err, ATT_EINVAL, "'handling' must be H0, H1, H2 or H3");
+	if (opt_string(in, "handling_text", &o->htext, err) ||
+	    att_check_text(err, "handling_text", o->htext, 1000, strcmp(o->handling, "H3") != 0,
+			   true))
+		return ATT_EINVAL;
+	if (!in_list(o->source, sources, 4))
+		return att_fail(err, ATT_EINVAL, "'source' must be A, B, C or X");
 	v = json_object_get(in, "information");
-	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 4) {
-		att_fail(err, ATT_EINVAL, "'information' must be 1, 2, 3 or 4");
-		goto out;
-	}
-	info = (int64_t)json_integer_value(v);
-	if (!priority)
-		priority = "routine";
-	if (!in_list(priority, priorities, 3)) {
-		att_fail(err, ATT_EINVAL, "'priority' must be immediate, urgent or routine");
-		goto out;
-	}
-	if (att_check_text(err, "purpose", purpose, 2000, false, true) ||
-	    att_check_text(err, "subject", subject, 500, false, false) ||
-	    att_check_text(err, "body", body, ATT_MSG_BODY_MAX, !strcmp(type, "preservation"), true))
-		goto out;
-	if (opt_string(in, "legal_basis", &legal, err) ||
-	    att_check_text(err, "legal_basis", legal, 1000, true, true) ||
-	    opt_string(in, "deadline", &deadline_s, err))
-		goto out;
-	if (deadline_s && *deadline_s) {
-		if (!parse_deadline(deadline_s, &m.deadline)) {
-			att_fail(err, ATT_EINVAL,
-				 "'deadline' '%.32s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
-				 att_utf8_valid(deadline_s, strlen(deadline_s)) ? deadline_s : "?");
-			goto out;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 4)
+		return att_fail(err, ATT_EINVAL, "'information' must be 1, 2, 3 or 4");
+	o->info = (int64_t)json_integer_value(v);
+	if (!o->priority)
+		o->priority = "routine";
+	if (!in_list(o->priority, priorities, 3))
+		return att_fail(err, ATT_EINVAL, "'priority' must be immediate, urgent or routine");
+	if (att_check_text(err, "purpose", o->purpose, 2000, false, true) ||
+	    att_check_text(err, "subject", o->subject, 500, false, false) ||
+	    att_check_text(err, "body", o->body, ATT_MSG_BODY_MAX, !strcmp(o->type, "preservation"),
+			   true))
+		return ATT_EINVAL;
+	{
+		const char *deadline_s = NULL;
+
+		if (opt_string(in, "legal_basis", &o->legal, err) ||
+		    att_check_text(err, "legal_basis", o->legal, 1000, true, true) ||
+		    opt_string(in, "deadline", &deadline_s, err))
+			return ATT_EINVAL;
+		if (deadline_s && *deadline_s) {
+			if (!parse_deadline(deadline_s, &o->deadline))
+				return att_fail(err, ATT_EINVAL,
+						"'deadline' '%.32s' is not YYYY-MM-DD or "
+						"YYYY-MM-DDTHH:MM:SSZ",
+						att_utf8_valid(deadline_s, strlen(deadline_s))
+							? deadline_s
+							: "?");
+			if (o->deadline <= o->now)
+				return att_fail(err, ATT_EINVAL, "'deadline' %s has passed", deadline_s);
+		} else if (!strcmp(o->type, "request") || !strcmp(o->type, "preservation")) {
+			o->deadline = default_deadline(o->priority, o->now);
 		}
-		if (m.deadline <= now) {
-			att_fail(err, ATT_EINVAL, "'deadline' %s has passed", deadline_s);
-			goto out;
-		}
-	} else if (!strcmp(type, "request") || !strcmp(type, "preservation")) {
-		m.deadline = default_deadline(priority, now);
 	}
-	if (!strcmp(type, "preservation")) {
-		if (strcmp(field, ATT_FIELD_CYBER)) {
-			att_fail(err, ATT_EINVAL,
-				 "a preservation request (Budapest Convention art. 29) is for stored "
-				 "computer data: its field is cybercrime");
-			goto out;
-		}
-		rc = check_preservation(json_object_get(in, "preservation"), &pres, &pdays, err);
+	if (!strcmp(o->type, "preservation")) {
+		if (strcmp(o->field, ATT_FIELD_CYBER))
+			return att_fail(err, ATT_EINVAL,
+					"a preservation request (Budapest Convention art. 29) is for "
+					"stored computer data: its field is cybercrime");
+		rc = check_preservation(json_object_get(in, "preservation"), &o->pres, &pdays, err);
 		if (rc)
-			goto out;
-		rc = ATT_EINVAL;
-		m.preserve_until = now + pdays * 86400;
+			return rc;
+		o->preserve_until = o->now + pdays * 86400;
 	} else if (json_object_get(in, "preservation") &&
 		   !json_is_null(json_object_get(in, "preservation"))) {
-		att_fail(err, ATT_EINVAL, "'preservation' belongs only to a preservation request");
-		goto out;
+		return att_fail(err, ATT_EINVAL,
+				"'preservation' belongs only to a preservation request");
 	}
 	/* the case */
-	rc = att_store_case_get(node->store, case_id, &c, err);
-	if (rc == ATT_ENOTFOUND) {
-		rc = att_fail(err, ATT_EINVAL, "no such case %lld", (long long)case_id);
-		goto out;
-	}
+	rc = case_for_send(node, &o->a, o->case_id, &c, &case_ok, err);
+	if (rc == ATT_ENOTFOUND)
+		return att_fail(err, ATT_EINVAL, "no such case %lld", (long long)o->case_id);
 	if (rc)
-		goto out;
-	rc = ATT_EINVAL;
-	if (strcmp(c.field, field)) {
-		att_fail(err, ATT_EINVAL, "case %lld is in %s, not %s", (long long)case_id, c.field,
-			 field);
-		goto out;
-	}
-	if (strcmp(c.status, "open")) {
-		att_fail(err, ATT_EINVAL, "case %lld is %s", (long long)case_id, c.status);
-		goto out;
-	}
-	if (att_x_may_use_case(node, &a, &c, &case_ok, err)) {
-		rc = ATT_EDB;
-		goto out;
-	}
-	if (!case_ok) {
-		rc = att_fail(err, ATT_EDENIED,
-			      "denied: %s (%s) is not a party to case %lld", a.actor.id, a.m.unit,
-			      (long long)case_id);
-		goto out;
-	}
+		return rc == ATT_ENOMEM ? rc : ATT_EDB;
+	if (strcmp(c->field, o->field))
+		return att_fail(err, ATT_EINVAL, "case %lld is in %s, not %s", (long long)o->case_id,
+				c->field, o->field);
+	if (strcmp(c->status, "open"))
+		return att_fail(err, ATT_EINVAL, "case %lld is %s", (long long)o->case_id,
+				c->status);
+	if (!case_ok)
+		return att_fail(err, ATT_EDENIED, "denied: %s (%s) is not a party to case %lld",
+				o->a.actor.id, o->a.m.unit, (long long)o->case_id);
 	/* in reply to */
 	v = json_object_get(in, "in_reply_to");
 	if (v && !json_is_null(v)) {
 		struct att_msg_row orig;
 		bool readable = false;
 
-		if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-			att_fail(err, ATT_EINVAL, "'in_reply_to' must be a message number");
-			goto out;
-		}
-		reply_to = (int64_t)json_integer_value(v);
-		rc = att_store_msg_get(node->store, reply_to, &orig, err);
-		if (rc == ATT_ENOTFOUND) {
-			rc = att_fail(err, ATT_EINVAL, "no such message %lld to reply to",
-				      (long long)reply_to);
-			goto out;
-		}
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return att_fail(err, ATT_EINVAL, "'in_reply_to' must be a message number");
+		o->reply_to = (int64_t)json_integer_value(v);
+		rc = att_store_msg_get(node->store, o->reply_to, &orig, err);
+		if (rc == ATT_ENOTFOUND)
+			return att_fail(err, ATT_EINVAL, "no such message %lld to reply to",
+					(long long)o->reply_to);
 		if (rc)
-			goto out;
+			return rc;
 		free((void *)orig.content);
-		rc = att_x_may_read(node, &a, &orig, &readable, err);
+		rc = att_x_may_read(node, &o->a, &orig, &readable, err);
 		if (rc)
-			goto out;
-		rc = ATT_EINVAL;
-		if (!readable) {
-			rc = att_fail(err, ATT_EDENIED, "denied: %s may not read message %lld",
-				      a.actor.id, (long long)reply_to);
-			goto out;
-		}
-		if (orig.case_id != case_id) {
-			att_fail(err, ATT_EINVAL, "message %lld belongs to case %lld, not %lld",
-				 (long long)reply_to, (long long)orig.case_id, (long long)case_id);
-			goto out;
-		}
-	} else if (!strcmp(type, "reply")) {
-		att_fail(err, ATT_EINVAL, "a reply needs 'in_reply_to'");
-		goto out;
+			return rc;
+		if (!readable)
+			return att_fail(err, ATT_EDENIED, "denied: %s may not read message %lld",
+					o->a.actor.id, (long long)o->reply_to);
+		if (orig.case_id != o->case_id)
+			return att_fail(err, ATT_EINVAL, "message %lld belongs to case %lld, not %lld",
+					(long long)o->reply_to, (long long)orig.case_id,
+					(long long)o->case_id);
+	} else if (!strcmp(o->type, "reply")) {
+		return att_fail(err, ATT_EINVAL, "a reply needs 'in_reply_to'");
 	}
 	/* recipients */
-	to = json_object_get(in, "to");
-	if (!json_is_array(to) || json_array_size(to) == 0 ||
-	    json_array_size(to) > ATT_MSG_RECIPIENTS_MAX) {
-		att_fail(err, ATT_EINVAL, "'to' must be a list of 1 to %u units",
-			 ATT_MSG_RECIPIENTS_MAX);
-		goto out;
-	}
-	json_array_foreach(to, i, v) {
+	o->to = json_object_get(in, "to");
+	if (!json_is_array(o->to) || json_array_size(o->to) == 0 ||
+	    json_array_size(o->to) > ATT_MSG_RECIPIENTS_MAX)
+		return att_fail(err, ATT_EINVAL, "'to' must be a list of 1 to %u units",
+				ATT_MSG_RECIPIENTS_MAX);
+	json_array_foreach(o->to, i, v) {
 		const char *u = json_string_value(v);
 
-		if (!u) {
-			att_fail(err, ATT_EINVAL, "'to' must list units as strings");
-			goto out;
-		}
-		if (!strcmp(u, a.m.unit)) {
-			att_fail(err, ATT_EINVAL, "a message is not addressed to its sender's own unit");
-			goto out;
-		}
-		if (att_policy_addressable(node, u, field, err))
-			goto out;
-		for (size_t k = 0; k < i; k++) {
-			if (!strcmp(u, json_string_value(json_array_get(to, k)))) {
-				att_fail(err, ATT_EINVAL, "unit %s is listed twice", u);
-				goto out;
-			}
-		}
+		if (!u)
+			return att_fail(err, ATT_EINVAL, "'to' must list units as strings");
+		if (!strcmp(u, o->a.m.unit))
+			return att_fail(err, ATT_EINVAL,
+					"a message is not addressed to its sender's own unit");
+		rc = att_policy_addressable(node, u, o->field, err);
+		if (rc)
+			return rc == ATT_EDB || rc == ATT_ENOMEM ? rc : ATT_EINVAL;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(u, json_string_value(json_array_get(o->to, k))))
+				return att_fail(err, ATT_EINVAL, "unit %s is listed twice", u);
 	}
 	/* entities */
 	ents = json_object_get(in, "entities");
 	if (ents && !json_is_null(ents) &&
-	    (!json_is_array(ents) || json_array_size(ents) > ATT_MSG_ENTITIES_MAX)) {
-		att_fail(err, ATT_EINVAL, "'entities' must be a list of at most %u entities",
-			 ATT_MSG_ENTITIES_MAX);
-		goto out;
-	}
-	stored_ents = json_array();
-	reasons = json_array();
-	if (!stored_ents || !reasons) {
-		rc = att_fail(err, ATT_ENOMEM, "out of memory");
-		goto out;
-	}
+	    (!json_is_array(ents) || json_array_size(ents) > ATT_MSG_ENTITIES_MAX))
+		return att_fail(err, ATT_EINVAL, "'entities' must be a list of at most %u entities",
+				ATT_MSG_ENTITIES_MAX);
+	o->reasons = json_array();
+	o->nents = json_array_size(ents);
+	o->ents = calloc(o->nents + 1, sizeof(*o->ents));
+	if (!o->reasons || !o->ents)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
 	json_array_foreach(ents, i, v) {
-		json_t *se;
-
-		rc = check_entity(v, i, &se, err);
+		rc = check_entity(v, i, &o->ents[i], &o->text, err);
 		if (rc)
-			goto out;
-		json_array_append_new(stored_ents, se);
+			return rc;
 	}
-	rc = ATT_OK;
 	/* safeguards: protected persons, then the neutrality screen */
-	json_array_foreach(stored_ents, i, v) {
-		if (!strcmp(att_x_jstr(v, "type"), "person")) {
-			rc = att_policy_protected(node, att_x_jstr(v, "name"), att_x_jstr(v, "dob"), i + 1,
-						  reasons, err);
+	for (i = 0; i < o->nents; i++) {
+		if (!strcmp(o->ents[i].type, "person")) {
+			const struct send_ent *se = &o->ents[i];
+
+			rc = att_policy_protected(node, se->form.name,
+						  att_x_jstr(json_array_get(ents, i), "dob"), i + 1,
+						  o->reasons, err);
 			if (rc)
-				goto out;
+				return rc;
 		}
 	}
-	rc = att_policy_neutrality(node, purpose, "purpose", reasons, err);
+	rc = att_policy_neutrality(node, o->purpose, "purpose", o->reasons, err);
 	if (!rc)
-		rc = att_policy_neutrality(node, subject, "subject", reasons, err);
+		rc = att_policy_neutrality(node, o->subject, "subject", o->reasons, err);
 	if (!rc)
-		rc = att_policy_neutrality(node, body, "body", reasons, err);
+		rc = att_policy_neutrality(node, o->body, "body", o->reasons, err);
 	if (rc)
-		goto out;
-	res->held = json_array_size(reasons) > 0;
-	/* store */
-	content = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:o?}", "purpose", purpose, "subject", subject,
-			    "body", body ? body : "", "handling_text", htext && *htext ? htext : NULL,
-			    "legal_basis", legal && *legal ? legal : NULL, "preservation", pres);
-	pres = NULL;
-	if (!content) {
-		rc = att_fail(err, ATT_ENOMEM, "out of memory");
-		goto out;
+		return rc;
+	o->held = json_array_size(o->reasons) > 0;
+	return ATT_OK;
+}
+
+/* The content's stored form: the members json_pack gave it, in its order. */
+static enum att_rc content_text(const struct outgoing *o, struct att_buf *b)
+{
+	enum att_rc rc = text_member(b, true, "purpose", o->purpose);
+
+	if (!rc)
+		rc = text_member(b, false, "subject", o->subject);
+	if (!rc)
+		rc = text_member(b, false, "body", o->body ? o->body : "");
+	if (!rc && o->htext && *o->htext)
+		rc = text_member(b, false, "handling_text", o->htext);
+	if (!rc && o->legal && *o->legal)
+		rc = text_member(b, false, "legal_basis", o->legal);
+	if (!rc && o->pres) {
+		char *p = json_dumps(o->pres, JSON_COMPACT);
+
+		rc = p ? att_buf_adds(b, ",\"preservation\":") : ATT_ENOMEM;
+		if (!rc)
+			rc = att_buf_adds(b, p);
+		if (p) {
+			sodium_memzero(p, strlen(p));
+			free(p);
+		}
 	}
-	/* The next message id, read once per transaction (the write lock is
-	 * held, so nobody else takes ids meanwhile; an id freed by a refused
-	 * message in a batch is simply skipped). */
+	return rc ? rc : att_buf_add(b, "}", 1);
+}
+
+/* The audit detail of a send, as json_dumps with sorted keys wrote it. */
+static enum att_rc send_detail(const struct outgoing *o, size_t hits, struct att_buf *b)
+{
+	enum att_rc rc = att_buf_addf(b, "{\"case\":%lld,\"entities\":%zu,",
+				      (long long)o->case_id, o->nents);
+	size_t i;
+	json_t *v;
+
+	if (!rc)
+		rc = att_buf_adds(b, "\"field\":");
+	if (!rc)
+		rc = text_str(b, o->field);
+	if (!rc)
+		rc = att_buf_adds(b, ",\"handling\":");
+	if (!rc)
+		rc = text_str(b, o->handling);
+	if (!rc)
+		rc = att_buf_addf(b, ",\"held\":%s,\"hits\":%zu,\"to\":[", o->held ? "true" : "false",
+				  hits);
+	json_array_foreach(o->to, i, v) {
+		if (!rc && i)
+			rc = att_buf_add(b, ",", 1);
+		if (!rc)
+			rc = text_str(b, json_string_value(v));
+	}
+	if (!rc)
+		rc = att_buf_adds(b, "],\"type\":");
+	if (!rc)
+		rc = text_str(b, o->type);
+	return rc ? rc : att_buf_add(b, "}", 1);
+}
+
+/* Stores a checked message: sealed content, recipients, entities, the
+ * review or the hits, and the audit entry. A failure here has written part
+ * of the message: the caller undoes it. */
+static enum att_rc store(struct att_node *node, struct outgoing *o,
+			 struct att_send_result *res, struct att_err *err)
+{
+	struct att_msg_row m;
+	struct att_entity_row *rows = NULL;
+	unsigned char **sealed_ents = NULL;
+	unsigned char *sealed = NULL, *sealed_subject = NULL;
+	struct att_buf b;
+	int64_t first_ent;
+	enum att_rc rc;
+	size_t i;
+	json_t *v;
+
+	memset(&m, 0, sizeof(m));
+	att_buf_init(&b, 16u * ATT_MSG_MAX);
+	/* The next ids, read once per transaction (the write lock is held, so
+	 * nobody else takes ids meanwhile; ids of a message rolled back in a
+	 * batch are simply skipped). */
 	if (node->next_msg_epoch != node->tx_epoch) {
 		rc = att_store_next_id(node->store, "messages", &node->next_msg_id, err);
 		if (rc)
 			goto out;
 		node->next_msg_epoch = node->tx_epoch;
 	}
+	if (node->next_ent_epoch != node->tx_epoch) {
+		rc = att_store_next_id(node->store, "entities", &node->next_ent_id, err);
+		if (rc)
+			goto out;
+		node->next_ent_epoch = node->tx_epoch;
+	}
 	m.id = node->next_msg_id++;
-	{
-		char ad[48];
-
-		att_x_ad(ad, sizeof(ad), "message", m.id);
-		rc = att_x_seal_json(node, content, ad, &sealed, &m.content_len, err);
-		if (rc)
-			goto out;
+	first_ent = node->next_ent_id;
+	node->next_ent_id += (int64_t)o->nents;
+	rc = content_text(o, &b);
+	if (rc) {
+		rc = att_fail(err, ATT_ENOMEM, "out of memory");
+		goto out;
 	}
+	rc = seal_text(node, b.data, b.len, "message", m.id, &sealed, &m.content_len, err);
+	sodium_memzero(b.data, b.len);
+	if (!rc)
+		rc = seal_text(node, o->subject, strlen(o->subject), "subject", m.id,
+			       &sealed_subject, &m.subject_len, err);
+	if (rc)
+		goto out;
 	m.content = sealed;
-	{
-		char ad[48];
-
-		att_x_ad(ad, sizeof(ad), "subject", m.id);
-		rc = att_keys_seal(node->keys, (const unsigned char *)subject, strlen(subject), ad,
-				   &sealed_subject, &m.subject_len, err);
-		if (rc)
-			goto out;
-		m.subject = sealed_subject;
-	}
-	m.case_id = case_id;
-	snprintf(m.type, sizeof(m.type), "%s", type);
-	snprintf(m.sender, sizeof(m.sender), "%s", a.actor.id);
-	snprintf(m.sender_unit, sizeof(m.sender_unit), "%s", a.m.unit);
-	snprintf(m.field, sizeof(m.field), "%s", field);
-	snprintf(m.handling, sizeof(m.handling), "%s", handling);
-	snprintf(m.source, sizeof(m.source), "%s", source);
-	m.information = (int)info;
-	snprintf(m.priority, sizeof(m.priority), "%s", priority);
-	m.in_reply_to = reply_to;
-	snprintf(m.status, sizeof(m.status), "%s", res->held ? "held" : "delivered");
-	m.created = now;
+	m.subject = sealed_subject;
+	m.case_id = o->case_id;
+	snprintf(m.type, sizeof(m.type), "%s", o->type);
+	snprintf(m.sender, sizeof(m.sender), "%s", o->a.actor.id);
+	snprintf(m.sender_unit, sizeof(m.sender_unit), "%s", o->a.m.unit);
+	snprintf(m.field, sizeof(m.field), "%s", o->field);
+	snprintf(m.handling, sizeof(m.handling), "%s", o->handling);
+	snprintf(m.source, sizeof(m.source), "%s", o->source);
+	m.information = (int)o->info;
+	snprintf(m.priority, sizeof(m.priority), "%s", o->priority);
+	m.deadline = o->deadline;
+	m.preserve_until = o->preserve_until;
+	m.in_reply_to = o->reply_to;
+	snprintf(m.status, sizeof(m.status), "%s", o->held ? "held" : "delivered");
+	m.created = o->now;
 	rc = att_store_msg_insert(node->store, &m, &res->id, err);
 	if (rc)
 		goto out;
-	json_array_foreach(to, i, v) {
+	json_array_foreach(o->to, i, v) {
 		struct att_recip_row r;
 
 		memset(&r, 0, sizeof(r));
 		r.msg_id = res->id;
 		snprintf(r.unit, sizeof(r.unit), "%s", json_string_value(v));
-		snprintf(r.state, sizeof(r.state), "%s", res->held ? "held" : "delivered");
-		r.updated = now;
+		snprintf(r.state, sizeof(r.state), "%s", o->held ? "held" : "delivered");
+		r.updated = o->now;
 		rc = att_store_recip_insert(node->store, &r, err);
 		if (rc)
 			goto out;
 	}
-	ent_ids = calloc(json_array_size(stored_ents) + 1, sizeof(*ent_ids));
-	if (!ent_ids) {
+	rows = calloc(o->nents + 1, sizeof(*rows));
+	sealed_ents = calloc(o->nents + 1, sizeof(*sealed_ents));
+	if (!rows || !sealed_ents) {
 		rc = att_fail(err, ATT_ENOMEM, "out of memory");
 		goto out;
 	}
-	json_array_foreach(stored_ents, i, v) {
-		struct att_entity_row e;
-		unsigned char *ev = NULL;
-		char ad[48];
+	for (i = 0; i < o->nents && !rc; i++) {
+		const struct send_ent *se = &o->ents[i];
 
-		memset(&e, 0, sizeof(e));
-		att_x_ad(ad, sizeof(ad), "entity", res->id);
-		rc = att_x_seal_json(node, v, ad, &ev, &e.value_len, err);
-		if (rc)
-			goto out;
-		e.msg_id = res->id;
-		snprintf(e.type, sizeof(e.type), "%s", att_x_jstr(v, "type"));
-		e.value = ev;
-		rc = att_store_entity_insert(node->store, &e, &ent_ids[i], err);
-		free(ev);
-		if (rc)
-			goto out;
+		rows[i].id = first_ent + (int64_t)i;
+		rows[i].msg_id = res->id;
+		snprintf(rows[i].type, sizeof(rows[i].type), "%s", se->type);
+		rc = seal_text(node, o->text.data + se->off, se->len, "entity", res->id,
+			       &sealed_ents[i], &rows[i].value_len, err);
+		rows[i].value = sealed_ents[i];
 	}
-	if (reply_to)
-		rc = att_store_recip_set(node->store, reply_to, a.m.unit, "answered", now, err);
+	if (!rc)
+		rc = att_store_entity_insert_many(node->store, rows, o->nents, err);
+	if (!rc && o->reply_to)
+		rc = att_store_recip_set(node->store, o->reply_to, o->a.m.unit, "answered", o->now,
+					 err);
 	if (rc)
 		goto out;
-	if (res->held) {
+	if (o->held) {
 		unsigned char *sr = NULL;
 		size_t srlen = 0;
 		char ad[48];
 
 		att_x_ad(ad, sizeof(ad), "review", res->id);
-		rc = att_x_seal_json(node, reasons, ad, &sr, &srlen, err);
+		rc = att_x_seal_json(node, o->reasons, ad, &sr, &srlen, err);
 		if (!rc)
 			rc = att_store_review_insert(node->store, res->id, sr, srlen, err);
 		free(sr);
@@ -1140,47 +1316,53 @@ static enum att_rc send_one(struct att_node *node, const char *actor_id, const c
 		/* Cross-match what was just stored, from memory. */
 		struct hit_ctx hc = {0};
 
-		json_array_foreach(stored_ents, i, v) {
-			rc = match_entity(node, res->id, case_id, ent_ids[i], v, &hc, err);
-			if (rc)
-				break;
+		for (i = 0; !rc && i < o->nents; i++) {
+			const struct send_ent *se = &o->ents[i];
+
+			rc = match_entity(node, res->id, o->case_id, rows[i].id, se->type, &se->form,
+					  &hc, err);
 		}
 		res->hits = hc.hits;
 	}
 	if (!rc) {
 		char obj[48];
 
+		att_buf_release(&b);
+		att_buf_init(&b, 16u * ATT_MSG_MAX);
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)res->id);
-		rc = att_x_audit(node, &a.actor, "message.send", obj,
-				json_pack("{s:I,s:s,s:s,s:s,s:O,s:I,s:b,s:I}", "case",
-					  (json_int_t)case_id, "type", type, "field", field,
-					  "handling", handling, "to", to, "entities",
-					  (json_int_t)json_array_size(stored_ents), "held", res->held,
-					  "hits", (json_int_t)res->hits),
-				err);
+		rc = send_detail(o, res->hits, &b);
+		if (rc)
+			rc = att_fail(err, ATT_ENOMEM, "out of memory");
+		else
+			rc = att_audit_append(node, &o->a.actor, "message.send", obj, b.data, err);
 	}
-	if (!rc && res->held) {
-		res->reasons = reasons;
-		reasons = NULL;
+	if (!rc) {
+		res->held = o->held;
+		if (o->held) {
+			res->reasons = o->reasons;
+			o->reasons = NULL;
+		}
 	}
 out:
-	free(ent_ids);
+	for (i = 0; sealed_ents && i < o->nents; i++)
+		free(sealed_ents[i]);
+	free(sealed_ents);
+	free(rows);
 	free(sealed_subject);
-	if (sealed)
-		free(sealed);
-	json_decref(pres);
-	json_decref(content);
-	json_decref(stored_ents);
-	json_decref(reasons);
-	json_decref(in);
-	if (rc)
+	free(sealed);
+	att_buf_release(&b);
+	if (rc) {
 		res->id = 0;
+		res->hits = 0;
+		res->held = false;
+	}
 	return rc;
 }
 
 enum att_rc att_msg_send(struct att_node *node, const char *actor_id, const char *json,
 			 size_t len, struct att_send_result *res, struct att_err *err)
 {
+	struct outgoing o;
 	enum att_rc rc;
 
 	memset(res, 0, sizeof(*res));
@@ -1191,36 +1373,54 @@ enum att_rc att_msg_send(struct att_node *node, const char *actor_id, const char
 		att_node_rollback(node);
 		return rc;
 	}
-	rc = send_one(node, actor_id, json, len, res, err);
+	rc = prepare(node, actor_id, json, len, &o, err);
+	if (!rc)
+		rc = store(node, &o, res, err);
+	outgoing_release(&o);
 	rc = att_x_done(node, rc, err);
 	if (rc)
 		att_send_result_release(res);
 	return rc;
 }
 
-enum att_rc att_msg_send_many(struct att_node *node, const char *const *actor_ids,
+/* Sends the messages of a batch in the open transaction. A message is
+ * checked before it writes anything, so one refused leaves nothing behind
+ * without a savepoint. Only a failure while storing (the database, memory)
+ * leaves part of a message: without savepoints (fast) that makes *torn true
+ * and the caller starts again with them (each message inside its own). */
+static enum att_rc send_batch(struct att_node *node, const char *const *actor_ids,
 			      const char *const *jsons, const size_t *lens, size_t n,
 			      struct att_send_result *res, enum att_rc *rcs,
-			      struct att_err *errs, struct att_err *err)
+			      struct att_err *errs, bool savepoints, bool *torn,
+			      struct att_err *err)
 {
-	enum att_rc rc = att_node_begin(node, err);
+	enum att_rc rc = ATT_OK;
 
-	if (!rc)
-		rc = att_holdings_sync(node, err);
-	if (rc) {
-		att_node_rollback(node);
-		return rc;
-	}
 	for (size_t i = 0; i < n; i++) {
 		size_t mark = att_holdings_mark(node);
 		struct att_audit_frontier saved = node->audit;
 		uint64_t pending = node->audit_pending;
+		struct outgoing o;
 
+		memset(&res[i], 0, sizeof(res[i]));
 		att_err_clear(&errs[i]);
-		rc = att_store_savepoint(node->store, err);
-		if (rc)
-			break;
-		rcs[i] = send_one(node, actor_ids[i], jsons[i], lens[i], &res[i], &errs[i]);
+		if (savepoints) {
+			rc = att_store_savepoint(node->store, err);
+			if (rc)
+				break;
+		}
+		rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], &o, &errs[i]);
+		if (!rcs[i]) {
+			rcs[i] = store(node, &o, &res[i], &errs[i]);
+			if (rcs[i] && !savepoints) {
+				outgoing_release(&o);
+				*torn = true;
+				return ATT_OK;
+			}
+		}
+		outgoing_release(&o);
+		if (!savepoints)
+			continue;
 		if (rcs[i]) {
 			att_store_rollback_to(node->store);
 			att_holdings_undo(node, mark);
@@ -1231,6 +1431,42 @@ enum att_rc att_msg_send_many(struct att_node *node, const char *const *actor_id
 		rc = att_store_release_savepoint(node->store, err);
 		if (rc)
 			break;
+	}
+	return rc;
+}
+
+static enum att_rc batch_begin(struct att_node *node, struct att_err *err)
+{
+	enum att_rc rc = att_node_begin(node, err);
+
+	if (!rc)
+		rc = att_holdings_sync(node, err);
+	if (rc)
+		att_node_rollback(node);
+	return rc;
+}
+
+enum att_rc att_msg_send_many(struct att_node *node, const char *const *actor_ids,
+			      const char *const *jsons, const size_t *lens, size_t n,
+			      struct att_send_result *res, enum att_rc *rcs,
+			      struct att_err *errs, struct att_err *err)
+{
+	bool torn = false;
+	enum att_rc rc = batch_begin(node, err);
+
+	if (rc)
+		return rc;
+	rc = send_batch(node, actor_ids, jsons, lens, n, res, rcs, errs, false, &torn, err);
+	if (!rc && torn) {
+		/* A message failed half-stored: the batch again, each message
+		 * inside a savepoint so that only it is undone. */
+		att_node_rollback(node);
+		for (size_t i = 0; i < n; i++)
+			att_send_result_release(&res[i]);
+		rc = batch_begin(node, err);
+		if (rc)
+			return rc;
+		rc = send_batch(node, actor_ids, jsons, lens, n, res, rcs, errs, true, &torn, err);
 	}
 	if (rc) {
 		att_node_rollback(node);

@@ -135,6 +135,12 @@ bool att_entity_index_form(const void *value_json, const char **name,
 	return true;
 }
 
+bool att_entity_form_of(const void *value_json, struct att_entity_form *f)
+{
+	memset(f, 0, sizeof(*f));
+	return att_entity_index_form(value_json, &f->name, &f->attrs, &f->idtype, &f->canon);
+}
+
 static enum att_rc track(struct att_node *node, uint64_t ref, struct att_err *err)
 {
 	if (node->n_tx_refs == node->cap_tx_refs) {
@@ -150,17 +156,12 @@ static enum att_rc track(struct att_node *node, uint64_t ref, struct att_err *er
 	return ATT_OK;
 }
 
-static enum att_rc index_value(struct att_match_index *ix, uint64_t ref, const json_t *v,
-			       struct att_err *err)
+static enum att_rc index_form(struct att_match_index *ix, uint64_t ref,
+			      const struct att_entity_form *f, struct att_err *err)
 {
-	struct att_match_attrs attrs;
-	enum att_id_type t;
-	const char *name, *canon;
-
-	if (!att_entity_index_form(v, &name, &attrs, &t, &canon))
-		return ATT_OK;
-	if (name) {
-		enum att_rc rc = att_match_index_add(ix, ref, name, strlen(name), &attrs, err);
+	if (f->name) {
+		enum att_rc rc = att_match_index_add(ix, ref, f->name, strlen(f->name), &f->attrs,
+						     err);
 
 		/* A name with no letters cannot be matched; it was validated when the
 		 * message was sent, so this is not an error here. */
@@ -170,17 +171,37 @@ static enum att_rc index_value(struct att_match_index *ix, uint64_t ref, const j
 		}
 		return rc;
 	}
-	return att_match_index_add_id(ix, ref, t, canon, err);
+	return att_match_index_add_id(ix, ref, f->idtype, f->canon, err);
+}
+
+static enum att_rc index_value(struct att_match_index *ix, uint64_t ref, const json_t *v,
+			       struct att_err *err)
+{
+	struct att_entity_form f;
+
+	if (!att_entity_form_of(v, &f))
+		return ATT_OK;
+	return index_form(ix, ref, &f, err);
+}
+
+enum att_rc att_holdings_add_form(struct att_node *node, int64_t entity_id,
+				  const struct att_entity_form *f, struct att_err *err)
+{
+	enum att_rc rc = track(node, (uint64_t)entity_id, err);
+
+	if (!rc)
+		rc = index_form(node->hold->ix, (uint64_t)entity_id, f, err);
+	return rc;
 }
 
 enum att_rc att_holdings_add_entity(struct att_node *node, int64_t entity_id,
 				    const void *value_json, struct att_err *err)
 {
-	enum att_rc rc = track(node, (uint64_t)entity_id, err);
+	struct att_entity_form f;
 
-	if (!rc)
-		rc = index_value(node->hold->ix, (uint64_t)entity_id, value_json, err);
-	return rc;
+	if (!att_entity_form_of(value_json, &f))
+		return track(node, (uint64_t)entity_id, err);
+	return att_holdings_add_form(node, entity_id, &f, err);
 }
 
 enum att_rc att_holdings_add_protected(struct att_node *node, int64_t id,

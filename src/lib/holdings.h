@@ -33,6 +33,19 @@ enum att_rc att_holdings_query_protected(struct att_node *node, const struct att
 					 struct att_match_hit *hits, size_t max, size_t *n,
 					 struct att_err *err) ATT_WUR;
 
+/* An entity as the index takes it: a person's or organization's name with
+ * its attributes, or an identifier's type and canonical form. */
+struct att_entity_form {
+	const char *name;  /* NULL for an identifier */
+	struct att_match_attrs attrs;
+	enum att_id_type idtype;
+	const char *canon; /* NULL for a name */
+};
+
+/* Adds one entity, in its indexed form, to the index within the open
+ * transaction; undone if it rolls back. */
+enum att_rc att_holdings_add_form(struct att_node *node, int64_t entity_id,
+				  const struct att_entity_form *f, struct att_err *err) ATT_WUR;
 /* Adds one entity (its decrypted JSON value) to the index within the open
  * transaction; undone if it rolls back. */
 enum att_rc att_holdings_add_entity(struct att_node *node, int64_t entity_id,
@@ -64,5 +77,7 @@ void att_holdings_rollback(struct att_node *node);
 bool att_entity_index_form(const void *value_json, const char **name,
 			   struct att_match_attrs *attrs, enum att_id_type *idtype,
 			   const char **canon);
+/* The same into one struct (strings point into value_json). */
+bool att_entity_form_of(const void *value_json, struct att_entity_form *f);
 
 #endif

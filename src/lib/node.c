@@ -178,6 +178,7 @@ void att_node_close(struct att_node *node)
 	att_holdings_unref(node->hold);
 	att_policy_cache_free(node);
 	free(node->access_cache);
+	free(node->case_memo);
 	free(node->pend);
 	free(node->tx_refs);
 	free(node->db_path);

@@ -39,6 +39,9 @@ struct att_node {
 	void *access_cache;
 	uint64_t next_msg_epoch;               /* next_msg_id is valid in this tx */
 	int64_t next_msg_id;
+	uint64_t next_ent_epoch;               /* next_ent_id is valid in this tx */
+	int64_t next_ent_id;
+	void *case_memo;                       /* the case last sent to, see exchange.c */
 	/* A read transaction: audit entries wait here and are made durable at
 	 * its end, through the sink when there is one. */
 	bool read_tx;

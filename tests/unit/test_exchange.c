@@ -231,6 +231,92 @@ static void test_group_commit(void **state)
 	free(good2);
 }
 
+/* A message that fails half-stored (here: its entities refused by the
+ * database) inside a batch: the batch is done again with a savepoint around
+ * each message, so only that message is gone; the others are stored once,
+ * indexed once, audited once. */
+static void test_group_commit_torn(void **state)
+{
+	struct att_case_spec cs = {"terrorism", "Other", "A third case", "Decree", NULL, NULL};
+	int64_t first_case = case_id, other_case = 0, seq = 0, audit_before = 0, n = 0;
+	char *a = message("Vusal Garayev", "First."), *b = message("Elnur Hasanli", "Second.");
+	char *c = message("Anar Mirzayev", "Third."), *d;
+	const char *actors[3] = {"rep", "rep", "rep"};
+	const char *texts[3] = {a, b, c};
+	size_t lens[3] = {strlen(a), strlen(b), strlen(c)};
+	struct att_send_result res[3], one;
+	struct att_audit_report rep;
+	enum att_rc rcs[3];
+	struct att_err errs[3], err = {0};
+	sqlite3_stmt *st;
+	char sql[256];
+	(void)state;
+
+	assert_int_equal(sqlite3_prepare_v2(node->store->db,
+					    "SELECT (SELECT seq FROM sqlite_sequence WHERE name='messages'),"
+					    " (SELECT count(*) FROM audit_log)",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	seq = sqlite3_column_int64(st, 0);
+	audit_before = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof(sql),
+		 "CREATE TEMP TRIGGER refuse_b BEFORE INSERT ON main.entities WHEN NEW.msg_id=%lld "
+		 "BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+		 (long long)seq + 2);
+	assert_int_equal(sqlite3_exec(node->store->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	memset(res, 0, sizeof(res));
+	assert_int_equal(att_msg_send_many(node, actors, texts, lens, 3, res, rcs, errs, &err),
+			 ATT_OK);
+	assert_int_equal(sqlite3_exec(node->store->db, "DROP TRIGGER temp.refuse_b", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	assert_int_equal(rcs[0], ATT_OK);
+	assert_int_equal(rcs[1], ATT_EDB);
+	assert_non_null(strstr(errs[1].msg, "injected failure"));
+	assert_int_equal(rcs[2], ATT_OK);
+	assert_int_equal(res[0].id, seq + 1);
+	assert_int_equal(res[1].id, 0);
+	assert_int_equal(res[2].id, seq + 3);
+	/* nothing of the second message; the others once each, audited once */
+	snprintf(sql, sizeof(sql),
+		 "SELECT (SELECT count(*) FROM messages WHERE id>%lld),"
+		 " (SELECT count(*) FROM entities WHERE msg_id>%lld),"
+		 " (SELECT count(*) FROM recipients WHERE msg_id>%lld),"
+		 " (SELECT count(*) FROM audit_log) - %lld",
+		 (long long)seq, (long long)seq, (long long)seq, (long long)audit_before);
+	assert_int_equal(sqlite3_prepare_v2(node->store->db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), 2);
+	assert_int_equal(sqlite3_column_int64(st, 1), 2);
+	assert_int_equal(sqlite3_column_int64(st, 2), 2);
+	assert_int_equal(sqlite3_column_int64(st, 3), 2);
+	sqlite3_finalize(st);
+	for (int i = 0; i < 3; i++)
+		att_send_result_release(&res[i]);
+	/* the index holds the first message's person once, the second's not */
+	assert_int_equal(att_case_open(node, "rep", &cs, &other_case, NULL), ATT_OK);
+	case_id = other_case;
+	d = message("Vusal Garayev", "Again.");
+	assert_int_equal(att_msg_send(node, "rep", d, strlen(d), &one, &err), ATT_OK);
+	n = (int64_t)one.hits;
+	att_send_result_release(&one);
+	free(d);
+	assert_int_equal(n, 1);
+	d = message("Elnur Hasanli", "Again.");
+	assert_int_equal(att_msg_send(node, "rep", d, strlen(d), &one, &err), ATT_OK);
+	assert_int_equal(one.hits, 0);
+	att_send_result_release(&one);
+	free(d);
+	case_id = first_case;
+	assert_int_equal(att_audit_verify(node, &rep, &err), ATT_OK);
+	assert_true(rep.ok);
+	free(a);
+	free(b);
+	free(c);
+}
+
 static void test_sealed_at_rest(void **state)
 {
 	char *m = message("Tural Nasibli", "The courier carries zebra-striped suitcases.");
@@ -311,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_mandate),
 		cmocka_unit_test(test_handling_rules),
 		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_group_commit_torn),
 		cmocka_unit_test(test_inbox_cache),
 		cmocka_unit_test(test_sealed_at_rest),
 	};
