@@ -75,9 +75,43 @@ json_t *att_x_open_json(struct att_node *node, const unsigned char *blob, size_t
 	return v;
 }
 
+/* snprintf(ad, n, "%s<sep>%lld", what, id), without the cost of printf:
+ * every sealed record needs one. */
+static void ref_text(char *ad, size_t n, const char *what, char sep, int64_t id)
+{
+	char digits[24];
+	size_t nd = 0, w = strlen(what), o = 0;
+	uint64_t u = id < 0 ? (uint64_t)0 - (uint64_t)id : (uint64_t)id;
+
+	do {
+		digits[nd++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (id < 0)
+		digits[nd++] = '-';
+	if (!n)
+		return;
+	for (size_t i = 0; i < w && o + 1 < n; i++)
+		ad[o++] = what[i];
+	if (o + 1 < n)
+		ad[o++] = sep;
+	while (nd && o + 1 < n)
+		ad[o++] = digits[--nd];
+	ad[o] = '\0';
+}
+
 void att_x_ad(char *ad, size_t n, const char *what, int64_t id)
 {
-	snprintf(ad, n, "%s:%lld", what, (long long)id);
+	ref_text(ad, n, what, ':', id);
+}
+
+/* snprintf(dst, n, "%s", src) for the hot path: a bounded copy. */
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	size_t l = strnlen(src, n - 1);
+
+	memcpy(dst, src, l);
+	dst[l] = '\0';
 }
 
 static void fmt_time(int64_t t, char out[32])
@@ -448,53 +482,86 @@ static bool parse_deadline(const char *s, int64_t *t)
 
 /* Appends s as a JSON string the way jansson writes one (compact, UTF-8 kept,
  * the same escapes), so the stored forms read back exactly as before. */
+/* Makes room for n more bytes (and a NUL) in b, within its maximum. */
+static enum att_rc text_room(struct att_buf *b, size_t n)
+{
+	size_t need;
+	char *d;
+
+	if (b->failed)
+		return ATT_ELIMIT;
+	if (!att_size_add(b->len, n, &need) || !att_size_add(need, 1, &need) ||
+	    (b->max && need - 1 > b->max))
+		return ATT_ELIMIT;
+	if (need <= b->cap)
+		return ATT_OK;
+	if (b->cap <= SIZE_MAX / 2 && need < 2 * b->cap)
+		need = 2 * b->cap;
+	d = realloc(b->data, need);
+	if (!d)
+		return ATT_ENOMEM;
+	b->data = d;
+	b->cap = need;
+	return ATT_OK;
+}
+
 static enum att_rc text_str(struct att_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	enum att_rc rc = att_buf_add(b, "\"", 1);
+	size_t n = strlen(s);
+	enum att_rc rc = n > SIZE_MAX / 8 ? ATT_ELIMIT : text_room(b, 6 * n + 2);
+	char *o;
 
-	while (!rc && *s) {
-		size_t run = 0;
-		char esc[6] = {'\\', 'u', '0', '0', 0, 0};
-		size_t n = 2;
+	if (rc)
+		return rc;
+	o = b->data + b->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		while (s[run] && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
-			run++;
-		if (run)
-			rc = att_buf_add(b, s, run);
-		s += run;
-		if (!*s || rc)
-			break;
-		switch (*s) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			esc[4] = hex[((unsigned char)*s >> 4) & 0xfu];
-			esc[5] = hex[(unsigned char)*s & 0xfu];
-			n = 6;
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			continue;
 		}
-		rc = att_buf_add(b, esc, n);
-		s++;
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[(c >> 4) & 0xfu];
+			*o++ = hex[c & 0xfu];
+		}
 	}
-	return rc ? rc : att_buf_add(b, "\"", 1);
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
+	return ATT_OK;
 }
 
-/* Appends "<sep>\"key\":" and the string value. */
+/* Appends "<sep>\"key\":" (key needs no escaping) and the string value. */
 static enum att_rc text_member(struct att_buf *b, bool first, const char *key,
 			       const char *value)
 {
-	enum att_rc rc = att_buf_adds(b, first ? "{\"" : ",\"");
+	size_t kl = strlen(key);
+	enum att_rc rc = text_room(b, kl + 4);
 
-	if (!rc)
-		rc = att_buf_adds(b, key);
-	if (!rc)
-		rc = att_buf_adds(b, "\":");
-	return rc ? rc : text_str(b, value);
+	if (rc)
+		return rc;
+	b->data[b->len++] = first ? '{' : ',';
+	b->data[b->len++] = '"';
+	memcpy(b->data + b->len, key, kl);
+	b->len += kl;
+	b->data[b->len++] = '"';
+	b->data[b->len++] = ':';
+	return text_str(b, value);
 }
 
 /* One entity of a message being sent: checked, in the form the index takes,
@@ -524,7 +591,8 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 	if (!type)
 		return att_fail(err, ATT_EINVAL, "entity %zu has no type", i + 1);
 	se->type = type;
-	snprintf(what, sizeof(what), "entity %zu (%.20s)", i + 1, type);
+	/* what names the entity in a refusal (made when one is needed) */
+#define WHAT() (snprintf(what, sizeof(what), "entity %zu (%.20s)", i + 1, type), what)
 	if (!strcmp(type, "person") || !strcmp(type, "organization")) {
 		const char *name, *dob = NULL, *nat = NULL;
 		struct att_name norm;
@@ -532,8 +600,8 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 
 		name = att_x_jstr(e, "name");
 		if (!name)
-			return att_fail(err, ATT_EINVAL, "%s needs a name", what);
-		rc = att_check_text(err, what, name, 300, false, false);
+			return att_fail(err, ATT_EINVAL, "%s needs a name", WHAT());
+		rc = att_check_text(err, WHAT(), name, 300, false, false);
 		if (rc)
 			return rc;
 		rc = att_name_normalize(name, strlen(name), &norm, err);
@@ -543,7 +611,7 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 			return ATT_EINVAL;
 		if (dob && *dob && !att_match_dob_parse(dob, &d))
 			return att_fail(err, ATT_EINVAL, "%s: date of birth '%.20s' is not a date",
-					what, att_utf8_valid(dob, strlen(dob)) ? dob : "?");
+					WHAT(), att_utf8_valid(dob, strlen(dob)) ? dob : "?");
 		if (nat && att_check_text(err, "nationality", nat, 64, true, false))
 			return ATT_EINVAL;
 		if (dob && !*dob)
@@ -567,7 +635,7 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 
 		value = att_x_jstr(e, "value");
 		if (!value)
-			return att_fail(err, ATT_EINVAL, "%s needs a value", what);
+			return att_fail(err, ATT_EINVAL, "%s needs a value", WHAT());
 		if (!vehicle && !att_id_type_parse(type, &t))
 			return att_fail(err, ATT_EINVAL,
 					"entity %zu has unknown type '%.20s' (person, organization, "
@@ -577,12 +645,12 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 		if (vehicle)
 			t = ATT_ID_DOCUMENT;
 		if (strlen(value) > ATT_ID_INPUT_MAX)
-			return att_fail(err, ATT_EINVAL, "%s: value is too long", what);
+			return att_fail(err, ATT_EINVAL, "%s: value is too long", WHAT());
 		se->canon[0] = 'V';
 		se->canon[1] = ':';
 		if (att_id_canon(t, value, strlen(value), NULL, vehicle ? se->canon + 2 : se->canon,
 				 ATT_ID_CANON_MAX, &e2))
-			return att_fail(err, ATT_EINVAL, "%s: %s", what, e2.msg);
+			return att_fail(err, ATT_EINVAL, "%s: %s", WHAT(), e2.msg);
 		/* as the index reads it back (att_entity_index_form) */
 		se->form.canon = se->canon;
 		se->form.idtype = t == ATT_ID_URL ? ATT_ID_DOMAIN : t;
@@ -598,6 +666,7 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	se->len = text->len - se->off;
 	return ATT_OK;
+#undef WHAT
 }
 
 static const char *const preservation_fields[] = {"authority", "offence", "facts", "data",
@@ -907,6 +976,7 @@ struct outgoing {
 	struct send_ent *ents;
 	size_t nents;
 	struct att_buf text; /* the entities' stored forms */
+	size_t len;          /* of the message as sent */
 	bool held;
 };
 
@@ -939,6 +1009,7 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 
 	memset(o, 0, sizeof(*o));
 	o->now = att_now();
+	o->len = len;
 	att_buf_init(&o->text, 16u * ATT_MSG_MAX);
 	rc = att_x_access(node, actor_id, ATT_ACT_MSG_SEND, &o->a, err);
 	if (rc)
@@ -1110,6 +1181,10 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 				ATT_MSG_ENTITIES_MAX);
 	o->reasons = json_array();
 	o->nents = json_array_size(ents);
+	/* The stored forms are no longer than the message escaped: room for
+	 * them at once. */
+	if (text_room(&o->text, 6 * len + 256))
+		return att_fail(err, ATT_ENOMEM, "out of memory");
 	o->ents = calloc(o->nents + 1, sizeof(*o->ents));
 	if (!o->reasons || !o->ents)
 		return att_fail(err, ATT_ENOMEM, "out of memory");
@@ -1236,7 +1311,9 @@ static enum att_rc store(struct att_node *node, struct outgoing *o,
 	m.id = node->next_msg_id++;
 	first_ent = node->next_ent_id;
 	node->next_ent_id += (int64_t)o->nents;
-	rc = content_text(o, &b);
+	rc = text_room(&b, 6 * o->len + 256);
+	if (!rc)
+		rc = content_text(o, &b);
 	if (rc) {
 		rc = att_fail(err, ATT_ENOMEM, "out of memory");
 		goto out;
@@ -1251,18 +1328,18 @@ static enum att_rc store(struct att_node *node, struct outgoing *o,
 	m.content = sealed;
 	m.subject = sealed_subject;
 	m.case_id = o->case_id;
-	snprintf(m.type, sizeof(m.type), "%s", o->type);
-	snprintf(m.sender, sizeof(m.sender), "%s", o->a.actor.id);
-	snprintf(m.sender_unit, sizeof(m.sender_unit), "%s", o->a.m.unit);
-	snprintf(m.field, sizeof(m.field), "%s", o->field);
-	snprintf(m.handling, sizeof(m.handling), "%s", o->handling);
-	snprintf(m.source, sizeof(m.source), "%s", o->source);
+	copy_str(m.type, sizeof(m.type), o->type);
+	copy_str(m.sender, sizeof(m.sender), o->a.actor.id);
+	copy_str(m.sender_unit, sizeof(m.sender_unit), o->a.m.unit);
+	copy_str(m.field, sizeof(m.field), o->field);
+	copy_str(m.handling, sizeof(m.handling), o->handling);
+	copy_str(m.source, sizeof(m.source), o->source);
 	m.information = (int)o->info;
-	snprintf(m.priority, sizeof(m.priority), "%s", o->priority);
+	copy_str(m.priority, sizeof(m.priority), o->priority);
 	m.deadline = o->deadline;
 	m.preserve_until = o->preserve_until;
 	m.in_reply_to = o->reply_to;
-	snprintf(m.status, sizeof(m.status), "%s", o->held ? "held" : "delivered");
+	copy_str(m.status, sizeof(m.status), o->held ? "held" : "delivered");
 	m.created = o->now;
 	rc = att_store_msg_insert(node->store, &m, &res->id, err);
 	if (rc)
@@ -1272,8 +1349,8 @@ static enum att_rc store(struct att_node *node, struct outgoing *o,
 
 		memset(&r, 0, sizeof(r));
 		r.msg_id = res->id;
-		snprintf(r.unit, sizeof(r.unit), "%s", json_string_value(v));
-		snprintf(r.state, sizeof(r.state), "%s", o->held ? "held" : "delivered");
+		copy_str(r.unit, sizeof(r.unit), json_string_value(v));
+		copy_str(r.state, sizeof(r.state), o->held ? "held" : "delivered");
 		r.updated = o->now;
 		rc = att_store_recip_insert(node->store, &r, err);
 		if (rc)
@@ -1290,7 +1367,7 @@ static enum att_rc store(struct att_node *node, struct outgoing *o,
 
 		rows[i].id = first_ent + (int64_t)i;
 		rows[i].msg_id = res->id;
-		snprintf(rows[i].type, sizeof(rows[i].type), "%s", se->type);
+		copy_str(rows[i].type, sizeof(rows[i].type), se->type);
 		rc = seal_text(node, o->text.data + se->off, se->len, "entity", res->id,
 			       &sealed_ents[i], &rows[i].value_len, err);
 		rows[i].value = sealed_ents[i];
@@ -1327,9 +1404,8 @@ static enum att_rc store(struct att_node *node, struct outgoing *o,
 	if (!rc) {
 		char obj[48];
 
-		att_buf_release(&b);
-		att_buf_init(&b, 16u * ATT_MSG_MAX);
-		snprintf(obj, sizeof(obj), "message/%lld", (long long)res->id);
+		b.len = 0;
+		ref_text(obj, sizeof(obj), "message", '/', res->id);
 		rc = send_detail(o, res->hits, &b);
 		if (rc)
 			rc = att_fail(err, ATT_ENOMEM, "out of memory");

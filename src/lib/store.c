@@ -39,6 +39,13 @@ int att_bind_text(sqlite3_stmt *st, int i, const char *v)
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
+int att_bind_text_ref(sqlite3_stmt *st, int i, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
 const char *att_col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);

@@ -351,18 +351,18 @@ enum att_rc att_store_msg_insert(struct att_store *s, const struct att_msg_row *
 	     "information,priority,deadline,in_reply_to,preserve_until,status,created,content,id,"
 	     "subject) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	sqlite3_bind_int64(st, 1, m->case_id);
-	att_bind_text(st, 2, m->type);
-	att_bind_text(st, 3, m->sender);
-	att_bind_text(st, 4, m->sender_unit);
-	att_bind_text(st, 5, m->field);
-	att_bind_text(st, 6, m->handling);
-	att_bind_text(st, 7, m->source);
+	att_bind_text_ref(st, 2, m->type);
+	att_bind_text_ref(st, 3, m->sender);
+	att_bind_text_ref(st, 4, m->sender_unit);
+	att_bind_text_ref(st, 5, m->field);
+	att_bind_text_ref(st, 6, m->handling);
+	att_bind_text_ref(st, 7, m->source);
 	sqlite3_bind_int(st, 8, m->information);
-	att_bind_text(st, 9, m->priority);
+	att_bind_text_ref(st, 9, m->priority);
 	bind_opt_int(st, 10, m->deadline);
 	bind_opt_int(st, 11, m->in_reply_to);
 	bind_opt_int(st, 12, m->preserve_until);
-	att_bind_text(st, 13, m->status);
+	att_bind_text_ref(st, 13, m->status);
 	sqlite3_bind_int64(st, 14, m->created);
 	sqlite3_bind_blob(st, 15, m->content, (int)m->content_len, SQLITE_STATIC);
 	bind_opt_int(st, 16, m->id);
@@ -510,10 +510,10 @@ enum att_rc att_store_recip_insert(struct att_store *s, const struct att_recip_r
 	enum att_rc rc;
 	STMT("INSERT INTO recipients(msg_id,unit,state,updated,via) VALUES(?,?,?,?,?)");
 	sqlite3_bind_int64(st, 1, r->msg_id);
-	att_bind_text(st, 2, r->unit);
-	att_bind_text(st, 3, r->state);
+	att_bind_text_ref(st, 2, r->unit);
+	att_bind_text_ref(st, 3, r->state);
 	sqlite3_bind_int64(st, 4, r->updated);
-	att_bind_text(st, 5, r->via[0] ? r->via : NULL);
+	att_bind_text_ref(st, 5, r->via[0] ? r->via : NULL);
 	s->inbox_dirty = true;
 	rc = att_store_step_done(s, st, err, "addressing the message");
 	if (rc == ATT_EEXIST) {
@@ -636,7 +636,7 @@ enum att_rc att_store_entity_insert_many(struct att_store *s, const struct att_e
 
 			sqlite3_bind_int64(st, b + 1, e[i].id);
 			sqlite3_bind_int64(st, b + 2, e[i].msg_id);
-			att_bind_text(st, b + 3, e[i].type);
+			att_bind_text_ref(st, b + 3, e[i].type);
 			sqlite3_bind_blob(st, b + 4, e[i].value, (int)e[i].value_len, SQLITE_STATIC);
 		}
 		rc = att_store_step_done(s, st, err, "storing the entities");

@@ -43,6 +43,10 @@ enum att_rc att_store_dberr(struct att_store *s, struct att_err *err, const char
 
 /* Binds text or NULL. */
 int att_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Binds text or NULL without copying it: v must stay as it is until the
+ * statement has been stepped and reset (the statement cache clears the
+ * binding before the statement's next use). */
+int att_bind_text_ref(sqlite3_stmt *st, int i, const char *v);
 
 /* Column text as a const char* ("" for NULL). */
 const char *att_col_text(sqlite3_stmt *st, int i);
