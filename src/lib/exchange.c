@@ -11,6 +11,7 @@
 #include "attache/exchange.h"
 #include "attache/match.h"
 #include "holdings.h"
+#include "jdoc.h"
 #include "node_int.h"
 #include "policy.h"
 #include "store_core.h"
@@ -401,48 +402,25 @@ const char *att_x_jstr(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* Checks a JSON member is absent or a string. */
-static enum att_rc opt_string(const json_t *o, const char *key, const char **out,
-			      struct att_err *err)
+/* A member's string value, or NULL. */
+static const char *jstr(const struct att_jv *o, const char *key)
 {
-	json_t *v = json_object_get(o, key);
-
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return ATT_OK;
-	if (!json_is_string(v))
-		return att_fail(err, ATT_EINVAL, "'%s' must be a string", key);
-	*out = json_string_value(v);
-	return ATT_OK;
+	return att_jv_str(att_jv_get(o, key));
 }
 
-static int json_depth(const json_t *v)
+/* Checks a JSON member is absent or a string. */
+static enum att_rc opt_string(const struct att_jv *o, const char *key, const char **out,
+			      struct att_err *err)
 {
-	int d = 0;
+	const struct att_jv *v = att_jv_get(o, key);
 
-	if (json_is_object(v)) {
-		const char *k;
-		json_t *x;
-
-		json_object_foreach((json_t *)v, k, x) {
-			int c = json_depth(x);
-			if (c > d)
-				d = c;
-		}
-		return d + 1;
-	}
-	if (json_is_array(v)) {
-		size_t i;
-		json_t *x;
-
-		json_array_foreach(v, i, x) {
-			int c = json_depth(x);
-			if (c > d)
-				d = c;
-		}
-		return d + 1;
-	}
-	return 0;
+	*out = NULL;
+	if (!v || v->type == ATT_J_NULL)
+		return ATT_OK;
+	if (v->type != ATT_J_STR)
+		return att_fail(err, ATT_EINVAL, "'%s' must be a string", key);
+	*out = v->s;
+	return ATT_OK;
 }
 
 /* Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]Z" into seconds. */
@@ -569,6 +547,7 @@ static enum att_rc text_member(struct att_buf *b, bool first, const char *key,
  * into the parsed message. */
 struct send_ent {
 	const char *type;
+	const char *dob; /* a person's date of birth as sent */
 	struct att_entity_form form;
 	char canon[ATT_ID_CANON_MAX + 2];
 	size_t off, len;
@@ -576,7 +555,7 @@ struct send_ent {
 
 /* One entity, validated and canonicalised; its stored JSON form is appended
  * to text. */
-static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
+static enum att_rc check_entity(const struct att_jv *e, size_t i, struct send_ent *se,
 				struct att_buf *text, struct att_err *err)
 {
 	const char *type, *value;
@@ -585,9 +564,9 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 
 	memset(&se->form, 0, sizeof(se->form));
 	se->off = text->len;
-	if (!json_is_object(e))
+	if (e->type != ATT_J_OBJ)
 		return att_fail(err, ATT_EINVAL, "entity %zu must be an object", i + 1);
-	type = att_x_jstr(e, "type");
+	type = jstr(e, "type");
 	if (!type)
 		return att_fail(err, ATT_EINVAL, "entity %zu has no type", i + 1);
 	se->type = type;
@@ -598,7 +577,7 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 		struct att_name norm;
 		uint32_t d = 0;
 
-		name = att_x_jstr(e, "name");
+		name = jstr(e, "name");
 		if (!name)
 			return att_fail(err, ATT_EINVAL, "%s needs a name", WHAT());
 		rc = att_check_text(err, WHAT(), name, 300, false, false);
@@ -614,6 +593,7 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 					WHAT(), att_utf8_valid(dob, strlen(dob)) ? dob : "?");
 		if (nat && att_check_text(err, "nationality", nat, 64, true, false))
 			return ATT_EINVAL;
+		se->dob = dob;
 		if (dob && !*dob)
 			dob = NULL;
 		if (nat && !*nat)
@@ -633,7 +613,7 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 		struct att_err e2 = {0};
 		bool vehicle = !strcmp(type, "vehicle");
 
-		value = att_x_jstr(e, "value");
+		value = jstr(e, "value");
 		if (!value)
 			return att_fail(err, ATT_EINVAL, "%s needs a value", WHAT());
 		if (!vehicle && !att_id_type_parse(type, &t))
@@ -672,20 +652,21 @@ static enum att_rc check_entity(const json_t *e, size_t i, struct send_ent *se,
 static const char *const preservation_fields[] = {"authority", "offence", "facts", "data",
 						  "custodian", "necessity"};
 
-static enum att_rc check_preservation(const json_t *p, json_t **out, int64_t *days,
+static enum att_rc check_preservation(const struct att_jv *p, json_t **out, int64_t *days,
 				      struct att_err *err)
 {
-	json_t *o, *v;
+	const struct att_jv *v;
+	json_t *o;
 
 	*out = NULL;
-	if (!json_is_object(p))
+	if (!p || p->type != ATT_J_OBJ)
 		return att_fail(err, ATT_EINVAL,
 				"a preservation request needs 'preservation' with the elements of "
 				"Budapest Convention art. 29(2): authority, offence, facts, data, "
 				"custodian, necessity, mlat_intent");
 	o = json_object();
 	for (size_t i = 0; i < sizeof(preservation_fields) / sizeof(preservation_fields[0]); i++) {
-		const char *s = att_x_jstr(p, preservation_fields[i]);
+		const char *s = jstr(p, preservation_fields[i]);
 		char what[64];
 
 		snprintf(what, sizeof(what), "preservation.%s", preservation_fields[i]);
@@ -695,26 +676,26 @@ static enum att_rc check_preservation(const json_t *p, json_t **out, int64_t *da
 		}
 		json_object_set_new(o, preservation_fields[i], json_string(s));
 	}
-	v = json_object_get(p, "mlat_intent");
-	if (!json_is_true(v)) {
+	v = att_jv_get(p, "mlat_intent");
+	if (!v || v->type != ATT_J_TRUE) {
 		json_decref(o);
 		return att_fail(err, ATT_EINVAL,
 				"preservation.mlat_intent must be true: art. 29(2)(f) requires the "
 				"intention to submit a request for mutual assistance");
 	}
 	json_object_set_new(o, "mlat_intent", json_true());
-	v = json_object_get(p, "days");
+	v = att_jv_get(p, "days");
 	*days = 90;
 	if (v) {
-		if (!json_is_integer(v) || json_integer_value(v) < ATT_PRESERVE_MIN_DAYS ||
-		    json_integer_value(v) > ATT_PRESERVE_MAX_DAYS) {
+		if (v->type != ATT_J_INT || v->i < ATT_PRESERVE_MIN_DAYS ||
+		    v->i > ATT_PRESERVE_MAX_DAYS) {
 			json_decref(o);
 			return att_fail(err, ATT_EINVAL,
 					"preservation.days must be a whole number from %d (art. 29(3)) "
 					"to %d",
 					ATT_PRESERVE_MIN_DAYS, ATT_PRESERVE_MAX_DAYS);
 		}
-		*days = (int64_t)json_integer_value(v);
+		*days = v->i;
 	}
 	json_object_set_new(o, "days", json_integer(*days));
 	*out = o;
@@ -969,7 +950,9 @@ static enum att_rc case_for_send(struct att_node *node, const struct access *a, 
 /* A message between its checks and its storing. */
 struct outgoing {
 	struct access a;
-	json_t *in, *to, *pres, *reasons;
+	struct att_jdoc *in;
+	const struct att_jv *to;
+	json_t *pres, *reasons;
 	const char *type, *field, *handling, *htext, *source, *priority, *purpose, *subject;
 	const char *body, *legal;
 	int64_t case_id, reply_to, info, now, deadline, preserve_until;
@@ -982,7 +965,7 @@ struct outgoing {
 
 static void outgoing_release(struct outgoing *o)
 {
-	json_decref(o->in);
+	att_jdoc_free(o->in);
 	json_decref(o->pres);
 	json_decref(o->reasons);
 	free(o->ents);
@@ -1000,7 +983,7 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 	static const char *const priorities[] = {"immediate", "urgent", "routine"};
 	static const char *const sources[] = {"A", "B", "C", "X"};
 	const struct att_case_row *c = NULL;
-	json_t *in, *ents, *v;
+	const struct att_jv *in, *ents, *v;
 	json_error_t jerr;
 	int64_t pdays = 0;
 	bool case_ok = false;
@@ -1019,29 +1002,32 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 				len, ATT_MSG_MAX);
 	if (!att_utf8_valid(text, len))
 		return att_fail(err, ATT_EINVAL, "the message is not valid UTF-8");
-	in = o->in = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!in)
+	rc = att_jdoc_parse(text, len, &o->in, &jerr);
+	if (rc == ATT_ENOMEM)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	if (rc)
 		return att_fail(err, ATT_EINVAL, "the message is not valid JSON: %s (line %d)",
 				jerr.text, jerr.line);
-	if (!json_is_object(in))
+	in = att_jdoc_root(o->in);
+	if (in->type != ATT_J_OBJ)
 		return att_fail(err, ATT_EINVAL, "the message must be a JSON object");
-	if (json_depth(in) > ATT_MSG_DEPTH_MAX)
+	if (att_jv_depth(in) > ATT_MSG_DEPTH_MAX)
 		return att_fail(err, ATT_EINVAL,
 				"the message is nested too deeply (at most %d levels)",
 				ATT_MSG_DEPTH_MAX);
 	/* required scalar members */
-	o->type = att_x_jstr(in, "type");
-	o->field = att_x_jstr(in, "field");
-	o->handling = att_x_jstr(in, "handling");
-	o->source = att_x_jstr(in, "source");
-	o->priority = att_x_jstr(in, "priority");
-	o->purpose = att_x_jstr(in, "purpose");
-	o->subject = att_x_jstr(in, "subject");
-	o->body = att_x_jstr(in, "body");
-	v = json_object_get(in, "case");
-	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+	o->type = jstr(in, "type");
+	o->field = jstr(in, "field");
+	o->handling = jstr(in, "handling");
+	o->source = jstr(in, "source");
+	o->priority = jstr(in, "priority");
+	o->purpose = jstr(in, "purpose");
+	o->subject = jstr(in, "subject");
+	o->body = jstr(in, "body");
+	v = att_jv_get(in, "case");
+	if (!v || v->type != ATT_J_INT || v->i <= 0)
 		return att_fail(err, ATT_EINVAL, "'case' must be the number of an open case");
-	o->case_id = (int64_t)json_integer_value(v);
+	o->case_id = v->i;
 	if (!in_list(o->type, msg_types, 5))
 		return att_fail(err, ATT_EINVAL,
 				"'type' must be request, reply, information, alert or preservation");
@@ -1060,10 +1046,10 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		return ATT_EINVAL;
 	if (!in_list(o->source, sources, 4))
 		return att_fail(err, ATT_EINVAL, "'source' must be A, B, C or X");
-	v = json_object_get(in, "information");
-	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 4)
+	v = att_jv_get(in, "information");
+	if (!v || v->type != ATT_J_INT || v->i < 1 || v->i > 4)
 		return att_fail(err, ATT_EINVAL, "'information' must be 1, 2, 3 or 4");
-	o->info = (int64_t)json_integer_value(v);
+	o->info = v->i;
 	if (!o->priority)
 		o->priority = "routine";
 	if (!in_list(o->priority, priorities, 3))
@@ -1099,12 +1085,12 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 			return att_fail(err, ATT_EINVAL,
 					"a preservation request (Budapest Convention art. 29) is for "
 					"stored computer data: its field is cybercrime");
-		rc = check_preservation(json_object_get(in, "preservation"), &o->pres, &pdays, err);
+		rc = check_preservation(att_jv_get(in, "preservation"), &o->pres, &pdays, err);
 		if (rc)
 			return rc;
 		o->preserve_until = o->now + pdays * 86400;
-	} else if (json_object_get(in, "preservation") &&
-		   !json_is_null(json_object_get(in, "preservation"))) {
+	} else if (att_jv_get(in, "preservation") &&
+		   att_jv_get(in, "preservation")->type != ATT_J_NULL) {
 		return att_fail(err, ATT_EINVAL,
 				"'preservation' belongs only to a preservation request");
 	}
@@ -1124,14 +1110,14 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		return att_fail(err, ATT_EDENIED, "denied: %s (%s) is not a party to case %lld",
 				o->a.actor.id, o->a.m.unit, (long long)o->case_id);
 	/* in reply to */
-	v = json_object_get(in, "in_reply_to");
-	if (v && !json_is_null(v)) {
+	v = att_jv_get(in, "in_reply_to");
+	if (v && v->type != ATT_J_NULL) {
 		struct att_msg_row orig;
 		bool readable = false;
 
-		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		if (v->type != ATT_J_INT || v->i <= 0)
 			return att_fail(err, ATT_EINVAL, "'in_reply_to' must be a message number");
-		o->reply_to = (int64_t)json_integer_value(v);
+		o->reply_to = v->i;
 		rc = att_store_msg_get(node->store, o->reply_to, &orig, err);
 		if (rc == ATT_ENOTFOUND)
 			return att_fail(err, ATT_EINVAL, "no such message %lld to reply to",
@@ -1153,13 +1139,13 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		return att_fail(err, ATT_EINVAL, "a reply needs 'in_reply_to'");
 	}
 	/* recipients */
-	o->to = json_object_get(in, "to");
-	if (!json_is_array(o->to) || json_array_size(o->to) == 0 ||
-	    json_array_size(o->to) > ATT_MSG_RECIPIENTS_MAX)
+	o->to = att_jv_get(in, "to");
+	if (!o->to || o->to->type != ATT_J_ARR || o->to->n == 0 ||
+	    o->to->n > ATT_MSG_RECIPIENTS_MAX)
 		return att_fail(err, ATT_EINVAL, "'to' must be a list of 1 to %u units",
 				ATT_MSG_RECIPIENTS_MAX);
-	json_array_foreach(o->to, i, v) {
-		const char *u = json_string_value(v);
+	for (v = o->to->kids; v; v = v->next) {
+		const char *u = att_jv_str(v);
 
 		if (!u)
 			return att_fail(err, ATT_EINVAL, "'to' must list units as strings");
@@ -1169,18 +1155,18 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		rc = att_policy_addressable(node, u, o->field, err);
 		if (rc)
 			return rc == ATT_EDB || rc == ATT_ENOMEM ? rc : ATT_EINVAL;
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(u, json_string_value(json_array_get(o->to, k))))
+		for (const struct att_jv *k = o->to->kids; k != v; k = k->next)
+			if (!strcmp(u, k->s))
 				return att_fail(err, ATT_EINVAL, "unit %s is listed twice", u);
 	}
 	/* entities */
-	ents = json_object_get(in, "entities");
-	if (ents && !json_is_null(ents) &&
-	    (!json_is_array(ents) || json_array_size(ents) > ATT_MSG_ENTITIES_MAX))
+	ents = att_jv_get(in, "entities");
+	if (ents && ents->type != ATT_J_NULL &&
+	    (ents->type != ATT_J_ARR || ents->n > ATT_MSG_ENTITIES_MAX))
 		return att_fail(err, ATT_EINVAL, "'entities' must be a list of at most %u entities",
 				ATT_MSG_ENTITIES_MAX);
 	o->reasons = json_array();
-	o->nents = json_array_size(ents);
+	o->nents = ents && ents->type == ATT_J_ARR ? ents->n : 0;
 	/* The stored forms are no longer than the message escaped: room for
 	 * them at once. */
 	if (text_room(&o->text, 6 * len + 256))
@@ -1188,7 +1174,8 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 	o->ents = calloc(o->nents + 1, sizeof(*o->ents));
 	if (!o->reasons || !o->ents)
 		return att_fail(err, ATT_ENOMEM, "out of memory");
-	json_array_foreach(ents, i, v) {
+	i = 0;
+	for (v = o->nents ? ents->kids : NULL; v; v = v->next, i++) {
 		rc = check_entity(v, i, &o->ents[i], &o->text, err);
 		if (rc)
 			return rc;
@@ -1198,9 +1185,8 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		if (!strcmp(o->ents[i].type, "person")) {
 			const struct send_ent *se = &o->ents[i];
 
-			rc = att_policy_protected(node, se->form.name,
-						  att_x_jstr(json_array_get(ents, i), "dob"), i + 1,
-						  o->reasons, err);
+			rc = att_policy_protected(node, se->form.name, se->dob, i + 1, o->reasons,
+						  err);
 			if (rc)
 				return rc;
 		}
@@ -1248,8 +1234,7 @@ static enum att_rc send_detail(const struct outgoing *o, size_t hits, struct att
 {
 	enum att_rc rc = att_buf_addf(b, "{\"case\":%lld,\"entities\":%zu,",
 				      (long long)o->case_id, o->nents);
-	size_t i;
-	json_t *v;
+	const struct att_jv *v;
 
 	if (!rc)
 		rc = att_buf_adds(b, "\"field\":");
@@ -1262,11 +1247,11 @@ static enum att_rc send_detail(const struct outgoing *o, size_t hits, struct att
 	if (!rc)
 		rc = att_buf_addf(b, ",\"held\":%s,\"hits\":%zu,\"to\":[", o->held ? "true" : "false",
 				  hits);
-	json_array_foreach(o->to, i, v) {
-		if (!rc && i)
+	for (v = o->to->kids; v; v = v->next) {
+		if (!rc && v != o->to->kids)
 			rc = att_buf_add(b, ",", 1);
 		if (!rc)
-			rc = text_str(b, json_string_value(v));
+			rc = text_str(b, v->s);
 	}
 	if (!rc)
 		rc = att_buf_adds(b, "],\"type\":");
@@ -1289,7 +1274,7 @@ static enum att_rc store(struct att_node *node, struct outgoing *o,
 	int64_t first_ent;
 	enum att_rc rc;
 	size_t i;
-	json_t *v;
+	const struct att_jv *v;
 
 	memset(&m, 0, sizeof(m));
 	att_buf_init(&b, 16u * ATT_MSG_MAX);
@@ -1344,12 +1329,12 @@ static enum att_rc store(struct att_node *node, struct outgoing *o,
 	rc = att_store_msg_insert(node->store, &m, &res->id, err);
 	if (rc)
 		goto out;
-	json_array_foreach(o->to, i, v) {
+	for (v = o->to->kids; v; v = v->next) {
 		struct att_recip_row r;
 
 		memset(&r, 0, sizeof(r));
 		r.msg_id = res->id;
-		copy_str(r.unit, sizeof(r.unit), json_string_value(v));
+		copy_str(r.unit, sizeof(r.unit), v->s);
 		copy_str(r.state, sizeof(r.state), o->held ? "held" : "delivered");
 		r.updated = o->now;
 		rc = att_store_recip_insert(node->store, &r, err);
