@@ -59,17 +59,6 @@ static void skip_ws(struct reader *r)
 		r->p++;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A string at r->p (its opening quote); the value goes to the string
  * arena, which has room for every string of the text. */
 static bool read_string(struct reader *r, const char **s, size_t *len)
@@ -108,17 +97,17 @@ static bool read_string(struct reader *r, const char **s, size_t *len)
 		case 'r': *o++ = '\r'; break;
 		case 't': *o++ = '\t'; break;
 		case 'u': {
-			unsigned cp = 0;
+			char hex[5];
+			unsigned char two[2];
+			unsigned cp;
 
 			if (r->end - r->p < 4)
 				return false;
-			for (int k = 0; k < 4; k++) {
-				int h = hexval(r->p[k]);
-
-				if (h < 0)
-					return false;
-				cp = cp << 4 | (unsigned)h;
-			}
+			memcpy(hex, r->p, 4);
+			hex[4] = '\0';
+			if (!att_unhex(hex, two, 2))
+				return false;
+			cp = (unsigned)two[0] << 8 | two[1];
 			r->p += 4;
 			/* NUL and surrogates (pairs or not) are jansson's to judge */
 			if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
