@@ -596,16 +596,6 @@ enum att_rc att_store_recip_get(struct att_store *s, int64_t msg_id, const char 
 
 /* --- entities ------------------------------------------------------------ */
 
-enum att_rc att_store_entity_insert(struct att_store *s, const struct att_entity_row *e,
-				    int64_t *id, struct att_err *err)
-{
-	STMT("INSERT INTO entities(msg_id,type,value) VALUES(?,?,?)");
-	sqlite3_bind_int64(st, 1, e->msg_id);
-	att_bind_text(st, 2, e->type);
-	sqlite3_bind_blob(st, 3, e->value, (int)e->value_len, SQLITE_STATIC);
-	return insert_id(s, st, id, err, "storing an entity");
-}
-
 /* INSERT statements for 1..ENT_ROWS_MAX entities with their ids. */
 #define ENT_ROWS_MAX 8
 #define ENT_INSERT "INSERT INTO entities(id,msg_id,type,value) VALUES(?,?,?,?)"

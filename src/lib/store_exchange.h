@@ -139,10 +139,10 @@ enum att_rc att_store_recip_set_all(struct att_store *s, int64_t msg_id, const c
 				    int64_t at, struct att_err *err) ATT_WUR;
 
 /* entities */
-enum att_rc att_store_entity_insert(struct att_store *s, const struct att_entity_row *e,
-				    int64_t *id, struct att_err *err) ATT_WUR;
 /* Inserts n entities with the ids they carry (from att_store_next_id and
- * on), in as few statements as it can. */
+ * on), in as few statements as it can. The only way entities are inserted:
+ * the send path hands out ids from one read of the sequence per
+ * transaction. */
 enum att_rc att_store_entity_insert_many(struct att_store *s, const struct att_entity_row *e,
 					 size_t n, struct att_err *err) ATT_WUR;
 /* Entities of delivered messages with id > after, in id order. */
