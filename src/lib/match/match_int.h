@@ -96,6 +96,14 @@ struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h
 /* A new index serial (never 0 until 2^32 - 1 indexes were made; then 0:
  * no pair cache for that index). */
 uint32_t att_pair_serial(void);
+/* The cross-query pair cache alone, for the cheap rerank similarity of
+ * (query token qi, index token cid) while a query runs (no-ops and false
+ * when either side has no index id or there is no pair cache):
+ * att_pair_prefetch asks for its cache line ahead of use; att_pair_cheap
+ * gives it when known; att_pair_put_cheap stores it. */
+void att_pair_prefetch(uint8_t qi, uint32_t cid);
+bool att_pair_cheap(uint8_t qi, uint32_t cid, float *v);
+void att_pair_put_cheap(uint8_t qi, uint32_t cid, float v);
 float *att_memo_cheap(struct att_simval *e); /* NULL when not known yet */
 void att_memo_put_cheap(struct att_simval *e, float v);
 /* Counters of the calling thread (for tests and benchmarks). */

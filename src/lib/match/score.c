@@ -541,10 +541,10 @@ static struct pair_ent *pair_find(uint32_t qid, uint32_t cid)
 	return NULL;
 }
 
-/* Stores what the memo entry e (by id) knows into the pair cache. */
-static void pair_put(const struct memo_ent *e)
+/* The pair cache entry of (qid, cid), made empty when absent (evicting the
+ * older of a full set). */
+static struct pair_ent *pair_make(uint32_t qid, uint32_t cid)
 {
-	uint32_t qid = tl_qid[e->qi], cid = e->h;
 	struct pair_ent *p = pair_find(qid, cid);
 
 	if (!p) {
@@ -562,6 +562,14 @@ static void pair_put(const struct memo_ent *e)
 		p->c = cid;
 		p->have = 0;
 	}
+	return p;
+}
+
+/* Stores what the memo entry e (by id) knows into the pair cache. */
+static void pair_put(const struct memo_ent *e)
+{
+	struct pair_ent *p = pair_make(tl_qid[e->qi], e->h);
+
 	if (e->v.have & ATT_MEMO_CHEAP)
 		p->cheap = e->v.cheap;
 	if (e->v.have & ATT_MEMO_SIM) {
@@ -569,6 +577,40 @@ static void pair_put(const struct memo_ent *e)
 		p->cost = (float)e->v.cost;
 	}
 	p->have |= e->v.have;
+}
+
+static bool pair_on(uint8_t qi, uint32_t cid)
+{
+	return tl_memo_on && tl_pair_ix && cid != ATT_TOK_NOID && qi < ATT_NAME_MAX_TOKENS &&
+	       tl_qid[qi] != ATT_TOK_NOID;
+}
+
+void att_pair_prefetch(uint8_t qi, uint32_t cid)
+{
+	if (pair_on(qi, cid))
+		__builtin_prefetch(pair_set(tl_qid[qi], cid));
+}
+
+bool att_pair_cheap(uint8_t qi, uint32_t cid, float *v)
+{
+	const struct pair_ent *p = pair_on(qi, cid) ? pair_find(tl_qid[qi], cid) : NULL;
+
+	if (!p || !(p->have & ATT_MEMO_CHEAP))
+		return false;
+	tl_memo_stats.pair_hits++;
+	*v = p->cheap;
+	return true;
+}
+
+void att_pair_put_cheap(uint8_t qi, uint32_t cid, float v)
+{
+	struct pair_ent *p;
+
+	if (!pair_on(qi, cid))
+		return;
+	p = pair_make(tl_qid[qi], cid);
+	p->cheap = v;
+	p->have |= ATT_MEMO_CHEAP;
 }
 
 struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h)
@@ -602,7 +644,10 @@ struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h
 				const struct pair_ent *pe = pair_find(tl_qid[qi], v->id);
 
 				if (pe) {
-					tl_memo_stats.pair_hits++;
+					/* a cheap similarity alone is the rerank's,
+					 * put by this very query, maybe */
+					if (pe->have & ATT_MEMO_SIM)
+						tl_memo_stats.pair_hits++;
 					e->v.have = (uint8_t)pe->have;
 					e->v.cheap = pe->cheap;
 					e->v.sim = pe->sim;
