@@ -1329,6 +1329,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	size_t cap, seed_max, weight_max, nused = 0;
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
 	double lognames;
+	uint64_t explained = 0; /* bit h: hits[h].expl is from the scoring */
 	bool dense, masked;
 	enum att_rc rc;
 
@@ -1526,18 +1527,31 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		struct att_tokv v[ATT_NAME_MAX_TOKENS];
 		struct att_match_attrs a;
 		size_t nv;
+		struct att_match_expl ex;
 		double s, rank;
-		bool dup = false;
+		bool dup = false, single = false;
+		size_t put;
 
 		if (e->off == UINT64_MAX)
 			continue;
 		nv = record_views(ix, ix->arena + e->off, v, &a);
-		s = att_score_views_rank(qv, nq, &q->attrs, v, nv, &a, NULL, &rank);
+		s = att_score_views_hit(qv, nq, &q->attrs, v, nv, &a, minsc,
+					q->explain ? &ex : NULL, &rank);
 		if (s < minsc)
 			continue;
+		/* the explanation of this scoring is the hit's when the ref
+		 * has no other name (else the best of its names is explained
+		 * below, as it is without q->explain's shortcut) */
+		if (q->explain) {
+			const struct refslot *rs = ref_find(ix, e->ref);
+
+			single = rs && rs->head == tl_cand[c].id && e->next == NONE;
+		}
 		for (size_t h = 0; h < nh; h++)
 			if (hits[h].ref == e->ref) {
 				dup = true;
+				if (h < 64)
+					explained &= ~(1ULL << h);
 				if (s > hits[h].score || (s == hits[h].score && rank > hits[h].rank)) {
 					hits[h].score = s;
 					hits[h].rank = rank;
@@ -1546,30 +1560,41 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		if (dup)
 			continue;
 		if (nh < max) {
-			hits[nh].ref = e->ref;
-			hits[nh].score = s;
-			hits[nh].rank = rank;
-			nh++;
+			put = nh++;
 		} else if (max) {
 			size_t worst = 0;
 
 			for (size_t h = 1; h < nh; h++)
 				if (cmp_hit(&hits[h], &hits[worst]) > 0)
 					worst = h;
-			if (s > hits[worst].score ||
-			    (s == hits[worst].score && rank > hits[worst].rank)) {
-				hits[worst].ref = e->ref;
-				hits[worst].score = s;
-				hits[worst].rank = rank;
+			if (!(s > hits[worst].score ||
+			      (s == hits[worst].score && rank > hits[worst].rank)))
+				continue;
+			put = worst;
+		} else {
+			continue;
+		}
+		hits[put].ref = e->ref;
+		hits[put].score = s;
+		hits[put].rank = rank;
+		if (put < 64) {
+			explained &= ~(1ULL << put);
+			if (single) {
+				hits[put].expl = ex;
+				explained |= 1ULL << put;
 			}
 		}
 	}
-	qsort(hits, nh, sizeof(*hits), cmp_hit);
 	if (q->explain) {
-		/* recompute the explanation of each hit's best name */
+		/* the explanation of each hit's best name, where the scoring
+		 * above did not give it */
 		for (size_t h = 0; h < nh; h++) {
-			const struct refslot *rs = ref_find(ix, hits[h].ref);
+			const struct refslot *rs;
 			double best = -1;
+
+			if (h < 64 && ((explained >> h) & 1))
+				continue;
+			rs = ref_find(ix, hits[h].ref);
 
 			for (uint32_t id = rs ? rs->head : NONE; id != NONE; id = ix->ent[id].next) {
 				struct att_tokv v[ATT_NAME_MAX_TOKENS];
@@ -1585,6 +1610,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			}
 		}
 	}
+	qsort(hits, nh, sizeof(*hits), cmp_hit);
 	att_memo_end();
 	pthread_rwlock_unlock(&ix->lock);
 	*n = nh;
