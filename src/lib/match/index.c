@@ -1096,7 +1096,7 @@ static size_t walk_masked(const struct att_match_index *ix, const struct qkey *q
 
 /* Moves the k smallest of the distinct a[0..n) to the front (quickselect,
  * three-way partition). */
-static void select_ids(uint32_t *a, size_t n, size_t k)
+static void qselect_ids(uint32_t *a, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n;
 
@@ -1125,6 +1125,43 @@ static void select_ids(uint32_t *a, size_t n, size_t k)
 		else
 			lo = gt;
 	}
+}
+
+/* The same, for many ids (a tie of thousands of candidates, all seen
+ * through one key): they are split by their top 8 bits first, and only
+ * the part holding the k-th is selected among. */
+static void select_ids(uint32_t *a, size_t n, size_t k)
+{
+	uint32_t cnt[256] = {0}, all = 0, t;
+	size_t below = 0, lo, hi;
+	unsigned shift = 0, b;
+
+	if (k == 0 || k >= n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		all |= a[i];
+	while (shift < 32 && (all >> shift) > 255)
+		shift++;
+	for (size_t i = 0; i < n; i++)
+		cnt[a[i] >> shift]++;
+	for (b = 0; below + cnt[b] < k; b++)
+		below += cnt[b];
+	/* a[0..below): parts before b; then part b; then the rest */
+	lo = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((a[i] >> shift) < b) {
+			t = a[lo];
+			a[lo++] = a[i];
+			a[i] = t;
+		}
+	hi = lo;
+	for (size_t i = lo; i < n; i++)
+		if ((a[i] >> shift) == b) {
+			t = a[hi];
+			a[hi++] = a[i];
+			a[i] = t;
+		}
+	qselect_ids(a + lo, hi - lo, k - below);
 }
 
 /* The keep best of the ncand candidates in tl_cid by pre-score wt[mask]
@@ -1199,17 +1236,18 @@ static size_t select_masked(size_t ncand, const float *wt, size_t keep)
 		above += g;
 		i = j;
 	}
+	/* no branches: which way a candidate goes is unpredictable (tl_cand
+	 * has room for one more than kept, cl[nb] with nb <= c is in place) */
 	for (size_t c = 0; c < ncand; c++) {
 		uint32_t id = cl[c];
 		float w = wt[mk[c]];
 
-		if (w > wb) {
-			tl_cand[out].id = id;
-			tl_cand[out].w = w;
-			tl_cand[out++].fine = 0;
-		} else if (w == wb) {
-			cl[nb++] = id; /* nb <= c: in place */
-		}
+		tl_cand[out].id = id;
+		tl_cand[out].w = w;
+		tl_cand[out].fine = 0;
+		out += w > wb;
+		cl[nb] = id;
+		nb += w == wb;
 	}
 	need = keep - out;
 	select_ids(cl, nb, need);
@@ -1263,7 +1301,7 @@ static bool rerank_cheap(const struct att_match_index *ix, const struct att_tokv
 			(void)tok_slot(id, &fresh);
 			for (size_t i = 0; fresh && i < nq; i++)
 				if (qw[i] > 0)
-					att_pair_prefetch((uint8_t)i, id);
+					att_pair_prefetch((uint8_t)i, id, false);
 		}
 	}
 	for (size_t c = 0; c < ncand; c++) {
@@ -1521,6 +1559,16 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	if (ncand > ix->verify_max) {
 		select_top(tl_cand, ncand, ix->verify_max, true);
 		ncand = ix->verify_max;
+	}
+	/* the scorer's similarities of these candidates' tokens: their pair
+	 * cache lines asked for at once */
+	for (size_t c = 0; c < ncand; c++) {
+		uint64_t off = ix->ent[tl_cand[c].id].off;
+		const unsigned char *r = ix->arena + off;
+
+		for (size_t j = 0; off != UINT64_MAX && j < r[8]; j++)
+			for (size_t i = 0; i < nq; i++)
+				att_pair_prefetch((uint8_t)i, record_id(r, j), true);
 	}
 	for (size_t c = 0; c < ncand; c++) {
 		const struct entry *e = &ix->ent[tl_cand[c].id];

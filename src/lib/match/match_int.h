@@ -105,11 +105,11 @@ uint32_t att_pair_serial(void);
 /* The cross-query cache of the index's cheap rerank similarity of (query
  * token qi, index token cid), apart from the scorer's (the rerank sees
  * eight times as many pairs: shared, they would push the scorer's out),
- * per thread, bounded: 65536 entries, 1 MB. No-ops and false outside a
+ * per thread, bounded: 131072 entries, 2 MB. No-ops and false outside a
  * query or when either side has no index id or there is no pair cache:
  * att_pair_prefetch asks for the entry's cache line ahead of use;
  * att_pair_cheap gives it when known; att_pair_put_cheap stores it. */
-void att_pair_prefetch(uint8_t qi, uint32_t cid);
+void att_pair_prefetch(uint8_t qi, uint32_t cid, bool sim); /* sim: the scorer's */
 bool att_pair_cheap(uint8_t qi, uint32_t cid, float *v);
 void att_pair_put_cheap(uint8_t qi, uint32_t cid, float v);
 /* Counters of the calling thread (for tests and benchmarks). */

@@ -434,7 +434,7 @@ struct memo_ent {
 	struct att_simval v;
 };
 
-#define MEMO_SIZE 4096u /* power of two */
+#define MEMO_SIZE 1024u /* power of two: the scorer's pairs of one query (the rerank keeps its own) */
 #define MEMO_PROBES 8u
 static _Thread_local struct memo_ent *tl_memo;
 static _Thread_local uint32_t tl_memo_gen;
@@ -462,7 +462,7 @@ struct cheap_ent {
 	uint32_t ix, q, c; /* ix 0: empty */
 	float v;
 };
-#define CHEAP_SIZE 65536u /* power of two: 65536 x 16 B = 1 MB per thread */
+#define CHEAP_SIZE 131072u /* power of two: 131072 x 16 B = 2 MB per thread */
 #define CHEAP_WAYS 4u
 static _Thread_local struct pair_ent *tl_pair;
 static _Thread_local struct cheap_ent *tl_cheap;
@@ -601,10 +601,11 @@ static struct cheap_ent *cheap_set(uint8_t qi, uint32_t cid)
 	return &tl_cheap[h & (CHEAP_SIZE - 1) & ~(CHEAP_WAYS - 1)];
 }
 
-void att_pair_prefetch(uint8_t qi, uint32_t cid)
+void att_pair_prefetch(uint8_t qi, uint32_t cid, bool sim)
 {
 	if (pair_on(qi, cid))
-		__builtin_prefetch(cheap_set(qi, cid));
+		__builtin_prefetch(sim ? (const void *)pair_set(tl_qid[qi], cid)
+				       : (const void *)cheap_set(qi, cid));
 }
 
 bool att_pair_cheap(uint8_t qi, uint32_t cid, float *v)
