@@ -1173,6 +1173,33 @@ static bool join_promising(const struct att_tokv *jv, const size_t longest[2],
 	return false;
 }
 
+/* join_promising's length test before the join is made (that costs a
+ * skeleton): for text tokens, on both sides, a join is as long as its
+ * parts together. False only when no token of O can pass it. */
+static bool join_may_promise(const struct side *S, size_t j, size_t g, const size_t longest[2],
+			     const struct side *O)
+{
+	size_t x = 0;
+
+	for (size_t k = j; k < j + g; k++) {
+		if (S->v[k].flags & ATT_TOK_SKELETON)
+			return true;
+		x += S->v[k].len;
+	}
+	for (size_t i = 0; i < O->n; i++) {
+		const struct att_tokv *o = &O->v[i];
+		size_t y = o->len, d = x > y ? x - y : y - x, lim = (x > y ? x : y) / 3;
+
+		if (o->flags & ATT_TOK_SKELETON)
+			return true;
+		if (o->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL))
+			continue;
+		if (d <= (lim > 2 ? lim : 2) && y > longest[0] + 1)
+			return true;
+	}
+	return false;
+}
+
 /* Greedy search for joins of adjacent tokens (two, or three with an
  * article in the middle) on either side that raise the name score; at most
  * three rounds. */
@@ -1207,7 +1234,8 @@ static double best_joins(struct side *A, struct side *B, double *raw)
 						if (S->v[q].sklen > longest[1])
 							longest[1] = S->v[q].sklen;
 					}
-					if (!join(S, j, g, &jv, tb, sb) || !join_promising(&jv, longest, O))
+					if (!join_may_promise(S, j, g, longest, O) ||
+					    !join(S, j, g, &jv, tb, sb) || !join_promising(&jv, longest, O))
 						continue;
 					trial = *S;
 					side_merge(&trial, j, g, &jv);
