@@ -1610,13 +1610,16 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		if (nh < max) {
 			put = nh++;
 		} else if (max) {
+			struct att_match_hit nw = {.ref = e->ref, .score = s, .rank = rank};
 			size_t worst = 0;
 
 			for (size_t h = 1; h < nh; h++)
 				if (cmp_hit(&hits[h], &hits[worst]) > 0)
 					worst = h;
-			if (!(s > hits[worst].score ||
-			      (s == hits[worst].score && rank > hits[worst].rank)))
+			/* in the order of the result (the ref last): which of
+			 * names scoring the same stay does not depend on the
+			 * order the candidates come in */
+			if (cmp_hit(&nw, &hits[worst]) >= 0)
 				continue;
 			put = worst;
 		} else {
