@@ -5,6 +5,8 @@
  * usage: bench_match_speed [N=1000000] [--queries Q] [--jw-sample S]
  *                          [--verify V] [--cap C] [--show-misses N]
  *                          [--ingest HELD MEASURE]  (bench_ingest's person names, index alone)
+ *                          [--dump]  (with --ingest, before it: print every hit, one a line,
+ *                          to compare builds' hit lists with diff)
  *                          [--export DIR]   (names + queries for bench/match_pgtrgm.sh:
  *                          names.tsv "id, name, normalised name"; queries.tsv
  *                          "qid, text, planted id or -1, normalised text") */
@@ -351,7 +353,7 @@ static uint64_t ig_mix(uint64_t h, uint64_t v)
 	return h;
 }
 
-static int ingest_mode(size_t held, size_t measure)
+static int ingest_mode(size_t held, size_t measure, bool dump)
 {
 	struct att_match_index *ix;
 	struct att_err err = {0};
@@ -388,6 +390,10 @@ static int ingest_mode(size_t held, size_t measure)
 			char buf[512];
 			size_t l = att_match_expl_text(&hits[h].expl, buf, sizeof(buf));
 
+			if (dump)
+				printf("%zu\t%llu\t%.9f\t%.9f\t%s\n", i,
+				       (unsigned long long)hits[h].ref, hits[h].score, hits[h].rank,
+				       buf);
 			sum = ig_mix(sum, hits[h].ref);
 			sum = ig_mix(sum, (uint64_t)(hits[h].score * 1e9));
 			sum = ig_mix(sum, (uint64_t)(hits[h].rank * 1e9));
@@ -423,6 +429,7 @@ int main(int argc, char **argv)
 	size_t nplant;
 	FILE *fn = NULL, *fq = NULL;
 	struct att_match_index_opts opts = {0};
+	bool dump = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--queries") == 0 && i + 1 < argc)
@@ -440,8 +447,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--ingest") == 0 && i + 2 < argc) {
 			size_t held = strtoul(argv[i + 1], NULL, 10);
 
-			return ingest_mode(held, strtoul(argv[i + 2], NULL, 10));
-		}
+			return ingest_mode(held, strtoul(argv[i + 2], NULL, 10), dump);
+		} else if (strcmp(argv[i], "--dump") == 0)
+			dump = true;
 		else
 			n = strtoul(argv[i], NULL, 10);
 	}

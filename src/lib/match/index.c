@@ -759,15 +759,122 @@ static _Thread_local size_t tl_cand_cap;
 static _Thread_local uint32_t *tl_dense;
 static _Thread_local size_t tl_dense_size;
 
+/* With at most MASK_KEYS keys in use (nearly every query), stage 1 keeps
+ * one byte per entry instead: the set of the query's keys whose postings
+ * hold it (0: not a candidate), plus the candidates' ids in a list. A
+ * quarter of the memory the walk scatters into, so it stays in cache; the
+ * pre-score is a function of the set (at most 256 of them), and the best
+ * candidates are chosen by counting sets, not by a heap over all. */
+#define MASK_KEYS 8u
+static _Thread_local uint8_t *tl_mask;
+static _Thread_local size_t tl_mask_size;
+static _Thread_local uint32_t *tl_cid;
+static _Thread_local size_t tl_cid_cap;
+/* Stage 2: the distinct tokens of the candidates (by token id, in an open
+ * addressing table stamped with a generation, so never cleared), each
+ * with its cheap similarity to every query token once known. */
+struct tslot {
+	uint32_t id;
+	uint32_t gen;
+	uint16_t have; /* bit i: x[i] known */
+	float x[ATT_NAME_MAX_TOKENS];
+};
+static _Thread_local struct tslot *tl_tok;
+static _Thread_local size_t tl_tok_cap, tl_tok_size; /* allocated, this query's */
+static _Thread_local uint32_t tl_tok_gen;
+
 void att_index_thread_release(void)
 {
 	free(tl_map);
 	free(tl_cand);
 	free(tl_dense);
+	free(tl_mask);
+	free(tl_cid);
+	free(tl_tok);
 	tl_map = NULL;
 	tl_cand = NULL;
 	tl_dense = NULL;
-	tl_map_size = tl_cand_cap = tl_dense_size = 0;
+	tl_mask = NULL;
+	tl_cid = NULL;
+	tl_tok = NULL;
+	tl_map_size = tl_cand_cap = tl_dense_size = tl_mask_size = tl_cid_cap = tl_tok_cap = tl_tok_size = 0;
+	tl_tok_gen = 0;
+}
+
+static bool mask_scratch(size_t n, size_t ncand)
+{
+	if (n > tl_mask_size) {
+		size_t ns = n + n / 2 + 1024;
+		uint8_t *d;
+
+		if (ns > DENSE_MAX)
+			ns = DENSE_MAX;
+		d = realloc(tl_mask, ns);
+		if (!d)
+			return false;
+		memset(d + tl_mask_size, 0, ns - tl_mask_size);
+		tl_mask = d;
+		tl_mask_size = ns;
+	}
+	/* ids, then one byte per id (select_masked) */
+	ncand = ncand + ncand / 4 + 1;
+	if (ncand > tl_cid_cap) {
+		uint32_t *c = realloc(tl_cid, ncand * sizeof(*c));
+
+		if (!c)
+			return false;
+		tl_cid = c;
+		tl_cid_cap = ncand;
+	}
+	return true;
+}
+
+/* A table of at least 2 n token slots (a power of two). */
+static bool tok_scratch(size_t n)
+{
+	size_t ns = 256;
+
+	while (ns < 2 * n)
+		ns *= 2;
+	if (ns > tl_tok_cap) {
+		struct tslot *t = calloc(ns, sizeof(*t));
+
+		if (!t)
+			return false;
+		free(tl_tok);
+		tl_tok = t;
+		tl_tok_cap = ns;
+		tl_tok_gen = 0;
+	}
+	if (++tl_tok_gen == 0) {
+		memset(tl_tok, 0, tl_tok_cap * sizeof(*tl_tok));
+		tl_tok_gen = 1;
+	}
+	/* a slot of an earlier query has an older generation: a smaller
+	 * table this time (fewer cache lines) stays exact */
+	tl_tok_size = ns;
+	return true;
+}
+
+/* The slot of token id, made when new (*fresh). */
+static struct tslot *tok_slot(uint32_t id, bool *fresh)
+{
+	size_t mask = tl_tok_size - 1;
+
+	*fresh = false;
+	for (size_t i = (id * 2654435761u) & mask;; i = (i + 1) & mask) {
+		struct tslot *t = &tl_tok[i];
+
+		if (t->gen != tl_tok_gen) {
+			t->gen = tl_tok_gen;
+			t->id = id;
+			t->have = 0;
+			*fresh = true;
+			return t;
+		}
+		if (t->id == id)
+			return t;
+	}
 }
 
 static bool dense_scratch(size_t n)
@@ -937,38 +1044,313 @@ static float cheap_sim(const struct att_tokv *q, const struct att_tokv *c)
 	return (same_sk ? 0.3f : 0.0f) + 0.6f * bigram_dice(q->t, q->len, c->t, c->len);
 }
 
-static float cheap_score(const struct att_tokv *qv, size_t nq, const float *qw,
-			 const struct att_tokv *v, size_t nv)
+/* Stage 1 with key masks (see MASK_KEYS): walks the postings of the keys
+ * in use in order, as the general walk does: a seed key (use 1) makes
+ * candidates, a weighing key (use 2) marks only those already there.
+ * wk[b] receives the pre-score weight of the b-th key in use. Returns the
+ * number of candidates, their ids in tl_cid. */
+static size_t walk_masked(const struct att_match_index *ix, const struct qkey *qk, size_t nk,
+			  size_t seed_max, float *wk)
 {
-	float s = 0;
-	uint32_t h[ATT_NAME_MAX_TOKENS];
+	uint8_t *d = tl_mask;
+	uint32_t *cl = tl_cid;
+	size_t ncand = 0;
+	unsigned b = 0;
 
-	/* index tokens are memoised by id, others by content */
-	for (size_t j = 0; j < nv; j++)
-		h[j] = v[j].id != NONE ? 0 : att_tok_hash(&v[j]);
-	for (size_t i = 0; i < nq; i++) {
-		float best = 0;
+	for (size_t k = 0; k < nk; k++) {
+		const struct plist *p = qk[k].p;
+		const uint32_t *ids;
+		size_t len;
+		uint8_t bit;
 
-		if (qw[i] <= 0)
+		if (!qk[k].use)
 			continue;
-		for (size_t j = 0; j < nv && best < 1.0f; j++) {
-			/* the same candidate tokens recur: memoised per query,
-			 * cached across queries */
-			struct att_simval *me = att_memo_get((uint8_t)i, &v[j], h[j]);
-			const float *known = att_memo_cheap(me);
-			float x = known ? *known : cheap_sim(&qv[i], &v[j]);
+		bit = (uint8_t)(1u << b);
+		wk[b++] = qk[k].kind * (float)log((double)(ix->live + 1) / (double)(p->len + 1) + 1.0);
+		ids = pl_ids(p);
+		len = p->len < seed_max ? p->len : seed_max;
+		if (qk[k].use == 1) {
+			/* no branch either: whether an entry is new is a coin
+			 * toss, and without mispredictions the loads of many
+			 * postings are in flight at once */
+			for (size_t i = 0; i < len; i++) {
+				uint32_t id = ids[i];
+				uint8_t m = d[id];
 
-			if (!known)
-				att_memo_put_cheap(me, x);
-			if (x > best)
-				best = x;
+				cl[ncand] = id;
+				ncand += m == 0;
+				d[id] = (uint8_t)(m | bit);
+			}
+		} else {
+			/* no branch: about half of these are candidates */
+			for (size_t i = 0; i < len; i++) {
+				uint32_t id = ids[i];
+				uint8_t m = d[id];
+
+				d[id] = (uint8_t)(m | (m ? bit : 0));
+			}
 		}
-		s += best * qw[i];
 	}
-	/* tokens the candidate has and the query has not */
-	if (nv > nq)
-		s -= 0.05f * (float)(nv - nq);
-	return s;
+	return ncand;
+}
+
+/* Moves the k smallest of the distinct a[0..n) to the front (quickselect,
+ * three-way partition). */
+static void qselect_ids(uint32_t *a, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+
+	while (k > lo && k < hi && hi - lo > 1) {
+		uint32_t x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1], p, t;
+		size_t lt = lo, i = lo, gt = hi;
+
+		p = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
+		while (i < gt) {
+			if (a[i] < p) {
+				t = a[lt];
+				a[lt++] = a[i];
+				a[i++] = t;
+			} else if (a[i] > p) {
+				t = a[--gt];
+				a[gt] = a[i];
+				a[i] = t;
+			} else {
+				i++;
+			}
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k <= gt)
+			return;
+		else
+			lo = gt;
+	}
+}
+
+/* The same, for many ids (a tie of thousands of candidates, all seen
+ * through one key): they are split by their top 8 bits first, and only
+ * the part holding the k-th is selected among. */
+static void select_ids(uint32_t *a, size_t n, size_t k)
+{
+	uint32_t cnt[256] = {0}, all = 0, t;
+	size_t below = 0, lo, hi;
+	unsigned shift = 0, b;
+
+	if (k == 0 || k >= n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		all |= a[i];
+	while (shift < 32 && (all >> shift) > 255)
+		shift++;
+	for (size_t i = 0; i < n; i++)
+		cnt[a[i] >> shift]++;
+	for (b = 0; below + cnt[b] < k; b++)
+		below += cnt[b];
+	/* a[0..below): parts before b; then part b; then the rest */
+	lo = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((a[i] >> shift) < b) {
+			t = a[lo];
+			a[lo++] = a[i];
+			a[i] = t;
+		}
+	hi = lo;
+	for (size_t i = lo; i < n; i++)
+		if ((a[i] >> shift) == b) {
+			t = a[hi];
+			a[hi++] = a[i];
+			a[i] = t;
+		}
+	qselect_ids(a + lo, hi - lo, k - below);
+}
+
+/* The keep best of the ncand candidates in tl_cid by pre-score wt[mask]
+ * (ties: the lower id), the same set select_top picks, into tl_cand with
+ * their pre-scores; clears the masks. Returns how many. */
+static size_t select_masked(size_t ncand, const float *wt, size_t keep)
+{
+	uint8_t *d = tl_mask;
+	uint32_t *cl = tl_cid;
+	uint32_t cnt[1u << MASK_KEYS] = {0};
+	uint8_t ord[1u << MASK_KEYS];
+	size_t nord = 0, above = 0, out = 0, nb = 0, need;
+	uint8_t *mk;
+	float wb = 0;
+
+	if (ncand <= keep) {
+		for (size_t c = 0; c < ncand; c++) {
+			tl_cand[c].id = cl[c];
+			tl_cand[c].w = wt[d[cl[c]]];
+			tl_cand[c].fine = 0;
+			d[cl[c]] = 0;
+		}
+		return ncand;
+	}
+	/* each candidate's set next to its id (cl[ncand..2 ncand) as bytes),
+	 * the map cleared on the way; counted in four tables, so that runs
+	 * of one set do not wait on each other's increments */
+	mk = (uint8_t *)(cl + ncand);
+	for (size_t c = 0; c < ncand; c++) {
+		mk[c] = d[cl[c]];
+		d[cl[c]] = 0;
+	}
+	{
+		uint32_t part[3][1u << MASK_KEYS] = {{0}};
+		size_t c = 0;
+
+		for (; c + 4 <= ncand; c += 4) {
+			cnt[mk[c]]++;
+			part[0][mk[c + 1]]++;
+			part[1][mk[c + 2]]++;
+			part[2][mk[c + 3]]++;
+		}
+		for (; c < ncand; c++)
+			cnt[mk[c]]++;
+		for (unsigned m = 0; m < (1u << MASK_KEYS); m++)
+			cnt[m] += part[0][m] + part[1][m] + part[2][m];
+	}
+	/* the masks present, by pre-score descending */
+	for (unsigned m = 1; m < (1u << MASK_KEYS); m++) {
+		size_t j = nord;
+
+		if (!cnt[m])
+			continue;
+		nord++;
+		while (j > 0 && wt[ord[j - 1]] < wt[m]) {
+			ord[j] = ord[j - 1];
+			j--;
+		}
+		ord[j] = (uint8_t)m;
+	}
+	/* the pre-score wb of the last one kept: above it all are kept */
+	for (size_t i = 0; i < nord;) {
+		float v = wt[ord[i]];
+		size_t g = 0, j = i;
+
+		while (j < nord && wt[ord[j]] == v)
+			g += cnt[ord[j++]];
+		if (above + g >= keep) {
+			wb = v;
+			break;
+		}
+		above += g;
+		i = j;
+	}
+	/* no branches: which way a candidate goes is unpredictable (tl_cand
+	 * has room for one more than kept, cl[nb] with nb <= c is in place) */
+	for (size_t c = 0; c < ncand; c++) {
+		uint32_t id = cl[c];
+		float w = wt[mk[c]];
+
+		tl_cand[out].id = id;
+		tl_cand[out].w = w;
+		tl_cand[out].fine = 0;
+		out += w > wb;
+		cl[nb] = id;
+		nb += w == wb;
+	}
+	need = keep - out;
+	select_ids(cl, nb, need);
+	for (size_t c = 0; c < need; c++) {
+		tl_cand[out].id = cl[c];
+		tl_cand[out].w = wb;
+		tl_cand[out++].fine = 0;
+	}
+	return out;
+}
+
+static void tok_view(const struct att_match_index *ix, uint32_t id, struct att_tokv *v)
+{
+	const struct ttok *t = &ix->tt[id];
+
+	v->id = id;
+	v->flags = t->flags;
+	v->len = t->len;
+	v->sklen = t->sklen;
+	v->t = ix->ttb + t->off;
+	v->sk = v->t + t->len;
+}
+
+/* Stage 2: cheap_score of the candidates tl_cand[0..ncand) (entries
+ * removed: -1e9), with each distinct candidate token compared once per
+ * query token, its similarities from the pair cache asked for all at once
+ * (the misses overlap). False when out of memory. */
+static bool rerank_cheap(const struct att_match_index *ix, const struct att_tokv *qv,
+			 size_t nq, const float *qw, size_t ncand)
+{
+	size_t ntok = 0;
+
+	for (size_t c = 0; c < ncand; c++) {
+		uint64_t off = ix->ent[tl_cand[c].id].off;
+
+		if (off != UINT64_MAX)
+			ntok += ix->arena[off + 8];
+	}
+	if (!tok_scratch(ntok))
+		return false;
+	for (size_t c = 0; c < ncand; c++) {
+		uint64_t off = ix->ent[tl_cand[c].id].off;
+		const unsigned char *r = ix->arena + off;
+		bool fresh;
+
+		if (off == UINT64_MAX)
+			continue;
+		for (size_t j = 0; j < r[8]; j++) {
+			uint32_t id = record_id(r, j);
+
+			(void)tok_slot(id, &fresh);
+			for (size_t i = 0; fresh && i < nq; i++)
+				if (qw[i] > 0)
+					att_pair_prefetch((uint8_t)i, id, false);
+		}
+	}
+	for (size_t c = 0; c < ncand; c++) {
+		uint64_t off = ix->ent[tl_cand[c].id].off;
+		const unsigned char *r = ix->arena + off;
+		struct tslot *ts[ATT_NAME_MAX_TOKENS];
+		size_t nv;
+		float s = 0;
+		bool fresh;
+
+		if (off == UINT64_MAX) {
+			tl_cand[c].fine = -1e9f;
+			continue;
+		}
+		nv = r[8];
+		for (size_t j = 0; j < nv; j++)
+			ts[j] = tok_slot(record_id(r, j), &fresh);
+		for (size_t i = 0; i < nq; i++) {
+			float best = 0;
+
+			if (qw[i] <= 0)
+				continue;
+			for (size_t j = 0; j < nv && best < 1.0f; j++) {
+				struct tslot *t = ts[j];
+
+				if (!((t->have >> i) & 1)) {
+					float x;
+
+					if (!att_pair_cheap((uint8_t)i, t->id, &x)) {
+						struct att_tokv cv;
+
+						tok_view(ix, t->id, &cv);
+						x = cheap_sim(&qv[i], &cv);
+						att_pair_put_cheap((uint8_t)i, t->id, x);
+					}
+					t->x[i] = x;
+					t->have |= (uint16_t)(1u << i);
+				}
+				if (t->x[i] > best)
+					best = t->x[i];
+			}
+			s += best * qw[i];
+		}
+		/* tokens the candidate has and the query has not */
+		if (nv > nq)
+			s -= 0.05f * (float)(nv - nq);
+		tl_cand[c].fine = s;
+	}
+	return true;
 }
 
 enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_match_query *q,
@@ -982,10 +1364,11 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	float qw[ATT_NAME_MAX_TOKENS];
 	uint32_t qid[ATT_NAME_MAX_TOKENS];
 	size_t nq, nk = 0, total = 0, msize, ncand = 0, nh = 0, nseed = 0;
-	size_t cap, seed_max, weight_max;
+	size_t cap, seed_max, weight_max, nused = 0;
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
 	double lognames;
-	bool dense;
+	uint64_t explained = 0; /* bit h: hits[h].expl is from the scoring */
+	bool dense, masked;
 	enum att_rc rc;
 
 	*n = 0;
@@ -1068,14 +1451,32 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		}
 	}
 	dense = ix->nent <= DENSE_MAX;
+	for (size_t k = 0; k < nk; k++)
+		nused += qk[k].use != 0;
+	masked = dense && nused <= MASK_KEYS;
 	for (msize = 1024; !dense && msize < 2 * total; msize *= 2)
 		;
-	if (!scratch(dense ? 0 : msize, total + 1) || (dense && !dense_scratch(ix->nent))) {
+	if (!scratch(dense ? 0 : msize, total + 1) ||
+	    (masked ? !mask_scratch(ix->nent, total + 1) : dense && !dense_scratch(ix->nent))) {
 		att_memo_end();
 		pthread_rwlock_unlock(&ix->lock);
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	}
-	for (size_t k = 0; k < nk; k++) {
+	if (masked) {
+		float wk[MASK_KEYS], wt[1u << MASK_KEYS];
+
+		ncand = walk_masked(ix, qk, nk, seed_max, wk);
+		/* a set's pre-score adds its keys' weights in key order, as
+		 * the general walk does */
+		for (unsigned m = 0; m < (1u << nused); m++) {
+			wt[m] = 0;
+			for (unsigned b = 0; b < nused; b++)
+				if ((m >> b) & 1)
+					wt[m] += wk[b];
+		}
+		ncand = select_masked(ncand, wt, RERANK_PER_VERIFY * ix->verify_max);
+	}
+	for (size_t k = 0; k < nk && !masked; k++) {
 		const struct plist *p = qk[k].p;
 		const uint32_t *ids;
 		size_t len;
@@ -1125,7 +1526,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		}
 	}
 	/* clear the map slots used (cheaper than clearing the map) */
-	for (size_t c = 0; dense && c < ncand; c++)
+	for (size_t c = 0; dense && !masked && c < ncand; c++)
 		tl_dense[tl_cand[c].id] = 0;
 	for (size_t c = 0; !dense && c < ncand; c++) {
 		size_t h = (tl_cand[c].id * 2654435761u) & (msize - 1);
@@ -1150,40 +1551,55 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		if (off != UINT64_MAX)
 			__builtin_prefetch(ix->arena + off);
 	}
-	for (size_t c = 0; c < ncand; c++) {
-		const struct entry *e = &ix->ent[tl_cand[c].id];
-		struct att_tokv v[ATT_NAME_MAX_TOKENS];
-		struct att_match_attrs a;
-		size_t nv;
-
-		if (e->off == UINT64_MAX) {
-			tl_cand[c].fine = -1e9f;
-			continue;
-		}
-		nv = record_views(ix, ix->arena + e->off, v, &a);
-		tl_cand[c].fine = cheap_score(qv, nq, qw, v, nv);
+	if (!rerank_cheap(ix, qv, nq, qw, ncand)) {
+		att_memo_end();
+		pthread_rwlock_unlock(&ix->lock);
+		return att_fail(err, ATT_ENOMEM, "out of memory");
 	}
 	if (ncand > ix->verify_max) {
 		select_top(tl_cand, ncand, ix->verify_max, true);
 		ncand = ix->verify_max;
 	}
+	/* the scorer's similarities of these candidates' tokens: their pair
+	 * cache lines asked for at once */
+	for (size_t c = 0; c < ncand; c++) {
+		uint64_t off = ix->ent[tl_cand[c].id].off;
+		const unsigned char *r = ix->arena + off;
+
+		for (size_t j = 0; off != UINT64_MAX && j < r[8]; j++)
+			for (size_t i = 0; i < nq; i++)
+				att_pair_prefetch((uint8_t)i, record_id(r, j), true);
+	}
 	for (size_t c = 0; c < ncand; c++) {
 		const struct entry *e = &ix->ent[tl_cand[c].id];
 		struct att_tokv v[ATT_NAME_MAX_TOKENS];
 		struct att_match_attrs a;
 		size_t nv;
+		struct att_match_expl ex;
 		double s, rank;
-		bool dup = false;
+		bool dup = false, single = false;
+		size_t put;
 
 		if (e->off == UINT64_MAX)
 			continue;
 		nv = record_views(ix, ix->arena + e->off, v, &a);
-		s = att_score_views_rank(qv, nq, &q->attrs, v, nv, &a, NULL, &rank);
+		s = att_score_views_hit(qv, nq, &q->attrs, v, nv, &a, minsc,
+					q->explain ? &ex : NULL, &rank);
 		if (s < minsc)
 			continue;
+		/* the explanation of this scoring is the hit's when the ref
+		 * has no other name (else the best of its names is explained
+		 * below, as it is without q->explain's shortcut) */
+		if (q->explain) {
+			const struct refslot *rs = ref_find(ix, e->ref);
+
+			single = rs && rs->head == tl_cand[c].id && e->next == NONE;
+		}
 		for (size_t h = 0; h < nh; h++)
 			if (hits[h].ref == e->ref) {
 				dup = true;
+				if (h < 64)
+					explained &= ~(1ULL << h);
 				if (s > hits[h].score || (s == hits[h].score && rank > hits[h].rank)) {
 					hits[h].score = s;
 					hits[h].rank = rank;
@@ -1192,30 +1608,44 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		if (dup)
 			continue;
 		if (nh < max) {
-			hits[nh].ref = e->ref;
-			hits[nh].score = s;
-			hits[nh].rank = rank;
-			nh++;
+			put = nh++;
 		} else if (max) {
+			struct att_match_hit nw = {.ref = e->ref, .score = s, .rank = rank};
 			size_t worst = 0;
 
 			for (size_t h = 1; h < nh; h++)
 				if (cmp_hit(&hits[h], &hits[worst]) > 0)
 					worst = h;
-			if (s > hits[worst].score ||
-			    (s == hits[worst].score && rank > hits[worst].rank)) {
-				hits[worst].ref = e->ref;
-				hits[worst].score = s;
-				hits[worst].rank = rank;
+			/* in the order of the result (the ref last): which of
+			 * names scoring the same stay does not depend on the
+			 * order the candidates come in */
+			if (cmp_hit(&nw, &hits[worst]) >= 0)
+				continue;
+			put = worst;
+		} else {
+			continue;
+		}
+		hits[put].ref = e->ref;
+		hits[put].score = s;
+		hits[put].rank = rank;
+		if (put < 64) {
+			explained &= ~(1ULL << put);
+			if (single) {
+				hits[put].expl = ex;
+				explained |= 1ULL << put;
 			}
 		}
 	}
-	qsort(hits, nh, sizeof(*hits), cmp_hit);
 	if (q->explain) {
-		/* recompute the explanation of each hit's best name */
+		/* the explanation of each hit's best name, where the scoring
+		 * above did not give it */
 		for (size_t h = 0; h < nh; h++) {
-			const struct refslot *rs = ref_find(ix, hits[h].ref);
+			const struct refslot *rs;
 			double best = -1;
+
+			if (h < 64 && ((explained >> h) & 1))
+				continue;
+			rs = ref_find(ix, hits[h].ref);
 
 			for (uint32_t id = rs ? rs->head : NONE; id != NONE; id = ix->ent[id].next) {
 				struct att_tokv v[ATT_NAME_MAX_TOKENS];
@@ -1231,6 +1661,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			}
 		}
 	}
+	qsort(hits, nh, sizeof(*hits), cmp_hit);
 	att_memo_end();
 	pthread_rwlock_unlock(&ix->lock);
 	*n = nh;

@@ -49,6 +49,13 @@ double att_score_views_rank(const struct att_tokv *a, size_t na,
 			    size_t nb, const struct att_match_attrs *ba,
 			    struct att_match_expl *expl, double *rank);
 
+/* att_score_views_rank, filling expl (when not NULL) only when the score
+ * is at least min: the explanation of a hit, without scoring twice. */
+double att_score_views_hit(const struct att_tokv *a, size_t na,
+			   const struct att_match_attrs *aa, const struct att_tokv *b, size_t nb,
+			   const struct att_match_attrs *ba, double min,
+			   struct att_match_expl *expl, double *rank);
+
 /* Views of a normalised name; returns the count. */
 size_t att_name_views(const struct att_name *n, struct att_tokv *v);
 
@@ -59,15 +66,13 @@ void att_index_thread_release(void);
 /* Per-query memo of token similarities (score.c), per thread: between
  * att_memo_begin() and att_memo_end() the scorer takes its token
  * similarities of (query token, candidate token) pairs from it, where the
- * first side of every att_score_views* call is the query, and the index
- * keeps its cheap rerank similarities there. Exact: entries compare the
- * candidate token's bytes, which must stay valid until att_memo_end(). */
+ * first side of every att_score_views* call is the query. Exact: entries
+ * compare the candidate token's bytes, which must stay valid until
+ * att_memo_end(). */
 #define ATT_MEMO_SIM 1u
-#define ATT_MEMO_CHEAP 2u
 /* What is known of one (query token, candidate token) pair. */
 struct att_simval {
-	float cheap;  /* cheap rerank similarity (index.c) */
-	uint8_t have; /* ATT_MEMO_SIM | ATT_MEMO_CHEAP */
+	uint8_t have; /* ATT_MEMO_SIM */
 	double sim, cost; /* the scorer's similarity (floor CREDIT_LO) and cost */
 };
 struct att_memo_stats {
@@ -75,7 +80,7 @@ struct att_memo_stats {
 	uint64_t hits;     /* ... taken from the memo or the pair cache */
 	uint64_t entries;  /* entries created */
 	uint64_t full;     /* lookups that found no room (computed, not kept) */
-	uint64_t pair_hits;  /* lookups answered by the cross-query pair cache */
+	uint64_t pair_hits;  /* lookups answered by the cross-query pair caches */
 	uint64_t pair_evict; /* pair cache entries overwritten */
 };
 /* Starts a query on the index whose serial is ix_serial (0: no pair
@@ -88,16 +93,25 @@ uint32_t att_tok_hash(const struct att_tokv *v);
 /* The entry of (query token qi, candidate token v with hash h), created
  * empty when absent; NULL when the memo is off or crowded. When both
  * tokens have index ids the entry is keyed by id (h unused) and backed by
- * the cross-query pair cache (per thread, bounded: 65536 entries, 2 MB):
- * filled from it on creation, values written through to it. Token ids are
- * never reused within an index and index serials never within a process,
- * so a pair cache entry is exact for as long as it lives. */
+ * the cross-query pair cache of scorer similarities (per thread, bounded:
+ * 65536 entries, 2 MB): filled from it on creation, values written
+ * through to it. Token ids are never reused within an index and index
+ * serials never within a process, so a pair cache entry is exact for as
+ * long as it lives. */
 struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h);
 /* A new index serial (never 0 until 2^32 - 1 indexes were made; then 0:
  * no pair cache for that index). */
 uint32_t att_pair_serial(void);
-float *att_memo_cheap(struct att_simval *e); /* NULL when not known yet */
-void att_memo_put_cheap(struct att_simval *e, float v);
+/* The cross-query cache of the index's cheap rerank similarity of (query
+ * token qi, index token cid), apart from the scorer's (the rerank sees
+ * eight times as many pairs: shared, they would push the scorer's out),
+ * per thread, bounded: 131072 entries, 2 MB. No-ops and false outside a
+ * query or when either side has no index id or there is no pair cache:
+ * att_pair_prefetch asks for the entry's cache line ahead of use;
+ * att_pair_cheap gives it when known; att_pair_put_cheap stores it. */
+void att_pair_prefetch(uint8_t qi, uint32_t cid, bool sim); /* sim: the scorer's */
+bool att_pair_cheap(uint8_t qi, uint32_t cid, float *v);
+void att_pair_put_cheap(uint8_t qi, uint32_t cid, float v);
 /* Counters of the calling thread (for tests and benchmarks). */
 void att_memo_stats(struct att_memo_stats *st, bool reset);
 /* Frees the calling thread's memo (called by att_match_thread_release). */

@@ -434,7 +434,7 @@ struct memo_ent {
 	struct att_simval v;
 };
 
-#define MEMO_SIZE 4096u /* power of two */
+#define MEMO_SIZE 1024u /* power of two: the scorer's pairs of one query (the rerank keeps its own) */
 #define MEMO_PROBES 8u
 static _Thread_local struct memo_ent *tl_memo;
 static _Thread_local uint32_t tl_memo_gen;
@@ -443,20 +443,29 @@ static _Thread_local struct att_memo_stats tl_memo_stats;
 
 /* Cross-query pair cache: per thread, PAIR_SIZE entries of 32 bytes in
  * sets of two (one cache line), keyed by (index serial, query token id,
- * candidate token id). Within an index a token id names one (text,
- * skeleton, flags) forever, and serials are never reused, so a hit is
- * exact; a full set evicts one entry (its values are computed again when
- * needed). The memo above stays the per-query front: a pair is looked up
- * here once per query, when the memo first sees it. */
+ * candidate token id), holding the scorer's similarity. Within an index a
+ * token id names one (text, skeleton, flags) forever, and serials are
+ * never reused, so a hit is exact; a full set evicts one entry (its values
+ * are computed again when needed). The memo above stays the per-query
+ * front: a pair is looked up here once per query, when the memo first
+ * sees it. The cheap rerank similarities have their own such cache, of
+ * 16-byte entries in sets of four. */
 struct pair_ent {
 	uint32_t ix, q, c; /* ix 0: empty */
-	float cheap, cost;
-	uint32_t have;
+	float cost;
 	double sim;
+	uint64_t pad;
 };
 #define PAIR_SIZE 65536u /* power of two: 65536 x 32 B = 2 MB per thread */
 #define PAIR_WAYS 2u
+struct cheap_ent {
+	uint32_t ix, q, c; /* ix 0: empty */
+	float v;
+};
+#define CHEAP_SIZE 131072u /* power of two: 131072 x 16 B = 2 MB per thread */
+#define CHEAP_WAYS 4u
 static _Thread_local struct pair_ent *tl_pair;
+static _Thread_local struct cheap_ent *tl_cheap;
 static _Thread_local uint32_t tl_pair_ix;
 static _Thread_local uint32_t tl_qid[ATT_NAME_MAX_TOKENS];
 static _Atomic uint32_t pair_serials;
@@ -485,7 +494,12 @@ bool att_memo_begin(uint32_t ix_serial, const uint32_t *qids, size_t nq)
 		if (tl_pair)
 			memset(tl_pair, 0, PAIR_SIZE * sizeof(*tl_pair));
 	}
-	tl_pair_ix = tl_pair ? ix_serial : 0;
+	if (ix_serial && tl_pair && !tl_cheap) {
+		tl_cheap = aligned_alloc(64, CHEAP_SIZE * sizeof(*tl_cheap));
+		if (tl_cheap)
+			memset(tl_cheap, 0, CHEAP_SIZE * sizeof(*tl_cheap));
+	}
+	tl_pair_ix = tl_pair && tl_cheap ? ix_serial : 0;
 	for (size_t i = 0; i < ATT_NAME_MAX_TOKENS; i++)
 		tl_qid[i] = qids && i < nq && tl_pair_ix ? qids[i] : ATT_TOK_NOID;
 	tl_memo_on = true;
@@ -509,8 +523,10 @@ void att_score_thread_release(void)
 {
 	free(tl_memo);
 	free(tl_pair);
+	free(tl_cheap);
 	tl_memo = NULL;
 	tl_pair = NULL;
+	tl_cheap = NULL;
 	tl_memo_gen = 0;
 	tl_memo_on = false;
 	tl_pair_ix = 0;
@@ -521,14 +537,19 @@ uint32_t att_tok_hash(const struct att_tokv *v)
 	return att_hash32(v->t, v->len, (uint32_t)v->flags << 8 | v->sklen);
 }
 
-static struct pair_ent *pair_set(uint32_t qid, uint32_t cid)
+static uint32_t pair_hash(uint32_t qid, uint32_t cid)
 {
 	uint32_t h = (qid * 0x9E3779B1u) ^ (cid * 0x85EBCA6Bu) ^ (tl_pair_ix * 0xC2B2AE35u);
 
 	h ^= h >> 15;
 	h *= 0x2C1B3C6Du;
 	h ^= h >> 13;
-	return &tl_pair[h & (PAIR_SIZE - 1) & ~(PAIR_WAYS - 1)];
+	return h;
+}
+
+static struct pair_ent *pair_set(uint32_t qid, uint32_t cid)
+{
+	return &tl_pair[pair_hash(qid, cid) & (PAIR_SIZE - 1) & ~(PAIR_WAYS - 1)];
 }
 
 static struct pair_ent *pair_find(uint32_t qid, uint32_t cid)
@@ -541,7 +562,8 @@ static struct pair_ent *pair_find(uint32_t qid, uint32_t cid)
 	return NULL;
 }
 
-/* Stores what the memo entry e (by id) knows into the pair cache. */
+/* Stores the scorer's similarity the memo entry e (by id) knows into the
+ * pair cache, evicting the older of a full set. */
 static void pair_put(const struct memo_ent *e)
 {
 	uint32_t qid = tl_qid[e->qi], cid = e->h;
@@ -560,15 +582,68 @@ static void pair_put(const struct memo_ent *e)
 		p->ix = tl_pair_ix;
 		p->q = qid;
 		p->c = cid;
-		p->have = 0;
+		p->pad = 0;
 	}
-	if (e->v.have & ATT_MEMO_CHEAP)
-		p->cheap = e->v.cheap;
-	if (e->v.have & ATT_MEMO_SIM) {
-		p->sim = e->v.sim;
-		p->cost = (float)e->v.cost;
-	}
-	p->have |= e->v.have;
+	p->sim = e->v.sim;
+	p->cost = (float)e->v.cost;
+}
+
+static bool pair_on(uint8_t qi, uint32_t cid)
+{
+	return tl_memo_on && tl_pair_ix && cid != ATT_TOK_NOID && qi < ATT_NAME_MAX_TOKENS &&
+	       tl_qid[qi] != ATT_TOK_NOID;
+}
+
+static struct cheap_ent *cheap_set(uint8_t qi, uint32_t cid)
+{
+	uint32_t h = pair_hash(tl_qid[qi], cid);
+
+	return &tl_cheap[h & (CHEAP_SIZE - 1) & ~(CHEAP_WAYS - 1)];
+}
+
+void att_pair_prefetch(uint8_t qi, uint32_t cid, bool sim)
+{
+	if (pair_on(qi, cid))
+		__builtin_prefetch(sim ? (const void *)pair_set(tl_qid[qi], cid)
+				       : (const void *)cheap_set(qi, cid));
+}
+
+bool att_pair_cheap(uint8_t qi, uint32_t cid, float *v)
+{
+	const struct cheap_ent *s;
+	uint32_t qid;
+
+	if (!pair_on(qi, cid))
+		return false;
+	s = cheap_set(qi, cid);
+	qid = tl_qid[qi];
+	for (uint32_t w = 0; w < CHEAP_WAYS; w++)
+		if (s[w].q == qid && s[w].c == cid && s[w].ix == tl_pair_ix) {
+			tl_memo_stats.pair_hits++;
+			*v = s[w].v;
+			return true;
+		}
+	return false;
+}
+
+void att_pair_put_cheap(uint8_t qi, uint32_t cid, float v)
+{
+	struct cheap_ent *s;
+	uint32_t w;
+
+	if (!pair_on(qi, cid))
+		return;
+	/* the newest in way 0: a full set drops its oldest, the last way */
+	s = cheap_set(qi, cid);
+	for (w = 0; w + 1 < CHEAP_WAYS && s[w].ix != 0; w++)
+		;
+	if (s[w].ix != 0)
+		tl_memo_stats.pair_evict++;
+	memmove(&s[1], &s[0], w * sizeof(*s));
+	s[0].ix = tl_pair_ix;
+	s[0].q = tl_qid[qi];
+	s[0].c = cid;
+	s[0].v = v;
 }
 
 struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h)
@@ -603,8 +678,7 @@ struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h
 
 				if (pe) {
 					tl_memo_stats.pair_hits++;
-					e->v.have = (uint8_t)pe->have;
-					e->v.cheap = pe->cheap;
+					e->v.have = ATT_MEMO_SIM;
 					e->v.sim = pe->sim;
 					e->v.cost = pe->cost;
 				}
@@ -629,21 +703,6 @@ struct att_simval *att_memo_get(uint8_t qi, const struct att_tokv *v, uint32_t h
 static struct memo_ent *memo_of(struct att_simval *v)
 {
 	return (struct memo_ent *)(void *)((char *)v - offsetof(struct memo_ent, v));
-}
-
-float *att_memo_cheap(struct att_simval *e)
-{
-	return e && (e->have & ATT_MEMO_CHEAP) ? &e->cheap : NULL;
-}
-
-void att_memo_put_cheap(struct att_simval *e, float v)
-{
-	if (e) {
-		e->cheap = v;
-		e->have |= ATT_MEMO_CHEAP;
-		if (memo_of(e)->byid)
-			pair_put(memo_of(e));
-	}
 }
 
 /* The scorer's similarity of query token qi (a) and candidate token b,
@@ -1114,6 +1173,33 @@ static bool join_promising(const struct att_tokv *jv, const size_t longest[2],
 	return false;
 }
 
+/* join_promising's length test before the join is made (that costs a
+ * skeleton): for text tokens, on both sides, a join is as long as its
+ * parts together. False only when no token of O can pass it. */
+static bool join_may_promise(const struct side *S, size_t j, size_t g, const size_t longest[2],
+			     const struct side *O)
+{
+	size_t x = 0;
+
+	for (size_t k = j; k < j + g; k++) {
+		if (S->v[k].flags & ATT_TOK_SKELETON)
+			return true;
+		x += S->v[k].len;
+	}
+	for (size_t i = 0; i < O->n; i++) {
+		const struct att_tokv *o = &O->v[i];
+		size_t y = o->len, d = x > y ? x - y : y - x, lim = (x > y ? x : y) / 3;
+
+		if (o->flags & ATT_TOK_SKELETON)
+			return true;
+		if (o->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL))
+			continue;
+		if (d <= (lim > 2 ? lim : 2) && y > longest[0] + 1)
+			return true;
+	}
+	return false;
+}
+
 /* Greedy search for joins of adjacent tokens (two, or three with an
  * article in the middle) on either side that raise the name score; at most
  * three rounds. */
@@ -1148,7 +1234,8 @@ static double best_joins(struct side *A, struct side *B, double *raw)
 						if (S->v[q].sklen > longest[1])
 							longest[1] = S->v[q].sklen;
 					}
-					if (!join(S, j, g, &jv, tb, sb) || !join_promising(&jv, longest, O))
+					if (!join_may_promise(S, j, g, longest, O) ||
+					    !join(S, j, g, &jv, tb, sb) || !join_promising(&jv, longest, O))
 						continue;
 					trial = *S;
 					side_merge(&trial, j, g, &jv);
@@ -1187,10 +1274,10 @@ double att_score_views(const struct att_tokv *a, size_t na, const struct att_mat
 	return att_score_views_rank(a, na, aa, b, nb, ba, expl, NULL);
 }
 
-double att_score_views_rank(const struct att_tokv *a, size_t na,
-			    const struct att_match_attrs *aa, const struct att_tokv *b,
-			    size_t nb, const struct att_match_attrs *ba,
-			    struct att_match_expl *expl, double *rank)
+double att_score_views_hit(const struct att_tokv *a, size_t na,
+			   const struct att_match_attrs *aa, const struct att_tokv *b, size_t nb,
+			   const struct att_match_attrs *ba, double min,
+			   struct att_match_expl *expl, double *rank)
 {
 	struct side A, B;
 	float dadj, nadj;
@@ -1201,19 +1288,26 @@ double att_score_views_rank(const struct att_tokv *a, size_t na,
 	ns = best_joins(&A, &B, &raw);
 	if (rank)
 		*rank = raw;
-	if (expl)
-		(void)name_score(&A, &B, expl, NULL);
 	adjust(aa, ba, &dadj, &nadj);
 	score = ns;
 	if (ns > 0.3)
 		score += dadj + nadj;
 	score = score < 0 ? 0 : score > 1 ? 1 : score;
-	if (expl) {
+	if (expl && score >= min) {
+		(void)name_score(&A, &B, expl, NULL);
 		expl->dob_adj = ns > 0.3 ? dadj : 0;
 		expl->nat_adj = ns > 0.3 ? nadj : 0;
 		expl->score = (float)score;
 	}
 	return score;
+}
+
+double att_score_views_rank(const struct att_tokv *a, size_t na,
+			    const struct att_match_attrs *aa, const struct att_tokv *b,
+			    size_t nb, const struct att_match_attrs *ba,
+			    struct att_match_expl *expl, double *rank)
+{
+	return att_score_views_hit(a, na, aa, b, nb, ba, -1.0, expl, rank);
 }
 
 double att_match_score(const struct att_name *a, const struct att_match_attrs *aa,
