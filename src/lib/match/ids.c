@@ -264,6 +264,26 @@ static void psl_init(void)
 }
 
 /* Host name → lowercase A-labels, validated. */
+/* True when every label of s is plain ASCII letters, digits and hyphens
+ * and none has hyphens in its third and fourth places. */
+static bool ldh_plain(const char *s, size_t len)
+{
+	for (size_t st = 0, i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.') {
+			char c = s[i];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-'))
+				return false;
+			continue;
+		}
+		if (i - st >= 4 && s[st + 2] == '-' && s[st + 3] == '-')
+			return false;
+		st = i + 1;
+	}
+	return true;
+}
+
 static enum att_rc host_canon(const char *in, size_t len, char *out, size_t outsz,
 			      struct att_err *err)
 {
@@ -283,8 +303,17 @@ static enum att_rc host_canon(const char *in, size_t len, char *out, size_t outs
 		tmp[--len] = 0;
 	if (!att_utf8_valid(tmp, len))
 		return att_fail(err, ATT_EINVAL, "domain is not valid UTF-8");
-	rc = idn2_lookup_u8((const uint8_t *)tmp, (uint8_t **)&a,
-			    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	/* Letters, digits, dots and hyphens only, no label of the form
+	 * "??--" (A-labels, reserved): IDNA leaves such a name as it is, so
+	 * it is copied (and lower-cased below) without the library's work,
+	 * most of a message's canonicalisation time. */
+	if (ldh_plain(tmp, len))
+		rc = (a = strdup(tmp)) ? IDN2_OK : IDN2_MALLOC;
+	else
+		rc = idn2_lookup_u8((const uint8_t *)tmp, (uint8_t **)&a,
+				    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc == IDN2_MALLOC)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
 	if (rc != IDN2_OK) {
 		rc = idn2_lookup_u8((const uint8_t *)tmp, (uint8_t **)&a,
 				    IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
