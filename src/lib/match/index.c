@@ -35,15 +35,65 @@ static char coarse(char c)
 	}
 }
 
-size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS])
+/* Spelling form of a folded Latin token: the consonant classes of the
+ * coarse skeleton (g q k h x; c j ch dj dzh zh; s z ts th; d t; b p; v f w
+ * ph; sh apart) with the vowels kept in three classes (a e, i y, o u),
+ * doubles collapsed. Transliterations of one name share it (Mammadov /
+ * Mamedov, Qasimov / Gasymov, Jafarov / Djafarov / Cafarov, Huseynov /
+ * Guseynov, Maxaov / Makhaov) while its vowels keep it much rarer than
+ * the skeleton, whose postings of common consonant patterns are too long
+ * to seed. */
+static size_t spell_form(const char *t, size_t n, char *out)
 {
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i], nx = i + 1 < n ? t[i + 1] : 0, k;
+
+		if (c == 'd' && nx == 'z' && i + 2 < n && t[i + 2] == 'h') {
+			k = 'J';
+			i += 2;
+		} else if ((c == 'd' && nx == 'j') || (c == 'z' && nx == 'h') ||
+			   (c == 'c' && nx == 'h')) {
+			k = 'J';
+			i++;
+		} else if (c == 't' && (nx == 'h' || nx == 's')) {
+			k = 's';
+			i++;
+		} else if ((c == 'p' && nx == 'h') || (c == 's' && nx == 'h')) {
+			k = c == 'p' ? 'f' : 'S';
+			i++;
+		} else if (c == 'e') {
+			k = 'a';
+		} else if (c == 'y') {
+			k = 'i';
+		} else if (c == 'u') {
+			k = 'o';
+		} else {
+			k = coarse(c);
+			if (k == 'a') /* a vowel: a, i, o stay */
+				k = c;
+		}
+		if (o == 0 || out[o - 1] != k)
+			out[o++] = k;
+	}
+	return o;
+}
+
+size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS],
+		      uint8_t kinds[ATT_TOKEN_KEYS])
+{
+	uint8_t kd[ATT_TOKEN_KEYS];
 	char k[ATT_NAME_TOKEN_MAX + 2];
 	size_t n = 0, nk = 0;
 
 	if (tv->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL))
 		return 0;
+	if (!kinds)
+		kinds = kd;
 	/* exact: rare, so most queries seed from it (the same name written
 	 * the same way, in any order, with or without middle names) */
+	kinds[nk] = ATT_KEY_EXACT;
 	if (tv->flags & ATT_TOK_SKELETON)
 		keys[nk++] = att_hash32(tv->sk, tv->sklen, 5);
 	else
@@ -54,8 +104,10 @@ size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS])
 		if (n == 0 || k[n - 1] != c)
 			k[n++] = c;
 	}
-	if (n > 0)
+	if (n > 0) {
+		kinds[nk] = ATT_KEY_SKELETON;
 		keys[nk++] = att_hash32(k, n, 1);
+	}
 	if (!(tv->flags & ATT_TOK_SKELETON) && tv->len >= 4) {
 		n = 0;
 		for (size_t i = 0; i < tv->len && n < 4; i++) {
@@ -64,8 +116,54 @@ size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS])
 			if (n == 0 || k[n - 1] != c)
 				k[n++] = c;
 		}
-		if (n >= 3)
+		if (n >= 3) {
+			kinds[nk] = ATT_KEY_PREFIX;
 			keys[nk++] = att_hash32(k, n, 3);
+		}
+	}
+	if (!(tv->flags & ATT_TOK_SKELETON) && tv->len >= 3) {
+		n = spell_form(tv->t, tv->len, k);
+		kinds[nk] = ATT_KEY_SPELLING;
+		keys[nk++] = att_hash32(k, n, 6);
+	}
+	return nk;
+}
+
+/* Exact keys of a query token's single-typo neighbours: two adjacent
+ * letters swapped (fashasison / fahsasison: a swap that breaks a digraph
+ * changes every other key) or one letter dropped (the query has one too
+ * many). Asked of the query only, so the index stores nothing for them;
+ * most neighbours are not names and are not found. Returns how many
+ * (at most ATT_TYPO_KEYS); none for tokens under 4 letters, whose
+ * neighbours are mostly other short names. */
+#define ATT_TYPO_KEYS (2 * ATT_NAME_TOKEN_MAX)
+
+static size_t typo_keys(const struct att_tokv *tv, uint32_t keys[ATT_TYPO_KEYS])
+{
+	bool sk = tv->flags & ATT_TOK_SKELETON;
+	const char *s = sk ? tv->sk : tv->t;
+	size_t n = sk ? tv->sklen : tv->len, nk = 0;
+	uint32_t seed = sk ? 5 : 4; /* as the exact key */
+	char b[ATT_NAME_TOKEN_MAX + 1];
+
+	if ((tv->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL)) || n < 4 || n > ATT_NAME_TOKEN_MAX)
+		return 0;
+	memcpy(b, s, n);
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (s[i] == s[i + 1])
+			continue;
+		b[i] = s[i + 1];
+		b[i + 1] = s[i];
+		keys[nk++] = att_hash32(b, n, seed);
+		b[i] = s[i];
+		b[i + 1] = s[i + 1];
+	}
+	for (size_t i = 0; n > 4 && i < n; i++) {
+		if (i > 0 && s[i] == s[i - 1])
+			continue; /* the same string as dropping s[i - 1] */
+		memcpy(b, s, i);
+		memcpy(b + i, s + i + 1, n - i - 1);
+		keys[nk++] = att_hash32(b, n - 1, seed);
 	}
 	return nk;
 }
@@ -589,7 +687,7 @@ static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 	ix->live++;
 	for (size_t i = 0; i < nv; i++) {
 		uint32_t keys[ATT_TOKEN_KEYS];
-		size_t nk = att_token_keys(&v[i], keys);
+		size_t nk = att_token_keys(&v[i], keys, NULL);
 
 		for (size_t k = 0; k < nk; k++)
 			if (!pl_add(ix, keys[k], id))
@@ -639,7 +737,7 @@ static size_t remove_names_locked(struct att_match_index *ix, struct refslot *rs
 
 		for (size_t i = 0; i < nv; i++) {
 			uint32_t keys[ATT_TOKEN_KEYS];
-			size_t nk = att_token_keys(&v[i], keys);
+			size_t nk = att_token_keys(&v[i], keys, NULL);
 
 			for (size_t k = 0; k < nk; k++)
 				pl_del(ix, keys[k], id);
@@ -732,6 +830,7 @@ size_t att_match_index_overhead(struct att_match_index *ix)
  * All scratch memory is per thread and reused: no allocation once warm. */
 
 #define RERANK_PER_VERIFY 8u
+#define VERIFY_HARD 4096u
 #define SEED_MAX 20000u
 #define WEIGHT_MAX 60000u
 
@@ -833,6 +932,14 @@ static bool cand_before(const struct cand *x, const struct cand *y, bool fine)
 	return x->id < y->id;
 }
 
+/* qsort order: best cheap score first (cand_before). */
+static int cmp_cand_fine(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	return cand_before(x, y, true) ? -1 : cand_before(y, x, true) ? 1 : 0;
+}
+
 /* Min-heap (worst candidate at the root) of h[0..k). */
 static void sift_down(struct cand *h, size_t k, size_t i, bool fine)
 {
@@ -871,9 +978,19 @@ struct qkey {
 	uint32_t key;
 	uint8_t tok;  /* query token */
 	uint8_t use;  /* 0 no, 1 seed candidates, 2 only weigh them */
+	bool typo;    /* a typo neighbour's exact key: only ever seeds */
 	float kind;   /* weight of the kind of key */
 	const struct plist *p;
 };
+
+/* Typo neighbours kept per query token: those the index has, with at
+ * most cap / TYPO_DIV postings (a guess, so a smaller budget than a key of
+ * the query's own). */
+#define TYPO_KEEP 6u
+#define TYPO_DIV 4u
+/* Pre-score weight of each kind of key (ATT_KEY_*): a typo neighbour
+ * below the spelling key, both between the exact key and the skeleton. */
+static const float key_kind[] = {1.0f, 0.7f, 0.5f, 0.9f, 0.8f};
 
 static int cmp_qkey(const void *a, const void *b)
 {
@@ -978,11 +1095,18 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	struct att_name qn;
 	const struct att_name *nm = q->norm;
 	struct att_tokv qv[ATT_NAME_MAX_TOKENS];
-	struct qkey qk[ATT_TOKEN_KEYS * ATT_NAME_MAX_TOKENS];
+	struct qkey qk[(ATT_TOKEN_KEYS + TYPO_KEEP) * ATT_NAME_MAX_TOKENS];
 	float qw[ATT_NAME_MAX_TOKENS];
 	uint32_t qid[ATT_NAME_MAX_TOKENS];
 	size_t nq, nk = 0, total = 0, msize, ncand = 0, nh = 0, nseed = 0;
 	size_t cap, seed_max, weight_max;
+	/* verified: at least as many as the hits asked for, so that a crowd
+	 * of namesakes scoring as high as the name sought cannot push it
+	 * out before the scorer has seen it */
+	size_t verify = max > ix->verify_max ? (max < VERIFY_HARD ? max : VERIFY_HARD)
+					     : ix->verify_max;
+	/* reranked: RERANK_PER_VERIFY per verify_max, two per hit beyond */
+	size_t rerank = RERANK_PER_VERIFY * ix->verify_max + 2 * (verify - ix->verify_max);
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
 	double lognames;
 	bool dense;
@@ -1013,10 +1137,27 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	seed_max = ix->live / 50 > SEED_MAX ? ix->live / 50 : SEED_MAX;
 	weight_max = ix->live / 16 > WEIGHT_MAX ? ix->live / 16 : WEIGHT_MAX;
 	for (size_t i = 0; i < nq; i++) {
-		uint32_t keys[ATT_TOKEN_KEYS];
-		size_t c = att_token_keys(&qv[i], keys);
+		uint32_t keys[ATT_TOKEN_KEYS + TYPO_KEEP], tk[ATT_TYPO_KEYS];
+		uint8_t kinds[ATT_TOKEN_KEYS + TYPO_KEEP];
+		size_t c = att_token_keys(&qv[i], keys, kinds), nt = 0;
 		float tf = (qv[i].flags & ATT_TOK_PATRONYMIC) ? 0.5f : 1.0f;
 
+		/* after the exact key, the typo neighbours the index has */
+		if (c > 0) {
+			size_t nn = typo_keys(&qv[i], tk);
+
+			for (size_t k = 0; k < nn && nt < TYPO_KEEP; k++) {
+				const struct plist *p = pl_find(ix, tk[k]);
+
+				if (p && p->len && p->len <= cap / TYPO_DIV)
+					tk[nt++] = tk[k];
+			}
+			memmove(keys + 1 + nt, keys + 1, (c - 1) * sizeof(keys[0]));
+			memmove(kinds + 1 + nt, kinds + 1, c - 1);
+			memcpy(keys + 1, tk, nt * sizeof(keys[0]));
+			memset(kinds + 1, ATT_KEY_TYPO, nt);
+			c += nt;
+		}
 		qw[i] = 0;
 		for (size_t k = 0; k < c; k++) {
 			bool dup = false;
@@ -1027,7 +1168,8 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 				continue;
 			qk[nk].key = keys[k];
 			qk[nk].tok = (uint8_t)i;
-			qk[nk].kind = tf * (k == 0 ? 1.0f : k == 1 ? 0.7f : 0.5f);
+			qk[nk].typo = kinds[k] == ATT_KEY_TYPO;
+			qk[nk].kind = tf * key_kind[kinds[k]];
 			qk[nk].p = pl_find(ix, keys[k]);
 			/* the token's rarity: idf of its most specific key
 			 * that exists, so a common given name counts less
@@ -1056,6 +1198,13 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			qk[k].use = 0;
 			if (!len)
 				continue;
+			if (qk[k].typo) {
+				/* rare (kept so): seeds; never the fallback
+				 * seed nor a token's weighing key */
+				total += len;
+				qk[k].use = 1;
+				continue;
+			}
 			if (len <= cap || nseed == 0) {
 				total += len < seed_max ? len : seed_max;
 				qk[k].use = 1;
@@ -1136,9 +1285,9 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	}
 	/* Backward-shift is not needed: every slot of this query is cleared,
 	 * so no probe chain of a later query crosses a stale slot. */
-	if (ncand > RERANK_PER_VERIFY * ix->verify_max) {
-		select_top(tl_cand, ncand, RERANK_PER_VERIFY * ix->verify_max, false);
-		ncand = RERANK_PER_VERIFY * ix->verify_max;
+	if (ncand > rerank) {
+		select_top(tl_cand, ncand, rerank, false);
+		ncand = rerank;
 	}
 	/* the candidates' entries and records are scattered: ask for all of
 	 * them first, so that the cache misses overlap */
@@ -1163,11 +1312,17 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		nv = record_views(ix, ix->arena + e->off, v, &a);
 		tl_cand[c].fine = cheap_score(qv, nq, qw, v, nv);
 	}
-	if (ncand > ix->verify_max) {
-		select_top(tl_cand, ncand, ix->verify_max, true);
-		ncand = ix->verify_max;
+	if (ncand > verify) {
+		select_top(tl_cand, ncand, verify, true);
+		ncand = verify;
 	}
-	for (size_t c = 0; c < ncand; c++) {
+	/* beyond the first verify_max, in batches of verify_max by cheap
+	 * score, for as long as the last batch found a hit: a crowd is
+	 * followed as deep as the hits asked for, a query without one costs
+	 * what it did */
+	if (ncand > ix->verify_max)
+		qsort(tl_cand, ncand, sizeof(tl_cand[0]), cmp_cand_fine);
+	for (size_t c = 0, batch_end = ix->verify_max, batch_hit = 0; c < ncand; c++) {
 		const struct entry *e = &ix->ent[tl_cand[c].id];
 		struct att_tokv v[ATT_NAME_MAX_TOKENS];
 		struct att_match_attrs a;
@@ -1175,12 +1330,19 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		double s, rank;
 		bool dup = false;
 
+		if (c == batch_end) {
+			if (!batch_hit)
+				break;
+			batch_hit = 0;
+			batch_end += ix->verify_max;
+		}
 		if (e->off == UINT64_MAX)
 			continue;
 		nv = record_views(ix, ix->arena + e->off, v, &a);
 		s = att_score_views_rank(qv, nq, &q->attrs, v, nv, &a, NULL, &rank);
 		if (s < minsc)
 			continue;
+		batch_hit = 1;
 		for (size_t h = 0; h < nh; h++)
 			if (hits[h].ref == e->ref) {
 				dup = true;
