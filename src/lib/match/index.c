@@ -822,11 +822,14 @@ size_t att_match_index_overhead(struct att_match_index *ix)
  * 1. blocking: the postings of the query's rarer keys (at most cap each)
  *    give candidates, each with a pre-score: the sum of the idf weights of
  *    the keys it shares with the query;
- * 2. the 8 x verify_max best by pre-score get a cheap token-level score from their
+ * 2. the 8 x verify_max best by pre-score (2 more per hit asked for beyond
+ *    verify_max) get a cheap token-level score from their
  *    packed record (exact token, same skeleton, shared bigrams), weighted by
  *    how rare each query token is; common tokens (over the cap, never
  *    unioned) are counted here, by looking at the candidate itself;
- * 3. the verify_max best of those get the full scorer.
+ * 3. the verify_max best of those get the full scorer; when more hits are
+ *    asked for, further batches of verify_max (up to as many candidates as
+ *    hits asked for) while the last batch found a hit.
  * All scratch memory is per thread and reused: no allocation once warm. */
 
 #define RERANK_PER_VERIFY 8u
@@ -932,14 +935,6 @@ static bool cand_before(const struct cand *x, const struct cand *y, bool fine)
 	return x->id < y->id;
 }
 
-/* qsort order: best cheap score first (cand_before). */
-static int cmp_cand_fine(const void *a, const void *b)
-{
-	const struct cand *x = a, *y = b;
-
-	return cand_before(x, y, true) ? -1 : cand_before(y, x, true) ? 1 : 0;
-}
-
 /* Min-heap (worst candidate at the root) of h[0..k). */
 static void sift_down(struct cand *h, size_t k, size_t i, bool fine)
 {
@@ -957,6 +952,21 @@ static void sift_down(struct cand *h, size_t k, size_t i, bool fine)
 		h[i] = h[m];
 		h[m] = t;
 		i = m;
+	}
+}
+
+/* Sorts c[0..n) best first in place (heapsort: no allocation, unlike
+ * qsort). */
+static void sort_best_first(struct cand *c, size_t n, bool fine)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(c, n, i, fine);
+	for (size_t k = n; k-- > 1;) {
+		struct cand t = c[0];
+
+		c[0] = c[k];
+		c[k] = t;
+		sift_down(c, k, 0, fine);
 	}
 }
 
@@ -1321,7 +1331,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	 * followed as deep as the hits asked for, a query without one costs
 	 * what it did */
 	if (ncand > ix->verify_max)
-		qsort(tl_cand, ncand, sizeof(tl_cand[0]), cmp_cand_fine);
+		sort_best_first(tl_cand, ncand, true);
 	for (size_t c = 0, batch_end = ix->verify_max, batch_hit = 0; c < ncand; c++) {
 		const struct entry *e = &ix->ent[tl_cand[c].id];
 		struct att_tokv v[ATT_NAME_MAX_TOKENS];
