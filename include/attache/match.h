@@ -215,7 +215,9 @@ struct att_match_index_opts {
 			       candidates of rarer keys at query time; 0 = grows
 			       with the index: max(4000, names/250) */
 	size_t verify_max;  /* candidates verified by the full scorer per query
-			       (8x as many get a cheap rerank); 0 = 16 */
+			       (8x as many get a cheap rerank); 0 = 16. A query
+			       asking for more hits verifies deeper (see
+			       att_match_index_query) */
 };
 
 /* Creates an empty index (opts may be NULL). */
@@ -275,7 +277,10 @@ struct att_match_hit {
  * hits, best first (by score, then rank; one per ref: its best name), into
  * hits, the count into *n. Candidates come from blocking keys (rarest first,
  * capped postings, pre-scored by shared keys), are reranked cheaply token by
- * token, and the best verify_max are verified by att_match_score(). Takes
+ * token, and the best verify_max are verified by att_match_score(); when max
+ * is larger, up to max candidates are, in batches of verify_max for as long
+ * as the last batch found a hit (a crowd of namesakes does not hide a name
+ * that scores less than they do but is above min_score). Takes
  * the read lock only; no allocation once the calling thread's scratch is
  * warm. Thread-safe, concurrent with other queries. */
 enum att_rc att_match_index_query(struct att_match_index *ix,

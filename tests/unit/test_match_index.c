@@ -222,6 +222,125 @@ static void test_common_given_name(void **state)
 }
 
 
+/* The spelling key of one token (the last of att_token_keys). */
+static uint32_t spelling_key(const char *tok)
+{
+	struct att_name nm;
+	struct att_tokv v[ATT_NAME_MAX_TOKENS];
+	uint32_t keys[ATT_TOKEN_KEYS];
+	uint8_t kinds[ATT_TOKEN_KEYS];
+	size_t nk;
+
+	assert_int_equal(att_name_normalize(tok, strlen(tok), &nm, NULL), ATT_OK);
+	assert_int_equal(att_name_views(&nm, v), 1);
+	nk = att_token_keys(&v[0], keys, kinds);
+	assert_true(nk >= 2);
+	assert_int_equal(kinds[0], ATT_KEY_EXACT);
+	assert_int_equal(kinds[nk - 1], ATT_KEY_SPELLING);
+	return keys[nk - 1];
+}
+
+/* Transliterations of one name share the spelling key (consonant classes,
+ * vowels in three classes); other names do not, vowels included. */
+static void test_spelling_key(void **state)
+{
+	static const char *const same[][2] = {
+		{"Mammadov", "Mamedov"}, {"Qasımov", "Gasymov"}, {"Jafarov", "Djafarov"},
+		{"Huseynov", "Guseynov"}, {"Aliyev", "Aliev"}, {"Maxaov", "Makhaov"},
+		{"Chaqakaya", "Chagakaya"}, {"Cəfərov", "Jafarov"},
+	};
+	static const char *const other[][2] = {
+		{"Mammadov", "Mahmudov"}, {"Laloav", "Lalaov"}, {"Ilham", "Ilqar"},
+		{"Roloturk", "Rolitark"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		assert_true(spelling_key(same[i][0]) == spelling_key(same[i][1]));
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		assert_true(spelling_key(other[i][0]) != spelling_key(other[i][1]));
+}
+
+/* A swap of two adjacent letters that breaks a digraph (sh) changes the
+ * token's skeleton, prefix and spelling keys; the given name is over the
+ * cap and only weighs, and the query's prefix key seeds other names. The
+ * query's typo neighbour Fashasison (its exact key) seeds the name. */
+static void test_typo_neighbour(void **state)
+{
+	struct att_match_index *ix;
+	struct att_match_index_opts o = {.posting_cap = 40, .verify_max = 4};
+	struct att_err err = {0};
+	struct att_match_hit hits[10];
+	struct att_match_query q = {.name = "James Fahsasison", .len = 16};
+	static const char cons[] = "bdlmnr", vow[] = "aeiou";
+	char name[64];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, &o, &err), ATT_OK);
+	for (unsigned i = 0; i < 300; i++) {
+		/* James + surnames sharing nothing with Fashasison */
+		snprintf(name, sizeof(name), "James %c%c%c%c%cov", cons[i % 6] - 32,
+			 vow[i / 6 % 5], cons[i / 30 % 6], vow[i / 180 % 5], cons[i % 5]);
+		assert_int_equal(att_match_index_add(ix, i, name, strlen(name), NULL, &err), ATT_OK);
+	}
+	for (unsigned i = 0; i < 20; i++) {
+		/* the query's coarse prefix (f a h s), other given names */
+		snprintf(name, sizeof(name), "Tural Fahsab%c%cv", vow[i % 5], vow[i / 5 % 5]);
+		assert_int_equal(att_match_index_add(ix, 1000 + i, name, strlen(name), NULL, &err),
+				 ATT_OK);
+	}
+	assert_int_equal(att_match_index_add(ix, 9999, "James Fashasison", 16, NULL, &err), ATT_OK);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 10, &n, &err), ATT_OK);
+	assert_true(n >= 1);
+	assert_int_equal(hits[0].ref, 9999);
+	assert_true(hits[0].score >= ATT_MATCH_THRESHOLD);
+	att_match_index_free(ix);
+}
+
+/* A crowd of namesakes scoring 1.0 (Anar Laloav, as queried) and the name
+ * sought, which has a middle name and scores less: with more hits asked
+ * for than verify_max (16), the verifier goes as deep as the hits asked
+ * for, so every hit above the threshold is returned, the original too. */
+static void test_crowd_verify(void **state)
+{
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	struct att_match_hit hits[50];
+	struct att_match_query q = {.name = "Anar Laloav", .len = 11};
+	char name[64];
+	size_t n;
+	bool found = false;
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	for (unsigned i = 0; i < 40; i++)
+		assert_int_equal(att_match_index_add(ix, i, "Anar Laloav", 11, NULL, &err), ATT_OK);
+	for (unsigned i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "Anar Ba%c%cov", "bdgklmnrst"[i % 10],
+			 "aeiou"[i / 10 % 5]);
+		assert_int_equal(att_match_index_add(ix, 1000 + i, name, strlen(name), NULL, &err),
+				 ATT_OK);
+	}
+	assert_int_equal(att_match_index_add(ix, 9999, "Anar Sabina Lalaov", 18, NULL, &err),
+			 ATT_OK);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 50, &n, &err), ATT_OK);
+	assert_int_equal(n, 41);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(hits[i].score >= ATT_MATCH_THRESHOLD);
+		found = found || hits[i].ref == 9999;
+	}
+	assert_true(found);
+	assert_int_equal(hits[40].ref, 9999); /* the namesakes score 1.0, it less */
+	/* ten asked for: the ten best, all namesakes */
+	assert_int_equal(att_match_index_query(ix, &q, hits, 10, &n, &err), ATT_OK);
+	assert_int_equal(n, 10);
+	for (size_t i = 0; i < n; i++)
+		assert_true(hits[i].ref < 40);
+	att_match_index_free(ix);
+}
+
+
 /* Names made of common tokens only (a given name and two family names from
  * short lists, as in bench_ingest): the query memoises token similarities
  * (the same pairs recur from candidate to candidate) and the scorer's edit
@@ -479,6 +598,8 @@ int main(void)
 		cmocka_unit_test(test_rank_tie_break), cmocka_unit_test(test_common_given_name),
 		cmocka_unit_test(test_common_tokens_memo),
 		cmocka_unit_test(test_token_ids_pair_cache),
+		cmocka_unit_test(test_spelling_key), cmocka_unit_test(test_typo_neighbour),
+		cmocka_unit_test(test_crowd_verify),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

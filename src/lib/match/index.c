@@ -35,15 +35,65 @@ static char coarse(char c)
 	}
 }
 
-size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS])
+/* Spelling form of a folded Latin token: the consonant classes of the
+ * coarse skeleton (g q k h x; c j ch dj dzh zh; s z ts th; d t; b p; v f w
+ * ph; sh apart) with the vowels kept in three classes (a e, i y, o u),
+ * doubles collapsed. Transliterations of one name share it (Mammadov /
+ * Mamedov, Qasimov / Gasymov, Jafarov / Djafarov / Cafarov, Huseynov /
+ * Guseynov, Maxaov / Makhaov) while its vowels keep it much rarer than
+ * the skeleton, whose postings of common consonant patterns are too long
+ * to seed. */
+static size_t spell_form(const char *t, size_t n, char *out)
 {
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i], nx = i + 1 < n ? t[i + 1] : 0, k;
+
+		if (c == 'd' && nx == 'z' && i + 2 < n && t[i + 2] == 'h') {
+			k = 'J';
+			i += 2;
+		} else if ((c == 'd' && nx == 'j') || (c == 'z' && nx == 'h') ||
+			   (c == 'c' && nx == 'h')) {
+			k = 'J';
+			i++;
+		} else if (c == 't' && (nx == 'h' || nx == 's')) {
+			k = 's';
+			i++;
+		} else if ((c == 'p' && nx == 'h') || (c == 's' && nx == 'h')) {
+			k = c == 'p' ? 'f' : 'S';
+			i++;
+		} else if (c == 'e') {
+			k = 'a';
+		} else if (c == 'y') {
+			k = 'i';
+		} else if (c == 'u') {
+			k = 'o';
+		} else {
+			k = coarse(c);
+			if (k == 'a') /* a vowel: a, i, o stay */
+				k = c;
+		}
+		if (o == 0 || out[o - 1] != k)
+			out[o++] = k;
+	}
+	return o;
+}
+
+size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS],
+		      uint8_t kinds[ATT_TOKEN_KEYS])
+{
+	uint8_t kd[ATT_TOKEN_KEYS];
 	char k[ATT_NAME_TOKEN_MAX + 2];
 	size_t n = 0, nk = 0;
 
 	if (tv->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL))
 		return 0;
+	if (!kinds)
+		kinds = kd;
 	/* exact: rare, so most queries seed from it (the same name written
 	 * the same way, in any order, with or without middle names) */
+	kinds[nk] = ATT_KEY_EXACT;
 	if (tv->flags & ATT_TOK_SKELETON)
 		keys[nk++] = att_hash32(tv->sk, tv->sklen, 5);
 	else
@@ -54,8 +104,10 @@ size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS])
 		if (n == 0 || k[n - 1] != c)
 			k[n++] = c;
 	}
-	if (n > 0)
+	if (n > 0) {
+		kinds[nk] = ATT_KEY_SKELETON;
 		keys[nk++] = att_hash32(k, n, 1);
+	}
 	if (!(tv->flags & ATT_TOK_SKELETON) && tv->len >= 4) {
 		n = 0;
 		for (size_t i = 0; i < tv->len && n < 4; i++) {
@@ -64,8 +116,54 @@ size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS])
 			if (n == 0 || k[n - 1] != c)
 				k[n++] = c;
 		}
-		if (n >= 3)
+		if (n >= 3) {
+			kinds[nk] = ATT_KEY_PREFIX;
 			keys[nk++] = att_hash32(k, n, 3);
+		}
+	}
+	if (!(tv->flags & ATT_TOK_SKELETON) && tv->len >= 3) {
+		n = spell_form(tv->t, tv->len, k);
+		kinds[nk] = ATT_KEY_SPELLING;
+		keys[nk++] = att_hash32(k, n, 6);
+	}
+	return nk;
+}
+
+/* Exact keys of a query token's single-typo neighbours: two adjacent
+ * letters swapped (fashasison / fahsasison: a swap that breaks a digraph
+ * changes every other key) or one letter dropped (the query has one too
+ * many). Asked of the query only, so the index stores nothing for them;
+ * most neighbours are not names and are not found. Returns how many
+ * (at most ATT_TYPO_KEYS); none for tokens under 4 letters, whose
+ * neighbours are mostly other short names. */
+#define ATT_TYPO_KEYS (2 * ATT_NAME_TOKEN_MAX)
+
+static size_t typo_keys(const struct att_tokv *tv, uint32_t keys[ATT_TYPO_KEYS])
+{
+	bool sk = tv->flags & ATT_TOK_SKELETON;
+	const char *s = sk ? tv->sk : tv->t;
+	size_t n = sk ? tv->sklen : tv->len, nk = 0;
+	uint32_t seed = sk ? 5 : 4; /* as the exact key */
+	char b[ATT_NAME_TOKEN_MAX + 1];
+
+	if ((tv->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL)) || n < 4 || n > ATT_NAME_TOKEN_MAX)
+		return 0;
+	memcpy(b, s, n);
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (s[i] == s[i + 1])
+			continue;
+		b[i] = s[i + 1];
+		b[i + 1] = s[i];
+		keys[nk++] = att_hash32(b, n, seed);
+		b[i] = s[i];
+		b[i + 1] = s[i + 1];
+	}
+	for (size_t i = 0; n > 4 && i < n; i++) {
+		if (i > 0 && s[i] == s[i - 1])
+			continue; /* the same string as dropping s[i - 1] */
+		memcpy(b, s, i);
+		memcpy(b + i, s + i + 1, n - i - 1);
+		keys[nk++] = att_hash32(b, n - 1, seed);
 	}
 	return nk;
 }
@@ -589,7 +687,7 @@ static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 	ix->live++;
 	for (size_t i = 0; i < nv; i++) {
 		uint32_t keys[ATT_TOKEN_KEYS];
-		size_t nk = att_token_keys(&v[i], keys);
+		size_t nk = att_token_keys(&v[i], keys, NULL);
 
 		for (size_t k = 0; k < nk; k++)
 			if (!pl_add(ix, keys[k], id))
@@ -639,7 +737,7 @@ static size_t remove_names_locked(struct att_match_index *ix, struct refslot *rs
 
 		for (size_t i = 0; i < nv; i++) {
 			uint32_t keys[ATT_TOKEN_KEYS];
-			size_t nk = att_token_keys(&v[i], keys);
+			size_t nk = att_token_keys(&v[i], keys, NULL);
 
 			for (size_t k = 0; k < nk; k++)
 				pl_del(ix, keys[k], id);
@@ -724,14 +822,18 @@ size_t att_match_index_overhead(struct att_match_index *ix)
  * 1. blocking: the postings of the query's rarer keys (at most cap each)
  *    give candidates, each with a pre-score: the sum of the idf weights of
  *    the keys it shares with the query;
- * 2. the 8 x verify_max best by pre-score get a cheap token-level score from their
+ * 2. the 8 x verify_max best by pre-score (2 more per hit asked for beyond
+ *    verify_max) get a cheap token-level score from their
  *    packed record (exact token, same skeleton, shared bigrams), weighted by
  *    how rare each query token is; common tokens (over the cap, never
  *    unioned) are counted here, by looking at the candidate itself;
- * 3. the verify_max best of those get the full scorer.
+ * 3. the verify_max best of those get the full scorer; when more hits are
+ *    asked for, further batches of verify_max (up to as many candidates as
+ *    hits asked for) while the last batch found a hit.
  * All scratch memory is per thread and reused: no allocation once warm. */
 
 #define RERANK_PER_VERIFY 8u
+#define VERIFY_HARD 4096u
 #define SEED_MAX 20000u
 #define WEIGHT_MAX 60000u
 
@@ -960,6 +1062,21 @@ static void sift_down(struct cand *h, size_t k, size_t i, bool fine)
 	}
 }
 
+/* Sorts c[0..n) best first in place (heapsort: no allocation, unlike
+ * qsort). */
+static void sort_best_first(struct cand *c, size_t n, bool fine)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(c, n, i, fine);
+	for (size_t k = n; k-- > 1;) {
+		struct cand t = c[0];
+
+		c[0] = c[k];
+		c[k] = t;
+		sift_down(c, k, 0, fine);
+	}
+}
+
 /* Moves the k best of c[0..n) to the front (in no order): O(n log k). */
 static void select_top(struct cand *c, size_t n, size_t k, bool fine)
 {
@@ -978,9 +1095,25 @@ struct qkey {
 	uint32_t key;
 	uint8_t tok;  /* query token */
 	uint8_t use;  /* 0 no, 1 seed candidates, 2 only weigh them */
+	bool typo;    /* a typo neighbour's exact key: only ever seeds */
 	float kind;   /* weight of the kind of key */
 	const struct plist *p;
 };
+
+/* Typo neighbours kept per query token: those the index has, with at
+ * most cap / TYPO_DIV postings (a guess, so a smaller budget than a key of
+ * the query's own). */
+#define TYPO_KEEP 6u
+#define TYPO_DIV 4u
+/* Pre-score weight of each kind of key (ATT_KEY_*). The spelling and typo
+ * keys are there to seed: a candidate they bring ranks by its other keys
+ * (a typo neighbour by a hair more, to win ties with candidates that only
+ * share a common given name). With more weight they displace true
+ * variants from the rerank on names made only of common tokens
+ * (bench_match_speed --dump --ingest 100000 20000, against the index
+ * without them, 27 062 hits: here 4 of them lost, 46 found in addition;
+ * spelling at 0.5: 21 936 hits; typo at 0.3: 39 lost). */
+static const float key_kind[] = {1.0f, 0.7f, 0.5f, 0.0f, 0.05f};
 
 static int cmp_qkey(const void *a, const void *b)
 {
@@ -1360,11 +1493,18 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	struct att_name qn;
 	const struct att_name *nm = q->norm;
 	struct att_tokv qv[ATT_NAME_MAX_TOKENS];
-	struct qkey qk[ATT_TOKEN_KEYS * ATT_NAME_MAX_TOKENS];
+	struct qkey qk[(ATT_TOKEN_KEYS + TYPO_KEEP) * ATT_NAME_MAX_TOKENS];
 	float qw[ATT_NAME_MAX_TOKENS];
 	uint32_t qid[ATT_NAME_MAX_TOKENS];
 	size_t nq, nk = 0, total = 0, msize, ncand = 0, nh = 0, nseed = 0;
 	size_t cap, seed_max, weight_max, nused = 0;
+	/* verified: at least as many as the hits asked for, so that a crowd
+	 * of namesakes scoring as high as the name sought cannot push it
+	 * out before the scorer has seen it */
+	size_t verify = max > ix->verify_max ? (max < VERIFY_HARD ? max : VERIFY_HARD)
+					     : ix->verify_max;
+	/* reranked: RERANK_PER_VERIFY per verify_max, two per hit beyond */
+	size_t rerank = RERANK_PER_VERIFY * ix->verify_max + 2 * (verify - ix->verify_max);
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
 	double lognames;
 	uint64_t explained = 0; /* bit h: hits[h].expl is from the scoring */
@@ -1396,10 +1536,27 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	seed_max = ix->live / 50 > SEED_MAX ? ix->live / 50 : SEED_MAX;
 	weight_max = ix->live / 16 > WEIGHT_MAX ? ix->live / 16 : WEIGHT_MAX;
 	for (size_t i = 0; i < nq; i++) {
-		uint32_t keys[ATT_TOKEN_KEYS];
-		size_t c = att_token_keys(&qv[i], keys);
+		uint32_t keys[ATT_TOKEN_KEYS + TYPO_KEEP], tk[ATT_TYPO_KEYS];
+		uint8_t kinds[ATT_TOKEN_KEYS + TYPO_KEEP];
+		size_t c = att_token_keys(&qv[i], keys, kinds), nt = 0;
 		float tf = (qv[i].flags & ATT_TOK_PATRONYMIC) ? 0.5f : 1.0f;
 
+		/* after the exact key, the typo neighbours the index has */
+		if (c > 0) {
+			size_t nn = typo_keys(&qv[i], tk);
+
+			for (size_t k = 0; k < nn && nt < TYPO_KEEP; k++) {
+				const struct plist *p = pl_find(ix, tk[k]);
+
+				if (p && p->len && p->len <= cap / TYPO_DIV)
+					tk[nt++] = tk[k];
+			}
+			memmove(keys + 1 + nt, keys + 1, (c - 1) * sizeof(keys[0]));
+			memmove(kinds + 1 + nt, kinds + 1, c - 1);
+			memcpy(keys + 1, tk, nt * sizeof(keys[0]));
+			memset(kinds + 1, ATT_KEY_TYPO, nt);
+			c += nt;
+		}
 		qw[i] = 0;
 		for (size_t k = 0; k < c; k++) {
 			bool dup = false;
@@ -1410,7 +1567,8 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 				continue;
 			qk[nk].key = keys[k];
 			qk[nk].tok = (uint8_t)i;
-			qk[nk].kind = tf * (k == 0 ? 1.0f : k == 1 ? 0.7f : 0.5f);
+			qk[nk].typo = kinds[k] == ATT_KEY_TYPO;
+			qk[nk].kind = tf * key_kind[kinds[k]];
 			qk[nk].p = pl_find(ix, keys[k]);
 			/* the token's rarity: idf of its most specific key
 			 * that exists, so a common given name counts less
@@ -1439,6 +1597,13 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			qk[k].use = 0;
 			if (!len)
 				continue;
+			if (qk[k].typo) {
+				/* rare (kept so): seeds; never the fallback
+				 * seed nor a token's weighing key */
+				total += len;
+				qk[k].use = 1;
+				continue;
+			}
 			if (len <= cap || nseed == 0) {
 				total += len < seed_max ? len : seed_max;
 				qk[k].use = 1;
@@ -1474,7 +1639,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 				if ((m >> b) & 1)
 					wt[m] += wk[b];
 		}
-		ncand = select_masked(ncand, wt, RERANK_PER_VERIFY * ix->verify_max);
+		ncand = select_masked(ncand, wt, rerank);
 	}
 	for (size_t k = 0; k < nk && !masked; k++) {
 		const struct plist *p = qk[k].p;
@@ -1537,9 +1702,9 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	}
 	/* Backward-shift is not needed: every slot of this query is cleared,
 	 * so no probe chain of a later query crosses a stale slot. */
-	if (ncand > RERANK_PER_VERIFY * ix->verify_max) {
-		select_top(tl_cand, ncand, RERANK_PER_VERIFY * ix->verify_max, false);
-		ncand = RERANK_PER_VERIFY * ix->verify_max;
+	if (ncand > rerank) {
+		select_top(tl_cand, ncand, rerank, false);
+		ncand = rerank;
 	}
 	/* the candidates' entries and records are scattered: ask for all of
 	 * them first, so that the cache misses overlap */
@@ -1556,13 +1721,19 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		pthread_rwlock_unlock(&ix->lock);
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	}
-	if (ncand > ix->verify_max) {
-		select_top(tl_cand, ncand, ix->verify_max, true);
-		ncand = ix->verify_max;
+	if (ncand > verify) {
+		select_top(tl_cand, ncand, verify, true);
+		ncand = verify;
 	}
-	/* the scorer's similarities of these candidates' tokens: their pair
+	/* beyond the first verify_max, in batches of verify_max by cheap
+	 * score, for as long as the last batch found a hit: a crowd is
+	 * followed as deep as the hits asked for, a query without one costs
+	 * what it did */
+	if (ncand > ix->verify_max)
+		sort_best_first(tl_cand, ncand, true);
+	/* the scorer's similarities of the first batch's tokens: their pair
 	 * cache lines asked for at once */
-	for (size_t c = 0; c < ncand; c++) {
+	for (size_t c = 0; c < ncand && c < ix->verify_max; c++) {
 		uint64_t off = ix->ent[tl_cand[c].id].off;
 		const unsigned char *r = ix->arena + off;
 
@@ -1570,7 +1741,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			for (size_t i = 0; i < nq; i++)
 				att_pair_prefetch((uint8_t)i, record_id(r, j), true);
 	}
-	for (size_t c = 0; c < ncand; c++) {
+	for (size_t c = 0, batch_end = ix->verify_max, batch_hit = 0; c < ncand; c++) {
 		const struct entry *e = &ix->ent[tl_cand[c].id];
 		struct att_tokv v[ATT_NAME_MAX_TOKENS];
 		struct att_match_attrs a;
@@ -1580,6 +1751,12 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		bool dup = false, single = false;
 		size_t put;
 
+		if (c == batch_end) {
+			if (!batch_hit)
+				break;
+			batch_hit = 0;
+			batch_end += ix->verify_max;
+		}
 		if (e->off == UINT64_MAX)
 			continue;
 		nv = record_views(ix, ix->arena + e->off, v, &a);
@@ -1595,6 +1772,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 
 			single = rs && rs->head == tl_cand[c].id && e->next == NONE;
 		}
+		batch_hit = 1;
 		for (size_t h = 0; h < nh; h++)
 			if (hits[h].ref == e->ref) {
 				dup = true;

@@ -29,9 +29,14 @@ size_t att_skel_latin(const char *t, size_t n, char *out);
 
 /* Blocking keys of one token (at most ATT_TOKEN_KEYS) into keys; returns
  * how many. keys[0] is the exact key (folded text, or skeleton for Arabic
- * script), then the coarse-skeleton key and the coarse-prefix key. */
-#define ATT_TOKEN_KEYS 3
-size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS]);
+ * script), then the coarse-skeleton key, the coarse-prefix key and the
+ * spelling key (consonant classes and three vowel classes). */
+#define ATT_TOKEN_KEYS 4
+/* kinds (may be NULL) receives the kind of each key; ATT_KEY_TYPO is the
+ * query's own (index.c: exact keys of a query token's typo neighbours). */
+enum { ATT_KEY_EXACT, ATT_KEY_SKELETON, ATT_KEY_PREFIX, ATT_KEY_SPELLING, ATT_KEY_TYPO };
+size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS],
+		      uint8_t kinds[ATT_TOKEN_KEYS]);
 
 /* Similarity in [0,1] of two tokens (confusion-aware edit distance); *cost
  * receives the weighted edit cost. */
