@@ -138,23 +138,53 @@ size_t att_token_keys(const struct att_tokv *tv, uint32_t keys[ATT_TOKEN_KEYS],
  * neighbours are mostly other short names. */
 #define ATT_TYPO_KEYS (2 * ATT_NAME_TOKEN_MAX)
 
-static size_t typo_keys(const struct att_tokv *tv, uint32_t keys[ATT_TYPO_KEYS])
+/* The consonants of s[0..n) by coarse class, doubles collapsed, into o:
+ * what the skeleton key sees of a Latin token. */
+static size_t cons_form(const char *s, size_t n, char *o)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = coarse(s[i]);
+
+		if (c != 'a' && (m == 0 || o[m - 1] != c))
+			o[m++] = c;
+	}
+	return m;
+}
+
+/* True when b[0..nb) has the consonant form f[0..nf): a neighbour that
+ * the token's skeleton key reaches (mammadova / mammadov). */
+static bool same_cons(const char *b, size_t nb, const char *f, size_t nf)
+{
+	char o[ATT_NAME_TOKEN_MAX + 1];
+
+	return cons_form(b, nb, o) == nf && memcmp(o, f, nf) == 0;
+}
+
+static size_t typo_keys(const struct att_tokv *tv, bool skel_seeds,
+			uint32_t keys[ATT_TYPO_KEYS])
 {
 	bool sk = tv->flags & ATT_TOK_SKELETON;
 	const char *s = sk ? tv->sk : tv->t;
 	size_t n = sk ? tv->sklen : tv->len, nk = 0;
 	uint32_t seed = sk ? 5 : 4; /* as the exact key */
-	char b[ATT_NAME_TOKEN_MAX + 1];
+	char b[ATT_NAME_TOKEN_MAX + 1], f[ATT_NAME_TOKEN_MAX + 1];
+	size_t nf;
 
 	if ((tv->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL)) || n < 4 || n > ATT_NAME_TOKEN_MAX)
 		return 0;
 	memcpy(b, s, n);
+	/* when the skeleton key seeds, a neighbour it reaches adds nothing */
+	skel_seeds = skel_seeds && !sk;
+	nf = skel_seeds ? cons_form(s, n, f) : 0;
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (s[i] == s[i + 1])
 			continue;
 		b[i] = s[i + 1];
 		b[i + 1] = s[i];
-		keys[nk++] = att_hash32(b, n, seed);
+		if (!skel_seeds || !same_cons(b, n, f, nf))
+			keys[nk++] = att_hash32(b, n, seed);
 		b[i] = s[i];
 		b[i + 1] = s[i + 1];
 	}
@@ -163,7 +193,8 @@ static size_t typo_keys(const struct att_tokv *tv, uint32_t keys[ATT_TYPO_KEYS])
 			continue; /* the same string as dropping s[i - 1] */
 		memcpy(b, s, i);
 		memcpy(b + i, s + i + 1, n - i - 1);
-		keys[nk++] = att_hash32(b, n - 1, seed);
+		if (!skel_seeds || !same_cons(b, n - 1, f, nf))
+			keys[nk++] = att_hash32(b, n - 1, seed);
 	}
 	return nk;
 }
@@ -1543,7 +1574,9 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 
 		/* after the exact key, the typo neighbours the index has */
 		if (c > 0) {
-			size_t nn = typo_keys(&qv[i], tk);
+			const struct plist *sp =
+				c > 1 && kinds[1] == ATT_KEY_SKELETON ? pl_find(ix, keys[1]) : NULL;
+			size_t nn = typo_keys(&qv[i], sp && sp->len && sp->len <= cap, tk);
 
 			for (size_t k = 0; k < nn && nt < TYPO_KEEP; k++) {
 				const struct plist *p = pl_find(ix, tk[k]);
