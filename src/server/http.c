@@ -674,6 +674,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	att_node_close(base);
 	base = NULL;
 	pthread_mutex_unlock(&nodes_lock);
+	srv_json_memo_release();
 	if (key_pem) {
 		explicit_bzero(key_pem, strlen(key_pem));
 		free(key_pem);
