@@ -15,6 +15,7 @@
 
 #define REPLY_MAX (256u * 1024u * 1024u)
 #define DEPTH_MAX 64u
+#define REPLY_FIRST 16384u
 /* Texts of shared values kept (a few inbox pages of the busiest readers). */
 #define MEMO_SLOTS 32u
 #define MEMO_TEXT_MAX (1024u * 1024u)
@@ -235,9 +236,15 @@ char *srv_json_text_shared(const void *v, const void *shared, size_t *len)
 	if (!v)
 		return NULL;
 	att_buf_init(&b, REPLY_MAX);
-	/* Room for a typical page at once, instead of a dozen doublings. */
-	if (json_is_object((const json_t *)v) || json_is_array((const json_t *)v))
-		(void)!att_buf_reserve(&b, 16384);
+	/* Room for a typical page at once, instead of a dozen doublings (and
+	 * without att_buf_reserve's zeroed scratch copy: this is per reply). */
+	if (json_is_object((const json_t *)v) || json_is_array((const json_t *)v)) {
+		b.data = malloc(REPLY_FIRST);
+		if (b.data) {
+			b.cap = REPLY_FIRST;
+			b.data[0] = '\0';
+		}
+	}
 	put_value(&b, v, 0, shared);
 	if (b.failed) {
 		att_buf_release(&b);
