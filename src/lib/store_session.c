@@ -294,20 +294,14 @@ enum att_rc att_store_bucket_put(struct att_store *s, const char *key, double to
 
 enum att_rc att_store_auth_gen(struct att_store *s, int64_t *gen, struct att_err *err)
 {
-	static const char sql[] = "SELECT value FROM auth_gen WHERE id=1";
-	sqlite3_stmt *st = att_store_stmt(s, sql, err);
-	int rc;
+	sqlite3_stmt *st = att_store_stmt(s, "SELECT value FROM auth_gen WHERE id=1", err);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
 
-	*gen = 0;
+	/* The row is made with the table: no row is a damaged database. */
+	*gen = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	if (!st)
 		return ATT_EDB;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*gen = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return ATT_OK;
-	if (rc == SQLITE_DONE)
-		return att_fail(err, ATT_EDB, "the database has no authentication generation");
-	return att_store_dberr(s, err, "reading the authentication generation");
+	return rc == SQLITE_ROW ? ATT_OK
+				: att_store_dberr(s, err, "reading the authentication generation");
 }

@@ -54,6 +54,18 @@ static enum att_rc check(struct att_node *n, const char *secret, struct att_prin
 	return att_token_check(n, secret, who, err);
 }
 
+/* A new token for user, checked once (so kept by clone's cache). */
+static void token_for(const char *user, int64_t ttl, char secret[ATT_TOKEN_LEN], int64_t *id)
+{
+	struct att_principal who;
+	struct att_err err = {0};
+
+	assert_int_equal(att_token_create(node, "admin", user, "feed", ttl, secret, id, &err),
+			 ATT_OK);
+	assert_int_equal(check(clone, secret, &who, &err), ATT_OK);
+	assert_string_equal(who.user, user);
+}
+
 /* Runs sql on a connection of its own, as another process would. */
 static void other_process(const char *sql)
 {
@@ -72,8 +84,7 @@ static void test_revoked_at_once(void **state)
 	int64_t id = 0;
 	(void)state;
 
-	assert_int_equal(att_token_create(node, "admin", "partner-a", "feed", 0, secret, &id, &err),
-			 ATT_OK);
+	token_for("partner-a", 0, secret, &id);
 	/* Verified on both nodes, twice: the second time from the cache. */
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(check(clone, secret, &who, &err), ATT_OK);
@@ -103,9 +114,7 @@ static void test_other_process_changes(void **state)
 	int64_t id = 0;
 	(void)state;
 
-	assert_int_equal(att_token_create(node, "admin", "partner-b", "feed", 0, secret, &id, &err),
-			 ATT_OK);
-	assert_int_equal(check(clone, secret, &who, &err), ATT_OK);
+	token_for("partner-b", 0, secret, &id);
 	assert_int_equal(check(clone, secret, &who, &err), ATT_OK);
 	/* The user disabled by another connection: refused at once. */
 	other_process("UPDATE users SET disabled=1 WHERE id='partner-b'");
@@ -132,8 +141,7 @@ static void test_expired_at_once(void **state)
 	int64_t id = 0;
 	(void)state;
 
-	assert_int_equal(att_token_create(node, "admin", "partner-a", "short", 1, secret, &id, &err),
-			 ATT_OK);
+	token_for("partner-a", 1, secret, &id);
 	assert_int_equal(check(clone, secret, &who, &err), ATT_OK);
 	assert_true(who.expires > 0);
 	sleep(2);
