@@ -167,8 +167,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (!a || !b || strlen(a) != blen || memcmp(a, b, blen))
 				abort();
-			free(a);
 			free(b);
+			/* A shared value's kept text: the same bytes, written or
+			 * taken from the memo. */
+			for (int k = 0; k < 2; k++) {
+				const json_t *sh = json_is_array(v) ? json_array_get(v, 0) : v;
+
+				b = srv_json_text_shared(v, sh ? sh : v, &blen);
+				if (!b || strlen(a) != blen || memcmp(a, b, blen))
+					abort();
+				free(b);
+			}
+			free(a);
 			json_decref(v);
 		}
 	}

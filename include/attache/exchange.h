@@ -83,7 +83,8 @@ void att_send_result_release(struct att_send_result *res);
 
 /* The actor's inbox: messages they sent or that reached their unit, overdue
  * first, then newest first; at most limit (0: 50) older than before (0: the
- * newest). */
+ * newest). The page's "items" array may be shared with the node's page cache
+ * and other callers: it is never changed; change only the top-level object. */
 enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t before,
 		      size_t limit, void **out_json, struct att_err *err) ATT_WUR;
 /* One message, if the actor may read it (the attempt is audited either way);

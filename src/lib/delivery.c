@@ -252,14 +252,16 @@ enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t befor
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_x_access(node, actor_id, ATT_ACT_MSG_READ, &a, err);
-	if (rc)
-		return rc;
 	if (limit == 0 || limit > 500)
 		limit = limit ? 500 : 50;
+	/* Who may read is decided in the read's own snapshot: one transaction
+	 * for the access check, the page and its audit entry. */
 	rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
+	rc = att_x_access(node, actor_id, ATT_ACT_MSG_READ, &a, err);
+	if (rc)
+		return att_x_done(node, rc, err);
 	if (a.actor.role == ATT_ROLE_OVERSEER)
 		rc = att_fail(err, ATT_EDENIED,
 			      "denied: the overseer has no inbox; use the review queue and the "

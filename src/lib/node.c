@@ -177,6 +177,7 @@ void att_node_close(struct att_node *node)
 	att_keys_free(node->keys);
 	att_holdings_unref(node->hold);
 	att_policy_cache_free(node);
+	att_session_cache_free(node);
 	free(node->access_cache);
 	free(node->case_memo);
 	free(node->pend);

@@ -32,6 +32,7 @@ struct att_node {
 	size_t n_tx_refs, cap_tx_refs;
 	bool tx_refs_protected_dirty;
 	void *policy_cache;                    /* neutrality terms, see policy.c */
+	void *auth_cache;                      /* verified API tokens, see session.c */
 	uint64_t tx_epoch;                     /* bumped by every att_node_begin */
 	/* The last actor and mandate resolved in this transaction (group commit
 	 * sends many messages of one sender). */
@@ -76,6 +77,8 @@ enum att_rc att_audit_append(struct att_node *node, const struct att_actor *acto
 			     const char *action, const char *object, const char *detail,
 			     struct att_err *err) ATT_WUR;
 
+/* Frees the node's cache of verified API tokens (session.c). */
+void att_session_cache_free(struct att_node *node);
 /* Loads the frontier of the committed log at open. */
 enum att_rc att_audit_load(struct att_node *node, struct att_err *err) ATT_WUR;
 

@@ -480,12 +480,86 @@ enum att_rc att_token_list(struct att_node *node, const char *actor_id, void **o
 	return ATT_OK;
 }
 
+/* --- verified tokens ---------------------------------------------------- */
+
+/* A token found valid, with its user as then, while the store's
+ * authentication generation (att_store_auth_gen: any revocation or change of
+ * a token or user, by any process) stays gen; expiry is checked on every use.
+ * Keyed by the token's stored hash, never by the secret. Per node, so per
+ * worker thread: no lock. */
+#define AUTH_CACHE 16u
+
+struct auth_entry {
+	bool used;
+	unsigned char hash[ATT_HASH_LEN];
+	int64_t gen;
+	int64_t expires;
+	struct att_actor actor;
+};
+
+struct auth_cache {
+	struct auth_entry e[AUTH_CACHE];
+};
+
+void att_session_cache_free(struct att_node *node)
+{
+	if (node->auth_cache)
+		sodium_memzero(node->auth_cache, sizeof(struct auth_cache));
+	free(node->auth_cache);
+	node->auth_cache = NULL;
+}
+
+static struct auth_entry *auth_slot(struct att_node *node, const unsigned char *hash)
+{
+	struct auth_cache *c = node->auth_cache;
+
+	if (!c) {
+		c = node->auth_cache = calloc(1, sizeof(*c));
+		if (!c)
+			return NULL;
+	}
+	return &c->e[hash[0] % AUTH_CACHE];
+}
+
+/* The token's row and its user, read in one snapshot with the generation. */
+static enum att_rc token_verify(struct att_node *node, const unsigned char *hash,
+				struct att_actor *actor, int64_t *expires, int64_t *gen,
+				struct att_err *err)
+{
+	struct att_token_row row;
+	bool own_tx = !att_store_in_tx(node->store);
+	enum att_rc rc;
+
+	memset(&row, 0, sizeof(row));
+	if (own_tx) {
+		rc = att_store_begin_read(node->store, err);
+		if (rc)
+			return rc;
+	}
+	rc = att_store_auth_gen(node->store, gen, err);
+	if (!rc)
+		rc = att_store_token_by_hash(node->store, hash, &row, err);
+	if (rc == ATT_ENOTFOUND)
+		rc = att_fail(err, ATT_EDENIED, "the API token is not valid");
+	else if (!rc && row.revoked)
+		rc = att_fail(err, ATT_EDENIED, "the API token has been revoked");
+	else if (!rc && row.expires <= att_now())
+		rc = att_fail(err, ATT_EDENIED, "the API token has expired");
+	if (!rc)
+		rc = att_actor_load(node, row.user, actor, err);
+	if (own_tx)
+		att_store_rollback(node->store);
+	*expires = row.expires;
+	return rc;
+}
+
 enum att_rc att_token_check(struct att_node *node, const char *secret,
 			    struct att_principal *out, struct att_err *err)
 {
 	unsigned char raw[SECRET_BYTES], hash[ATT_HASH_LEN];
-	struct att_token_row row;
+	struct auth_entry *slot;
 	struct att_actor actor;
+	int64_t gen = 0, expires = 0;
 	enum att_rc rc;
 
 	memset(out, 0, sizeof(*out));
@@ -493,19 +567,31 @@ enum att_rc att_token_check(struct att_node *node, const char *secret,
 		return att_fail(err, ATT_EDENIED, "the API token is not valid");
 	secret_hash(hash, token_domain, raw);
 	sodium_memzero(raw, sizeof(raw));
-	rc = att_store_token_by_hash(node->store, hash, &row, err);
-	if (rc == ATT_ENOTFOUND)
-		return att_fail(err, ATT_EDENIED, "the API token is not valid");
+	slot = auth_slot(node, hash);
+	if (slot && slot->used && !sodium_memcmp(slot->hash, hash, ATT_HASH_LEN)) {
+		/* Verified before: still so unless something changed since (one
+		 * read of the generation instead of the token and its user). */
+		rc = att_store_auth_gen(node->store, &gen, err);
+		if (rc)
+			return rc;
+		if (gen == slot->gen && att_now() < slot->expires) {
+			principal_from(&slot->actor, slot->expires, out);
+			out->is_token = true;
+			return ATT_OK;
+		}
+		slot->used = false;
+	}
+	rc = token_verify(node, hash, &actor, &expires, &gen, err);
 	if (rc)
 		return rc;
-	if (row.revoked)
-		return att_fail(err, ATT_EDENIED, "the API token has been revoked");
-	if (row.expires <= att_now())
-		return att_fail(err, ATT_EDENIED, "the API token has expired");
-	rc = att_actor_load(node, row.user, &actor, err);
-	if (rc)
-		return rc;
-	principal_from(&actor, row.expires, out);
+	if (slot) {
+		slot->used = true;
+		memcpy(slot->hash, hash, ATT_HASH_LEN);
+		slot->gen = gen;
+		slot->expires = expires;
+		slot->actor = actor;
+	}
+	principal_from(&actor, expires, out);
 	out->is_token = true;
 	return ATT_OK;
 }

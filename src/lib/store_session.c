@@ -22,6 +22,27 @@ static const struct att_migration session_steps[] = {
 	    "CREATE TABLE login_buckets ("
 	    "  key TEXT PRIMARY KEY, tokens REAL NOT NULL,"
 	    "  updated INTEGER NOT NULL) STRICT, WITHOUT ROWID;"},
+	/* Every change that can make a verified token or session stop being
+	 * valid (a revocation, a user changed, disabled or removed) bumps
+	 * auth_gen in its own transaction, whichever process or code path
+	 * makes it: a cache of verified tokens is valid while it is the same.
+	 * Inserts count too (an INSERT OR REPLACE deletes without delete
+	 * triggers). */
+	{2, "CREATE TABLE auth_gen (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    "  value INTEGER NOT NULL) STRICT;"
+	    "INSERT INTO auth_gen VALUES (1, 0);"
+	    "CREATE TRIGGER auth_gen_tok_ins AFTER INSERT ON api_tokens BEGIN"
+	    "  UPDATE auth_gen SET value=value+1; END;"
+	    "CREATE TRIGGER auth_gen_tok_upd AFTER UPDATE ON api_tokens BEGIN"
+	    "  UPDATE auth_gen SET value=value+1; END;"
+	    "CREATE TRIGGER auth_gen_tok_del AFTER DELETE ON api_tokens BEGIN"
+	    "  UPDATE auth_gen SET value=value+1; END;"
+	    "CREATE TRIGGER auth_gen_usr_ins AFTER INSERT ON users BEGIN"
+	    "  UPDATE auth_gen SET value=value+1; END;"
+	    "CREATE TRIGGER auth_gen_usr_upd AFTER UPDATE ON users BEGIN"
+	    "  UPDATE auth_gen SET value=value+1; END;"
+	    "CREATE TRIGGER auth_gen_usr_del AFTER DELETE ON users BEGIN"
+	    "  UPDATE auth_gen SET value=value+1; END;"},
 };
 
 const struct att_schema_component att_schema_session = {
@@ -269,4 +290,18 @@ enum att_rc att_store_bucket_put(struct att_store *s, const char *key, double to
 	sqlite3_bind_double(st, 2, tokens);
 	sqlite3_bind_int64(st, 3, updated);
 	return att_store_step_done(s, st, err, "recording the login rate limit");
+}
+
+enum att_rc att_store_auth_gen(struct att_store *s, int64_t *gen, struct att_err *err)
+{
+	sqlite3_stmt *st = att_store_stmt(s, "SELECT value FROM auth_gen WHERE id=1", err);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+
+	/* The row is made with the table: no row is a damaged database. */
+	*gen = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (!st)
+		return ATT_EDB;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? ATT_OK
+				: att_store_dberr(s, err, "reading the authentication generation");
 }

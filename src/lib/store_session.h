@@ -58,6 +58,10 @@ enum att_rc att_store_token_each(struct att_store *s,
 				 int (*fn)(const struct att_token_row *r, void *arg), void *arg,
 				 struct att_err *err) ATT_WUR;
 
+/* The authentication generation: bumped by every change to api_tokens and
+ * users (triggers), so a verified token stays verified while it is equal. */
+enum att_rc att_store_auth_gen(struct att_store *s, int64_t *gen, struct att_err *err) ATT_WUR;
+
 /* A rate-limit bucket: tokens left (fractional) as of `updated` (seconds).
  * get returns ATT_ENOTFOUND for a bucket never used. */
 enum att_rc att_store_bucket_get(struct att_store *s, const char *key, double *tokens,

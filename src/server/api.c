@@ -39,10 +39,11 @@ const char *srv_arg(const struct srv_request *req, const char *key)
 	return NULL;
 }
 
-static void set_json(struct srv_response *resp, unsigned status, json_t *v)
+static void set_json_shared(struct srv_response *resp, unsigned status, json_t *v,
+			    const json_t *shared)
 {
 	size_t len = 0;
-	char *s = srv_json_text(v, &len);
+	char *s = srv_json_text_shared(v, shared, &len);
 
 	json_decref(v);
 	free(resp->body);
@@ -60,6 +61,11 @@ static void set_json(struct srv_response *resp, unsigned status, json_t *v)
 	resp->body = s;
 	resp->body_len = len;
 	resp->content_type = "application/json";
+}
+
+static void set_json(struct srv_response *resp, unsigned status, json_t *v)
+{
+	set_json_shared(resp, status, v, NULL);
 }
 
 void srv_error(struct srv_response *resp, unsigned status, const char *code,
@@ -421,7 +427,7 @@ static void api(struct att_node *node, const struct srv_request *req,
 		}
 		call.out = page;
 	}
-	set_json(resp, call.status, call.out);
+	set_json_shared(resp, call.status, call.out, call.paged ? call.shared : NULL);
 }
 
 static void static_file(const struct srv_request *req, struct srv_response *resp)

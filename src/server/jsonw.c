@@ -2,6 +2,7 @@
  * server's hot path (an inbox page is ~15 KB) spent a fifth of its time in
  * jansson's callback-driven json_dumps. Output is the same bytes as
  * json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,24 @@
 
 #define REPLY_MAX (256u * 1024u * 1024u)
 #define DEPTH_MAX 64u
+#define REPLY_FIRST 16384u
+/* Texts of shared values kept (a few inbox pages of the busiest readers). */
+#define MEMO_SLOTS 32u
+#define MEMO_TEXT_MAX (1024u * 1024u)
+
+/* The text of a value the library shares between requests and never
+ * changes (an inbox page from its page cache), with a reference to it: while
+ * the reference is held the pointer cannot be reused by another value, so
+ * the pointer names the text. */
+struct memo {
+	json_t *v;
+	char *text;
+	size_t len;
+};
+
+static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct memo memo[MEMO_SLOTS];
+static size_t memo_next;
 
 /* Appends n bytes: a copy when there is room (the common case, thousands of
  * times per page), the bounded buffer's own growth otherwise. */
@@ -64,8 +83,82 @@ static void put_string(struct att_buf *b, const char *s, size_t n)
 	put(b, "\"", 1);
 }
 
-static void put_value(struct att_buf *b, const json_t *v, size_t depth)
+/* Integers as jansson writes them ("%" JSON_INTEGER_FORMAT), without the
+ * cost of printf: a page holds hundreds. */
+static void put_int(struct att_buf *b, json_int_t v)
 {
+	char num[24];
+	size_t i = sizeof(num);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		num[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		num[--i] = '-';
+	put(b, num + i, sizeof(num) - i);
+}
+
+static void put_value(struct att_buf *b, const json_t *v, size_t depth,
+		      const json_t *shared);
+
+/* Appends the text of shared, from the memo when it was written before. */
+static void put_shared(struct att_buf *b, const json_t *v, size_t depth)
+{
+	struct att_buf t;
+	struct memo old = {NULL, NULL, 0};
+	char *text;
+	size_t len = 0;
+	bool found = false;
+
+	pthread_mutex_lock(&memo_mu);
+	for (size_t i = 0; i < MEMO_SLOTS; i++) {
+		if (memo[i].v == v) {
+			put(b, memo[i].text, memo[i].len);
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&memo_mu);
+	if (found)
+		return;
+	att_buf_init(&t, MEMO_TEXT_MAX);
+	put_value(&t, v, depth, NULL);
+	if (t.failed || !t.data) {
+		/* Too large to keep, or out of memory: written in place. */
+		att_buf_release(&t);
+		put_value(b, v, depth, NULL);
+		return;
+	}
+	put(b, t.data, t.len);
+	text = att_buf_detach(&t, &len);
+	pthread_mutex_lock(&memo_mu);
+	for (size_t i = 0; i < MEMO_SLOTS && !found; i++)
+		found = memo[i].v == v;
+	if (text && !found) {
+		struct memo *m = &memo[memo_next++ % MEMO_SLOTS];
+
+		old = *m;
+		m->v = json_incref((json_t *)v);
+		m->text = text;
+		m->len = len;
+		text = NULL;
+	}
+	pthread_mutex_unlock(&memo_mu);
+	free(text);
+	/* Outside the lock: the last reference to a page frees all of it. */
+	json_decref(old.v);
+	free(old.text);
+}
+
+static void put_value(struct att_buf *b, const json_t *v, size_t depth,
+		      const json_t *shared)
+{
+	if (v == shared) {
+		put_shared(b, v, depth);
+		return;
+	}
 	if (depth > DEPTH_MAX) {
 		b->failed = true;
 		return;
@@ -83,7 +176,7 @@ static void put_value(struct att_buf *b, const json_t *v, size_t depth)
 			first = false;
 			put_string(b, k, strlen(k));
 			put(b, ":", 1);
-			put_value(b, m, depth + 1);
+			put_value(b, m, depth + 1, shared);
 		}
 		put(b, "}", 1);
 		break;
@@ -95,7 +188,7 @@ static void put_value(struct att_buf *b, const json_t *v, size_t depth)
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				put(b, ",", 1);
-			put_value(b, json_array_get(v, i), depth + 1);
+			put_value(b, json_array_get(v, i), depth + 1, shared);
 		}
 		put(b, "]", 1);
 		break;
@@ -103,13 +196,9 @@ static void put_value(struct att_buf *b, const json_t *v, size_t depth)
 	case JSON_STRING:
 		put_string(b, json_string_value(v), json_string_length(v));
 		break;
-	case JSON_INTEGER: {
-		char num[32];
-		int n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-
-		put(b, num, n > 0 ? (size_t)n : 0);
+	case JSON_INTEGER:
+		put_int(b, json_integer_value(v));
 		break;
-	}
 	case JSON_REAL: {
 		/* Rare in replies: jansson's own formatting, to stay identical. */
 		char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -135,6 +224,11 @@ static void put_value(struct att_buf *b, const json_t *v, size_t depth)
 
 char *srv_json_text(const void *v, size_t *len)
 {
+	return srv_json_text_shared(v, NULL, len);
+}
+
+char *srv_json_text_shared(const void *v, const void *shared, size_t *len)
+{
 	struct att_buf b;
 	char *s;
 
@@ -142,14 +236,34 @@ char *srv_json_text(const void *v, size_t *len)
 	if (!v)
 		return NULL;
 	att_buf_init(&b, REPLY_MAX);
-	/* Room for a typical page at once, instead of a dozen doublings. */
-	if (json_is_object((const json_t *)v) || json_is_array((const json_t *)v))
-		(void)!att_buf_reserve(&b, 16384);
-	put_value(&b, v, 0);
+	/* Room for a typical page at once, instead of a dozen doublings (and
+	 * without att_buf_reserve's zeroed scratch copy: this is per reply). */
+	if (json_is_object((const json_t *)v) || json_is_array((const json_t *)v)) {
+		b.data = malloc(REPLY_FIRST);
+		if (b.data) {
+			b.cap = REPLY_FIRST;
+			b.data[0] = '\0';
+		}
+	}
+	put_value(&b, v, 0, shared);
 	if (b.failed) {
 		att_buf_release(&b);
 		return NULL;
 	}
 	s = att_buf_detach(&b, len);
 	return s;
+}
+
+void srv_json_memo_release(void)
+{
+	pthread_mutex_lock(&memo_mu);
+	for (size_t i = 0; i < MEMO_SLOTS; i++) {
+		json_decref(memo[i].v);
+		free(memo[i].text);
+		memo[i].v = NULL;
+		memo[i].text = NULL;
+		memo[i].len = 0;
+	}
+	memo_next = 0;
+	pthread_mutex_unlock(&memo_mu);
 }

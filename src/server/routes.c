@@ -364,6 +364,8 @@ static enum att_rc h_audit(struct srv_call *c)
 		page = json_pack("{s:o,s:n}", "items", arr, "next_cursor");
 	}
 	c->paged = true;
+	/* The library's page cache shares the items and never changes them. */
+	c->shared = json_object_get(page, "items");
 	return out_or_oom(c, page);
 }
 
@@ -638,6 +640,8 @@ static enum att_rc h_inbox(struct srv_call *c)
 		json_object_set_new(page, "next_cursor", json_string(s));
 	}
 	c->paged = true;
+	/* The library's page cache shares the items and never changes them. */
+	c->shared = json_object_get(page, "items");
 	return out_or_oom(c, page);
 }
 

@@ -1,6 +1,7 @@
 /* Group commit: one writer thread, on its own node, makes durable what
- * arrives together. Message posts (for up to SENDQ_WAIT_US or SENDQ_BATCH
- * messages) go to att_msg_send_many, one transaction for all; the audit
+ * arrives together. A batch closes SENDQ_WAIT_US after its oldest request
+ * arrived, or at once when it is full or every request in flight is in it.
+ * Message posts (up to SENDQ_BATCH) go to att_msg_send_many, one transaction for all; the audit
  * entries of reads (the worker nodes' audit sink) go to
  * att_audit_append_items, one transaction with one signed head for all.
  * No request is answered before the transaction that holds it has
@@ -49,6 +50,10 @@ static size_t queued;
 static struct audit_wait *ahead, *atail;
 static size_t aqueued;  /* audit items waiting */
 static size_t areaders; /* readers waiting (each blocks a worker thread) */
+static size_t areads;   /* reads waiting, blocked or suspended */
+/* When the oldest request now waiting arrived: a batch closes at most
+ * SENDQ_WAIT_US after it, however long the previous commit took. */
+static struct timespec first_arrival;
 static size_t nworkers; /* worker threads: when all wait, waiting longer is useless */
 static bool stopping, running;
 static pthread_t writer;
@@ -57,9 +62,10 @@ static struct att_node *wnode;
 static struct att_audit_item *abuf;
 static size_t abuf_cap;
 
-static void deadline_in(struct timespec *ts, long us)
+/* *ts = from + us microseconds. */
+static void deadline_after(struct timespec *ts, const struct timespec *from, long us)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
+	*ts = *from;
 	ts->tv_nsec += us * 1000L;
 	while (ts->tv_nsec >= 1000000000L) {
 		ts->tv_nsec -= 1000000000L;
@@ -140,10 +146,21 @@ static void audit_batch(struct audit_wait *list, size_t nitems)
 	}
 }
 
+/* Called with the lock held when a request joins the queues. */
+static void arrived_now(void)
+{
+	if (queued + areads == 1)
+		clock_gettime(CLOCK_MONOTONIC, &first_arrival);
+}
+
+/* Waiting longer is useless when the batch is full, when every worker is
+ * blocked, or when every request in flight is already waiting for it (no
+ * other can join before one of them is answered). */
 static bool batch_full(void)
 {
 	return queued >= SENDQ_BATCH || aqueued >= AUDIT_BATCH ||
-	       (nworkers && areaders >= nworkers);
+	       (nworkers && areaders >= nworkers) ||
+	       (long)(queued + areads) >= srv_metrics_inflight_now();
 }
 
 static void *writer_main(void *arg)
@@ -165,11 +182,13 @@ static void *writer_main(void *arg)
 		if (!batch_full() && !stopping) {
 			struct timespec until;
 
-			deadline_in(&until, SENDQ_WAIT_US);
+			deadline_after(&until, &first_arrival, SENDQ_WAIT_US);
 			while (!batch_full() && !stopping &&
 			       pthread_cond_timedwait(&arrived, &lock, &until) != ETIMEDOUT)
 				;
 		}
+		/* What stays queued (a full batch) starts the next one's clock. */
+		clock_gettime(CLOCK_MONOTONIC, &first_arrival);
 		while (head && n < SENDQ_BATCH) {
 			batch[n++] = head;
 			head = head->next;
@@ -183,6 +202,7 @@ static void *writer_main(void *arg)
 
 			ahead = w->next;
 			aqueued -= w->n;
+			areads--;
 			if (!w->cb)
 				areaders--; /* a blocked reader, not a suspended one */
 			nitems += w->n;
@@ -260,7 +280,8 @@ void srv_sendq_submit(struct srv_send *s)
 		head = s;
 	tail = s;
 	queued++;
-	if ((queued == 1 && !aqueued) || queued >= SENDQ_BATCH)
+	arrived_now();
+	if ((queued == 1 && !aqueued) || batch_full())
 		pthread_cond_signal(&arrived);
 	pthread_mutex_unlock(&lock);
 }
@@ -360,6 +381,8 @@ enum att_rc srv_audit_sink(void *ctx, const struct att_audit_item *items, size_t
 	atail = &w;
 	aqueued += n;
 	areaders++;
+	areads++;
+	arrived_now();
 	if ((aqueued == n && !queued) || batch_full())
 		pthread_cond_signal(&arrived);
 	while (!w.done)
@@ -411,6 +434,8 @@ void srv_audit_submit(struct srv_audit_ticket *t, void (*done)(void *ctx), void 
 		ahead = w;
 	atail = w;
 	aqueued += w->n;
+	areads++;
+	arrived_now();
 	if ((aqueued == w->n && !queued) || batch_full())
 		pthread_cond_signal(&arrived);
 	pthread_mutex_unlock(&lock);

@@ -135,6 +135,9 @@ struct srv_call {
 	void *out;                       /* json_t * result (stolen by the pipeline) */
 	unsigned status;                 /* success status, 200 unless set */
 	bool paged;                      /* the handler paginated out itself */
+	const void *shared;              /* a json_t * inside out that the library
+					  * shares and never changes (see
+					  * srv_json_text_shared), or NULL */
 	size_t limit;                    /* page size asked for */
 	const char *cursor;              /* cursor asked for, or NULL */
 	bool deferred;                   /* the reply comes later (group commit) */
@@ -201,6 +204,13 @@ void srv_send_answer(struct srv_send *s, struct srv_response *resp);
  * json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY), malloc'd (caller frees),
  * its length in *len; NULL when out of memory or nested deeper than 64. */
 char *srv_json_text(const void *v, size_t *len);
+/* The same, where shared (NULL, or a json_t * inside v) is a value the
+ * library shares between requests and never changes: its text is written
+ * once and kept (with a reference to it) for the next replies that hold it.
+ * Thread-safe. */
+char *srv_json_text_shared(const void *v, const void *shared, size_t *len);
+/* Drops the kept texts (at shutdown). */
+void srv_json_memo_release(void);
 
 /* A query argument of the request, or NULL. */
 const char *srv_arg(const struct srv_request *req, const char *key);

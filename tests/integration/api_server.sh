@@ -211,6 +211,11 @@ expect "oversized body" "$(req head POST /posts '' --data-binary @"$work/big.jso
 expect_match "413 error code" "$(cat "$work/body")" '"code":"too_large"'
 expect "oversized chunked body" "$(req head POST /posts '' --data-binary @"$work/big.json" -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked')" 413
 expect "nothing stored after 413" "$(req head GET /posts/zz-big)" 404
+# Request heads: 8 KB of headers are read, 40 KB are refused before any work.
+pad8=$(head -c 8000 /dev/zero | tr '\0' 'p')
+pad40=$(head -c 40000 /dev/zero | tr '\0' 'p')
+expect "8 KB of headers" "$(req head GET /posts '' -H "X-Pad: $pad8")" 200
+expect "40 KB of headers" "$(req head GET /posts '' -H "X-Pad: $pad40")" 431
 expect "malformed JSON" "$(req head POST /staffing '{"level":')" 400
 expect_match "malformed JSON code" "$(cat "$work/body")" '"code":"malformed_json"'
 printf '{"id":"zz-utf","kind":"state","host":"ZZ","city":"\xc3\x28","fields":["terrorism"],"staffing":1}' >"$work/bad-utf8.json"
