@@ -548,6 +548,7 @@ static enum att_rc text_member(struct att_buf *b, bool first, const char *key,
 struct send_ent {
 	const char *type;
 	const char *dob; /* a person's date of birth as sent */
+	struct att_name *norm; /* a name, normalised once (form.norm) */
 	struct att_entity_form form;
 	char canon[ATT_ID_CANON_MAX + 2];
 	size_t off, len;
@@ -574,7 +575,6 @@ static enum att_rc check_entity(const struct att_jv *e, size_t i, struct send_en
 #define WHAT() (snprintf(what, sizeof(what), "entity %zu (%.20s)", i + 1, type), what)
 	if (!strcmp(type, "person") || !strcmp(type, "organization")) {
 		const char *name, *dob = NULL, *nat = NULL;
-		struct att_name norm;
 		uint32_t d = 0;
 
 		name = jstr(e, "name");
@@ -583,7 +583,10 @@ static enum att_rc check_entity(const struct att_jv *e, size_t i, struct send_en
 		rc = att_check_text(err, WHAT(), name, 300, false, false);
 		if (rc)
 			return rc;
-		rc = att_name_normalize(name, strlen(name), &norm, err);
+		se->norm = malloc(sizeof(*se->norm));
+		if (!se->norm)
+			return att_fail(err, ATT_ENOMEM, "out of memory");
+		rc = att_name_normalize(name, strlen(name), se->norm, err);
 		if (rc)
 			return rc == ATT_ELIMIT ? ATT_EINVAL : rc;
 		if (opt_string(e, "dob", &dob, err) || opt_string(e, "nationality", &nat, err))
@@ -599,6 +602,7 @@ static enum att_rc check_entity(const struct att_jv *e, size_t i, struct send_en
 		if (nat && !*nat)
 			nat = NULL;
 		se->form.name = name;
+		se->form.norm = se->norm;
 		se->form.attrs.dob = dob ? d : 0;
 		se->form.attrs.nat = att_match_nat_key(nat);
 		rc = text_member(text, true, "type", type);
@@ -731,19 +735,30 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t c
 	uint64_t refs[HITS_PER_ENTITY];
 	size_t n = 0;
 	enum att_rc rc = ATT_OK;
+	/* a name is normalised once, for the query and for the index */
+	struct att_entity_form nf = *f;
+	struct att_name *nm = NULL;
 
 	if (f->name) {
 		struct att_match_query q;
 
 		hits = malloc(HITS_PER_ENTITY * sizeof(*hits));
-		if (!hits)
+		nm = f->norm ? NULL : malloc(sizeof(*nm));
+		if (!hits || (!f->norm && !nm)) {
+			free(hits);
+			free(nm);
 			return att_fail(err, ATT_ENOMEM, "out of memory");
+		}
 		memset(&q, 0, sizeof(q));
 		q.name = f->name;
 		q.len = strlen(f->name);
 		q.attrs = f->attrs;
 		q.explain = true;
-		rc = att_match_index_query(ix, &q, hits, HITS_PER_ENTITY, &n, err);
+		rc = f->norm ? ATT_OK : att_name_normalize(q.name, q.len, nm, err);
+		if (!rc) {
+			q.norm = nf.norm = f->norm ? f->norm : nm;
+			rc = att_match_index_query(ix, &q, hits, HITS_PER_ENTITY, &n, err);
+		}
 		if (rc == ATT_EINVAL) {
 			att_err_clear(err);
 			rc = ATT_OK;
@@ -818,7 +833,8 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t c
 	}
 	free(hits);
 	if (!rc)
-		rc = att_holdings_add_form(node, entity_id, f, err);
+		rc = att_holdings_add_form(node, entity_id, &nf, err);
+	free(nm);
 	return rc;
 }
 
@@ -965,6 +981,8 @@ struct outgoing {
 
 static void outgoing_release(struct outgoing *o)
 {
+	for (size_t i = 0; o->ents && i < o->nents; i++)
+		free(o->ents[i].norm);
 	att_jdoc_free(o->in);
 	json_decref(o->pres);
 	json_decref(o->reasons);
@@ -1185,8 +1203,8 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		if (!strcmp(o->ents[i].type, "person")) {
 			const struct send_ent *se = &o->ents[i];
 
-			rc = att_policy_protected(node, se->form.name, se->dob, i + 1, o->reasons,
-						  err);
+			rc = att_policy_protected(node, se->form.name, se->norm, se->dob, i + 1,
+						  o->reasons, err);
 			if (rc)
 				return rc;
 		}

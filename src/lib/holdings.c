@@ -160,8 +160,9 @@ static enum att_rc index_form(struct att_match_index *ix, uint64_t ref,
 			      const struct att_entity_form *f, struct att_err *err)
 {
 	if (f->name) {
-		enum att_rc rc = att_match_index_add(ix, ref, f->name, strlen(f->name), &f->attrs,
-						     err);
+		enum att_rc rc = f->norm ? att_match_index_add_norm(ix, ref, f->norm, &f->attrs, err)
+					 : att_match_index_add(ix, ref, f->name, strlen(f->name),
+							       &f->attrs, err);
 
 		/* A name with no letters cannot be matched; it was validated when the
 		 * message was sent, so this is not an error here. */

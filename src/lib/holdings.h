@@ -40,6 +40,7 @@ struct att_entity_form {
 	struct att_match_attrs attrs;
 	enum att_id_type idtype;
 	const char *canon; /* NULL for a name */
+	const struct att_name *norm; /* name already normalised, or NULL */
 };
 
 /* Adds one entity, in its indexed form, to the index within the open

@@ -356,7 +356,8 @@ enum att_rc att_policy_neutrality(struct att_node *node, const char *text, const
  * message costs a review, a missed one costs a person's safety. */
 #define PROTECT_THRESHOLD (ATT_MATCH_THRESHOLD - 0.06)
 
-enum att_rc att_policy_protected(struct att_node *node, const char *name, const char *dob,
+enum att_rc att_policy_protected(struct att_node *node, const char *name,
+				 const struct att_name *norm, const char *dob,
 				 size_t entity_index, void *reasons, struct att_err *err)
 {
 	struct att_match_query q;
@@ -367,6 +368,7 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name, const 
 	memset(&q, 0, sizeof(q));
 	q.name = name;
 	q.len = strlen(name);
+	q.norm = norm;
 	q.min_score = PROTECT_THRESHOLD;
 	if (dob && !att_match_dob_parse(dob, &q.attrs.dob))
 		q.attrs.dob = 0;

@@ -36,12 +36,15 @@ enum att_rc att_policy_addressable(struct att_node *node, const char *unit,
 enum att_rc att_policy_neutrality(struct att_node *node, const char *text, const char *where,
 				  void *reasons, struct att_err *err) ATT_WUR;
 
-/* The protected-persons check of one person entity (normalised name, dob):
- * appends {"kind":"protected-person","entity":i,"register":id,"score"} for
- * each register entry it matches. */
-enum att_rc att_policy_protected(struct att_node *node, const char *name, const char *dob,
-				 size_t entity_index, void *reasons,
-				 struct att_err *err) ATT_WUR;
+struct att_name;
+
+/* The protected-persons check of one person entity (its name, normalised in
+ * norm when the caller has it, else NULL; dob): appends
+ * {"kind":"protected-person","entity":i,"register":id,"score"} for each
+ * register entry it matches. */
+enum att_rc att_policy_protected(struct att_node *node, const char *name,
+				 const struct att_name *norm, const char *dob,
+				 size_t entity_index, void *reasons, struct att_err *err) ATT_WUR;
 
 /* Frees the node's cached neutrality terms (at close). */
 void att_policy_cache_free(struct att_node *node);
