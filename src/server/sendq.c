@@ -1,6 +1,7 @@
 /* Group commit: one writer thread, on its own node, makes durable what
- * arrives together. A batch closes SENDQ_WAIT_US after its oldest request
- * arrived, or at once when it is full or every request in flight is in it.
+ * arrives together. A round of reads closes SENDQ_WAIT_US after its oldest
+ * read arrived, or at once when it is full or every request in flight is in
+ * it; a round with posts waits SENDQ_WAIT_US for more.
  * Message posts (up to SENDQ_BATCH) go to att_msg_send_many, one transaction for all; the audit
  * entries of reads (the worker nodes' audit sink) go to
  * att_audit_append_items, one transaction with one signed head for all.
@@ -154,13 +155,16 @@ static void arrived_now(void)
 }
 
 /* Waiting longer is useless when the batch is full, when every worker is
- * blocked, or when every request in flight is already waiting for it (no
- * other can join before one of them is answered). */
+ * blocked, or, for a round of reads only, when every request in flight is
+ * already waiting for it (no other can join before one of them is
+ * answered). Message posts are costly per transaction: a round with posts
+ * always waits its SENDQ_WAIT_US, so that the posters just answered can
+ * join it. */
 static bool batch_full(void)
 {
 	return queued >= SENDQ_BATCH || aqueued >= AUDIT_BATCH ||
 	       (nworkers && areaders >= nworkers) ||
-	       (long)(queued + areads) >= srv_metrics_inflight_now();
+	       (!queued && (long)areads >= srv_metrics_inflight_now());
 }
 
 static void *writer_main(void *arg)
@@ -180,9 +184,10 @@ static void *writer_main(void *arg)
 		/* Give concurrent requests a moment to join, unless the batch
 		 * is full or the server is stopping. */
 		if (!batch_full() && !stopping) {
-			struct timespec until;
+			struct timespec until, now;
 
-			deadline_after(&until, &first_arrival, SENDQ_WAIT_US);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			deadline_after(&until, queued ? &now : &first_arrival, SENDQ_WAIT_US);
 			while (!batch_full() && !stopping &&
 			       pthread_cond_timedwait(&arrived, &lock, &until) != ETIMEDOUT)
 				;
