@@ -189,9 +189,7 @@ enum att_rc att_x_access(struct att_node *node, const char *actor_id,
 		a->m = cached->m;
 		return att_authz(&a->actor, act, NULL, err);
 	}
-	rc = att_actor_load(node, actor_id, &a->actor, err);
-	if (!rc)
-		rc = att_authz(&a->actor, act, NULL, err);
+	rc = att_actor_authz(node, actor_id, act, &a->actor, err);
 	if (!rc)
 		rc = att_policy_mandate(node, &a->actor, &a->m, err);
 	if (!rc && in_tx) {

@@ -225,3 +225,11 @@ enum att_rc att_actor_load(struct att_node *node, const char *user_id,
 		return att_fail(err, ATT_EDENIED, "user '%s' has an unknown role", user_id);
 	return ATT_OK;
 }
+
+enum att_rc att_actor_authz(struct att_node *node, const char *user_id, enum att_action act,
+			    struct att_actor *out, struct att_err *err)
+{
+	enum att_rc rc = att_actor_load(node, user_id, out, err);
+
+	return rc ? rc : att_authz(out, act, NULL, err);
+}

@@ -86,6 +86,10 @@ enum att_rc att_audit_load(struct att_node *node, struct att_err *err) ATT_WUR;
  * "" gives the local operator. */
 enum att_rc att_actor_load(struct att_node *node, const char *user_id,
 			   struct att_actor *out, struct att_err *err) ATT_WUR;
+/* att_actor_load, then att_authz of act without an object: what a service
+ * function does first when its rule is the role table alone. */
+enum att_rc att_actor_authz(struct att_node *node, const char *user_id, enum att_action act,
+			    struct att_actor *out, struct att_err *err) ATT_WUR;
 
 
 

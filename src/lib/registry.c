@@ -150,9 +150,7 @@ enum att_rc att_post_add(struct att_node *node, const char *actor_id,
 	char fields[64];
 	enum att_rc rc;
 
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_POST_ADD, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_POST_ADD, &actor, err);
 	if (!rc)
 		rc = check_post_spec(spec, fields, err);
 	if (rc)
@@ -186,9 +184,7 @@ enum att_rc att_post_set_staffing(struct att_node *node, const char *actor_id,
 	int64_t used = 0;
 	enum att_rc rc;
 
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_POST_STAFFING, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_POST_STAFFING, &actor, err);
 	if (!rc)
 		rc = att_check_id(err, "post id", post_id);
 	if (!rc && staffing > ATT_STAFFING_MAX)
@@ -271,9 +267,7 @@ enum att_rc att_post_list(struct att_node *node, const char *actor_id, void **ou
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_POST_READ, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_POST_READ, &actor, err);
 	if (rc)
 		return rc;
 	c.arr = json_array();
@@ -314,9 +308,7 @@ enum att_rc att_staffing_get(struct att_node *node, const char *actor_id, void *
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_STAFFING_READ, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_STAFFING_READ, &actor, err);
 	if (!rc)
 		rc = service_level(node, &level, err);
 	if (!rc)
@@ -336,9 +328,7 @@ enum att_rc att_staffing_set(struct att_node *node, const char *actor_id,
 	char buf[32];
 	enum att_rc rc;
 
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_STAFFING_SET, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_STAFFING_SET, &actor, err);
 	if (!rc && level > ATT_STAFFING_MAX)
 		rc = att_fail(err, ATT_EINVAL, "staffing level %lu is out of range (0..%lu)", level,
 			      ATT_STAFFING_MAX);
@@ -420,9 +410,7 @@ enum att_rc att_appt_propose(struct att_node *node, const char *actor_id,
 	enum att_rc rc;
 
 	*id = 0;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_APPT_PROPOSE, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_APPT_PROPOSE, &actor, err);
 	if (!rc)
 		rc = att_check_id(err, "person", spec->person);
 	if (!rc)
@@ -780,9 +768,7 @@ enum att_rc att_appt_list(struct att_node *node, const char *actor_id, const cha
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_APPT_READ, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_APPT_READ, &actor, err);
 	if (!rc && post)
 		rc = att_check_id(err, "post", post);
 	if (rc)
@@ -820,9 +806,7 @@ enum att_rc att_appt_show(struct att_node *node, const char *actor_id, int64_t i
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_APPT_READ, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_APPT_READ, &actor, err);
 	if (rc)
 		return rc;
 	rc = att_store_appt_get(node->store, id, &a, err);
@@ -843,9 +827,7 @@ enum att_rc att_post_show(struct att_node *node, const char *actor_id, const cha
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_POST_READ, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_POST_READ, &actor, err);
 	if (!rc)
 		rc = att_check_id(err, "post id", post_id);
 	if (rc)

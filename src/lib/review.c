@@ -32,9 +32,7 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 	enum att_rc rc;
 
 	*id = 0;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_PROTECT_ADD, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_PROTECT_ADD, &actor, err);
 	if (!rc)
 		rc = att_check_text(err, "name", spec->name, 300, false, false);
 	if (!rc)
@@ -119,9 +117,7 @@ enum att_rc att_protect_list(struct att_node *node, const char *actor_id, void *
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_PROTECT_READ, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_PROTECT_READ, &actor, err);
 	if (!rc)
 		rc = att_node_begin_read(node, err);
 	if (rc)
@@ -167,9 +163,7 @@ enum att_rc att_review_list(struct att_node *node, const char *actor_id, void **
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_REVIEW_READ, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_REVIEW_READ, &actor, err);
 	if (!rc)
 		rc = att_node_begin_read(node, err);
 	if (rc)
@@ -224,9 +218,7 @@ static enum att_rc decide(struct att_node *node, const char *actor_id, int64_t i
 	size_t hits = 0;
 	enum att_rc rc;
 
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_REVIEW_DECIDE, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_REVIEW_DECIDE, &actor, err);
 	if (!rc)
 		rc = att_check_text(err, "reason", reason, 2000, false, true);
 	if (!rc)
@@ -308,9 +300,7 @@ enum att_rc att_neutrality_list(struct att_node *node, const char *actor_id, voi
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_NEUTRALITY_READ, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_NEUTRALITY_READ, &actor, err);
 	if (rc)
 		return rc;
 	arr = json_array();
@@ -331,9 +321,7 @@ enum att_rc att_neutrality_add(struct att_node *node, const char *actor_id, cons
 	bool known = false;
 	enum att_rc rc;
 
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_NEUTRALITY_EDIT, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_NEUTRALITY_EDIT, &actor, err);
 	if (!rc)
 		rc = att_check_text(err, "term", term, 100, false, false);
 	if (!rc)
@@ -366,9 +354,7 @@ enum att_rc att_neutrality_remove(struct att_node *node, const char *actor_id,
 	bool found = false;
 	enum att_rc rc;
 
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_NEUTRALITY_EDIT, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_NEUTRALITY_EDIT, &actor, err);
 	if (!rc)
 		rc = att_check_text(err, "term", term, 100, false, false);
 	if (!rc)

@@ -330,16 +330,9 @@ bool att_session_csrf_ok(const struct att_principal *who, const char *csrf)
 /* --- API tokens ------------------------------------------------------------- */
 
 /* Tokens let a system act as a user, so only those the one authorization
- * function allows (administrator, local operator) manage them. Listing
- * tokens is part of managing them (ATT_ACT_TOKEN_CREATE). */
-static enum att_rc load_manager(struct att_node *node, const char *actor_id,
-				enum att_action act, struct att_actor *actor,
-				struct att_err *err)
-{
-	enum att_rc rc = att_actor_load(node, actor_id, actor, err);
-
-	return rc ? rc : att_authz(actor, act, NULL, err);
-}
+ * function allows (administrator, local operator) manage them
+ * (att_actor_authz). Listing tokens is part of managing them
+ * (ATT_ACT_TOKEN_CREATE). */
 
 enum att_rc att_token_create(struct att_node *node, const char *actor_id,
 			     const char *user_id, const char *label, int64_t ttl,
@@ -353,7 +346,7 @@ enum att_rc att_token_create(struct att_node *node, const char *actor_id,
 
 	secret[0] = '\0';
 	*id = 0;
-	rc = load_manager(node, actor_id, ATT_ACT_TOKEN_CREATE, &actor, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_TOKEN_CREATE, &actor, err);
 	if (!rc)
 		rc = att_check_id(err, "user", user_id);
 	if (!rc)
@@ -420,7 +413,7 @@ enum att_rc att_token_revoke(struct att_node *node, const char *actor_id, int64_
 	struct att_actor actor;
 	struct att_token_row row;
 	char obj[64];
-	enum att_rc rc = load_manager(node, actor_id, ATT_ACT_TOKEN_REVOKE, &actor, err);
+	enum att_rc rc = att_actor_authz(node, actor_id, ATT_ACT_TOKEN_REVOKE, &actor, err);
 
 	if (rc)
 		return rc;
@@ -463,7 +456,7 @@ enum att_rc att_token_list(struct att_node *node, const char *actor_id, void **o
 {
 	struct att_actor actor;
 	json_t *arr;
-	enum att_rc rc = load_manager(node, actor_id, ATT_ACT_TOKEN_CREATE, &actor, err);
+	enum att_rc rc = att_actor_authz(node, actor_id, ATT_ACT_TOKEN_CREATE, &actor, err);
 
 	*out_json = NULL;
 	if (rc)

@@ -52,9 +52,7 @@ enum att_rc att_user_add(struct att_node *node, const char *actor_id,
 	enum att_role role;
 	enum att_rc rc;
 
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_USER_ADD, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_USER_ADD, &actor, err);
 	if (!rc)
 		rc = att_check_id(err, "user id", spec->id);
 	if (!rc)
@@ -125,9 +123,7 @@ enum att_rc att_user_list(struct att_node *node, const char *actor_id, void **ou
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_USER_LIST, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_USER_LIST, &actor, err);
 	if (rc)
 		return rc;
 	arr = json_array();

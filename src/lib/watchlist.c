@@ -203,9 +203,7 @@ enum att_rc att_watchlist_import(struct att_node *node, const char *actor_id,
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_WATCHLIST_IMPORT, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_WATCHLIST_IMPORT, &actor, err);
 	if (!rc)
 		rc = att_check_id(err, "list name", name);
 	if (rc)
@@ -302,9 +300,7 @@ enum att_rc att_watchlist_list(struct att_node *node, const char *actor_id, void
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_load(node, actor_id, &actor, err);
-	if (!rc)
-		rc = att_authz(&actor, ATT_ACT_WATCHLIST_READ, NULL, err);
+	rc = att_actor_authz(node, actor_id, ATT_ACT_WATCHLIST_READ, &actor, err);
 	if (rc)
 		return rc;
 	arr = json_array();
