@@ -4,7 +4,8 @@
  * beside raw SQLite inserts of the same rows and libsodium's seal and
  * sign/verify rates in the same run.
  *
- *   bench_ingest [--dir D] [--held N] [--measure M] [--batch B]
+ *   bench_ingest [--dir D] [--held N] [--measure M] [--batch B] [--keep]
+ *                (--keep: leave D/bench-ingest.db and its node files for a look)
  *   bench_ingest --crash-child DB   (used by tests/integration/crash_ingest.sh:
  *                                    sends batches forever, printing "ack ID"
  *                                    after each commit) */
@@ -83,7 +84,14 @@ static void make_iban(char out[32])
 }
 
 /* One realistic message with 5 entities. */
-static char *make_message(int64_t case_id, size_t i)
+/* The traffic goes to NCASES cases (the post's caseload), one chosen at
+ * random per message: a hit against another case is recorded, one within
+ * the same case is not (its own thread), as in real work. */
+#define NCASES 100
+static int64_t cases[NCASES];
+static size_t hits_recorded;
+
+static char *make_message(size_t i)
 {
 	char iban[32], phone[32], email[64], domain[64];
 	json_t *m;
@@ -95,7 +103,7 @@ static char *make_message(int64_t case_id, size_t i)
 	snprintf(domain, sizeof(domain), "shop%llu.com.az", xr() % 1000000);
 	m = json_pack("{s:I,s:s,s:[s],s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:[{s:s,s:s,s:s},{s:s,s:s},"
 		      "{s:s,s:s},{s:s,s:s},{s:s,s:s}]}",
-		      "case", (json_int_t)case_id, "type", "information", "to", "hq/organized-crime",
+		      "case", (json_int_t)cases[xr() % NCASES], "type", "information", "to", "hq/organized-crime",
 		      "field", "organized-crime", "handling", "H0", "source", "B", "information",
 		      2, "priority", "routine", "purpose", "Report transfers linked to the case",
 		      "subject", "Transfers reported by a bank", "body",
@@ -134,7 +142,7 @@ static char *make_message(int64_t case_id, size_t i)
 /* Sends n messages in batches; returns the seconds spent in the service call
  * (the client's making of each message text is not timed) and per-batch
  * durations in lat[]. */
-static double ingest(struct att_node *node, int64_t case_id, size_t n, size_t batch,
+static double ingest(struct att_node *node, size_t n, size_t batch,
 		   double *lat, size_t *nlat, FILE *acks)
 {
 	const char **actors = calloc(batch, sizeof(*actors));
@@ -154,7 +162,7 @@ static double ingest(struct att_node *node, int64_t case_id, size_t n, size_t ba
 
 		for (size_t i = 0; i < k; i++) {
 			actors[i] = "rep-mammadova";
-			texts[i] = make_message(case_id, done + i);
+			texts[i] = make_message(done + i);
 			lens[i] = strlen(texts[i]);
 		}
 		t0 = now_s();
@@ -168,6 +176,7 @@ static double ingest(struct att_node *node, int64_t case_id, size_t n, size_t ba
 		for (size_t i = 0; i < k; i++) {
 			if (rcs[i])
 				die("a message was refused", &errs[i]);
+			hits_recorded += res[i].hits;
 			if (acks)
 				fprintf(acks, "ack %lld\n", (long long)res[i].id);
 			att_send_result_release(&res[i]);
@@ -217,17 +226,16 @@ static void setup_node(const char *path)
 	att_node_close(node);
 }
 
-static int64_t open_case(struct att_node *node)
+static void open_cases(struct att_node *node)
 {
 	struct att_case_spec spec = {"organized-crime", "Bulk reports from banks",
 				     "Cross-match bank reports", "Law on the SSS, art. 12", NULL,
 				     NULL};
 	struct att_err err = {0};
-	int64_t id = 0;
 
-	if (att_case_open(node, "rep-mammadova", &spec, &id, &err))
-		die("case", &err);
-	return id;
+	for (size_t i = 0; i < NCASES; i++)
+		if (att_case_open(node, "rep-mammadova", &spec, &cases[i], &err))
+			die("case", &err);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -353,12 +361,12 @@ static void rm_node(const char *path)
 int main(int argc, char **argv)
 {
 	const char *dir = "/tmp";
+	bool keep = false;
 	size_t held = 100000, measure = 20000, batch = 64, nlat = 0;
 	struct att_node *node = NULL;
 	struct att_err err = {0};
 	char path[4096];
 	double secs, *lat;
-	int64_t case_id;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--crash-child") && i + 1 < argc) {
@@ -369,10 +377,12 @@ int main(int argc, char **argv)
 				setup_node(db);
 			if (att_node_open(db, &node, &err))
 				die("open", &err);
-			case_id = open_case(node);
+			open_cases(node);
 			rng ^= (unsigned long long)getpid() << 20;
 			for (;;)
-				ingest(node, case_id, 10, 10, NULL, NULL, stdout);
+				ingest(node, 10, 10, NULL, NULL, stdout);
+		} else if (!strcmp(argv[i], "--keep")) {
+			keep = true;
 		} else if (!strcmp(argv[i], "--no-names")) {
 			no_names = true;
 		} else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
@@ -385,7 +395,7 @@ int main(int argc, char **argv)
 			batch = (size_t)strtoull(argv[++i], NULL, 10);
 		} else {
 			fprintf(stderr, "usage: bench_ingest [--dir D] [--held N] [--measure M] "
-					"[--batch B]\n");
+					"[--batch B] [--keep]\n");
 			return 2;
 		}
 	}
@@ -396,14 +406,15 @@ int main(int argc, char **argv)
 	setup_node(path);
 	if (att_node_open(path, &node, &err))
 		die("open", &err);
-	case_id = open_case(node);
-	secs = ingest(node, case_id, held, 500, NULL, NULL, NULL);
+	open_cases(node);
+	secs = ingest(node, held, 500, NULL, NULL, NULL);
 	printf("preload: %zu messages (5 entities each) in %.1f s (%.0f msg/s, batches of 500)\n",
 	       held, secs, (double)held / secs);
 	lat = calloc(measure / batch + 2, sizeof(*lat));
 	if (!lat)
 		die("out of memory", NULL);
-	secs = ingest(node, case_id, measure, batch, lat, &nlat, NULL);
+	hits_recorded = 0;
+	secs = ingest(node, measure, batch, lat, &nlat, NULL);
 	qsort(lat, nlat, sizeof(*lat), cmp_double);
 	printf("ingest through the service path, 1 thread, group commit of %zu, synchronous=FULL, "
 	       "%zu already held:\n",
@@ -411,13 +422,16 @@ int main(int argc, char **argv)
 	printf("  attache   %8.0f msg/s   latency p50 %.1f ms  p99 %.1f ms (submit to durable "
 	       "commit)\n",
 	       (double)measure / secs, 1000 * lat[nlat / 2], 1000 * lat[nlat * 99 / 100]);
+	printf("                hits recorded: %.2f per message (%zu cases)\n",
+	       (double)hits_recorded / (double)measure, (size_t)NCASES);
 	printf("  raw SQLite %7.0f msg/s   (the same 8 rows per message, same batch and "
 	       "durability)\n",
 	       raw_rate(dir, measure, batch));
 	crypto_rates();
 	printf("target: >= 5000 msg/s with 100k held\n");
 	att_node_close(node);
-	rm_node(path);
+	if (!keep)
+		rm_node(path);
 	free(lat);
 	return 0;
 }
