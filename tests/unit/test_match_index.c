@@ -341,6 +341,42 @@ static void test_crowd_verify(void **state)
 }
 
 
+/* Stage 1 ranks by the query tokens a candidate comes near, each once: a
+ * crowd that has the given name and one of the surnames exactly (Elchin
+ * Aliyev X, Elchin Mammadov X) ranks below the variant near all three
+ * tokens (Elchin Aliyeva Mammadon: Aliyeva shares Aliyev's skeleton and
+ * prefix keys, Mammadon only Mammadov's prefix key). Summing the keys'
+ * weights put the crowd first, and with a rerank of 20 (verify_max 2,
+ * four hits asked for) the variant was never scored. */
+static void test_token_coverage(void **state)
+{
+	struct att_match_index *ix;
+	struct att_match_index_opts o = {.verify_max = 2};
+	struct att_err err = {0};
+	struct att_match_hit hits[4];
+	struct att_match_query q = {.name = "Elchin Aliyev Mammadov", .len = 22};
+	static const char cons[] = "bdfkprt", vow[] = "aeiou";
+	char name[64];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, &o, &err), ATT_OK);
+	for (unsigned i = 0; i < 60; i++) {
+		/* third tokens sharing nothing with the query's */
+		snprintf(name, sizeof(name), "Elchin %s %c%c%c%cuk", i % 2 ? "Aliyev" : "Mammadov",
+			 cons[i / 2 % 7] - 32, vow[i / 14 % 5], cons[(i / 2 + 3) % 7],
+			 vow[(i / 2 + 1) % 5]);
+		assert_int_equal(att_match_index_add(ix, i, name, strlen(name), NULL, &err), ATT_OK);
+	}
+	assert_int_equal(att_match_index_add(ix, 9999, "Elchin Aliyeva Mammadon", 23, NULL, &err),
+			 ATT_OK);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 4, &n, &err), ATT_OK);
+	assert_true(n >= 1);
+	assert_int_equal(hits[0].ref, 9999);
+	assert_true(hits[0].score >= ATT_MATCH_THRESHOLD);
+	att_match_index_free(ix);
+}
+
 /* Names made of common tokens only (a given name and two family names from
  * short lists, as in bench_ingest): the query memoises token similarities
  * (the same pairs recur from candidate to candidate) and the scorer's edit
@@ -599,7 +635,7 @@ int main(void)
 		cmocka_unit_test(test_common_tokens_memo),
 		cmocka_unit_test(test_token_ids_pair_cache),
 		cmocka_unit_test(test_spelling_key), cmocka_unit_test(test_typo_neighbour),
-		cmocka_unit_test(test_crowd_verify),
+		cmocka_unit_test(test_crowd_verify), cmocka_unit_test(test_token_coverage),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

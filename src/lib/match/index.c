@@ -851,8 +851,9 @@ size_t att_match_index_overhead(struct att_match_index *ix)
 
 /* A query runs in three stages, each on fewer candidates:
  * 1. blocking: the postings of the query's rarer keys (at most cap each)
- *    give candidates, each with a pre-score: the sum of the idf weights of
- *    the keys it shares with the query;
+ *    give candidates, each with a pre-score from the set of keys it shares
+ *    with the query: per query token, its weight times the likeness its
+ *    best key present promises (see key_est);
  * 2. the 8 x verify_max best by pre-score (2 more per hit asked for beyond
  *    verify_max) get a cheap token-level score from their
  *    packed record (exact token, same skeleton, shared bigrams), weighted by
@@ -870,8 +871,14 @@ size_t att_match_index_overhead(struct att_match_index *ix)
 
 struct cand {
 	uint32_t id;
-	float w;    /* pre-score */
-	float fine; /* cheap token-level score */
+	union {
+		float w;      /* pre-score */
+		uint32_t mlo; /* in stage 1's walk: the keys 0..31 it holds */
+	};
+	union {
+		float fine;   /* cheap token-level score */
+		uint32_t mhi; /* in stage 1's walk: the keys 32..63 it holds */
+	};
 };
 
 /* Per-thread scratch: an open-addressing map entry id → candidate index
@@ -1127,7 +1134,8 @@ struct qkey {
 	uint8_t tok;  /* query token */
 	uint8_t use;  /* 0 no, 1 seed candidates, 2 only weigh them */
 	bool typo;    /* a typo neighbour's exact key: only ever seeds */
-	float kind;   /* weight of the kind of key */
+	uint8_t kd;   /* kind of key (ATT_KEY_*) */
+	uint8_t bit;  /* in use: its bit in a candidate's set of keys */
 	const struct plist *p;
 };
 
@@ -1136,15 +1144,42 @@ struct qkey {
  * the query's own). */
 #define TYPO_KEEP 6u
 #define TYPO_DIV 4u
-/* Pre-score weight of each kind of key (ATT_KEY_*). The spelling and typo
- * keys are there to seed: a candidate they bring ranks by its other keys
- * (a typo neighbour by a hair more, to win ties with candidates that only
- * share a common given name). With more weight they displace true
- * variants from the rerank on names made only of common tokens
- * (bench_match_speed --dump --ingest 100000 20000, against the index
- * without them, 27 062 hits: here 4 of them lost, 46 found in addition;
- * spelling at 0.5: 21 936 hits; typo at 0.3: 39 lost). */
-static const float key_kind[] = {1.0f, 0.7f, 0.5f, 0.0f, 0.05f};
+/* Stage 1's pre-score of a candidate, from the set of the query's keys it
+ * holds: per query token, the token's weight (qw: its rarity) times the
+ * likeness the best of its keys present promises (below, by ATT_KEY_*),
+ * summed over the query's tokens. A token counts once, however many of
+ * its keys match: a candidate near every token of the query ranks above
+ * one that is the same as two of them and lacks the third. (Summing the
+ * keys' weights instead let a crowd of namesakes sharing the exact given
+ * name and one surname push the true variants out of the rerank: on
+ * bench_match_speed --dump --ingest 100000 20000 it found 27 092 hits of
+ * the 33 837 a rerank eight times wider finds; this finds 29 727 at the
+ * same width.) */
+static const float key_est[] = {1.0f, 0.9f, 0.6f, 0.9f, 0.8f};
+/* Keys in use at most (bits of a candidate's set in the general walk). */
+#define PRE_KEYS 64u
+
+struct prescore {
+	size_t nq;
+	float qw[ATT_NAME_MAX_TOKENS];
+	uint8_t tok[PRE_KEYS];
+	float est[PRE_KEYS];
+};
+
+static float pre_score(const struct prescore *ps, uint64_t m)
+{
+	float best[ATT_NAME_MAX_TOKENS] = {0}, w = 0;
+
+	for (; m; m &= m - 1) {
+		unsigned b = (unsigned)__builtin_ctzll(m);
+
+		if (ps->est[b] > best[ps->tok[b]])
+			best[ps->tok[b]] = ps->est[b];
+	}
+	for (size_t i = 0; i < ps->nq; i++)
+		w += ps->qw[i] * best[i];
+	return w;
+}
 
 static int cmp_qkey(const void *a, const void *b)
 {
@@ -1211,15 +1246,12 @@ static float cheap_sim(const struct att_tokv *q, const struct att_tokv *c)
 /* Stage 1 with key masks (see MASK_KEYS): walks the postings of the keys
  * in use in order, as the general walk does: a seed key (use 1) makes
  * candidates, a weighing key (use 2) marks only those already there.
- * wk[b] receives the pre-score weight of the b-th key in use. Returns the
- * number of candidates, their ids in tl_cid. */
-static size_t walk_masked(const struct att_match_index *ix, const struct qkey *qk, size_t nk,
-			  size_t seed_max, float *wk)
+ * Returns the number of candidates, their ids in tl_cid. */
+static size_t walk_masked(const struct qkey *qk, size_t nk, size_t seed_max)
 {
 	uint8_t *d = tl_mask;
 	uint32_t *cl = tl_cid;
 	size_t ncand = 0;
-	unsigned b = 0;
 
 	for (size_t k = 0; k < nk; k++) {
 		const struct plist *p = qk[k].p;
@@ -1229,8 +1261,7 @@ static size_t walk_masked(const struct att_match_index *ix, const struct qkey *q
 
 		if (!qk[k].use)
 			continue;
-		bit = (uint8_t)(1u << b);
-		wk[b++] = qk[k].kind * (float)log((double)(ix->live + 1) / (double)(p->len + 1) + 1.0);
+		bit = (uint8_t)(1u << qk[k].bit);
 		ids = pl_ids(p);
 		len = p->len < seed_max ? p->len : seed_max;
 		if (qk[k].use == 1) {
@@ -1527,6 +1558,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	struct qkey qk[(ATT_TOKEN_KEYS + TYPO_KEEP) * ATT_NAME_MAX_TOKENS];
 	float qw[ATT_NAME_MAX_TOKENS];
 	uint32_t qid[ATT_NAME_MAX_TOKENS];
+	struct prescore ps;
 	size_t nq, nk = 0, total = 0, msize, ncand = 0, nh = 0, nseed = 0;
 	size_t cap, seed_max, weight_max, nused = 0;
 	/* verified: at least as many as the hits asked for, so that a crowd
@@ -1601,7 +1633,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			qk[nk].key = keys[k];
 			qk[nk].tok = (uint8_t)i;
 			qk[nk].typo = kinds[k] == ATT_KEY_TYPO;
-			qk[nk].kind = tf * key_kind[kinds[k]];
+			qk[nk].kd = kinds[k];
 			qk[nk].p = pl_find(ix, keys[k]);
 			/* the token's rarity: idf of its most specific key
 			 * that exists, so a common given name counts less
@@ -1648,9 +1680,23 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			seen |= (uint16_t)(1u << qk[k].tok);
 		}
 	}
+	/* each key in use gets a bit, a token's keys side by side; beyond
+	 * PRE_KEYS (a name of a dozen tokens and more) keys are left out */
+	ps.nq = nq;
+	memcpy(ps.qw, qw, nq * sizeof(qw[0]));
+	for (size_t i = 0; i < nq; i++)
+		for (size_t k = 0; k < nk; k++) {
+			if (qk[k].tok != i || !qk[k].use)
+				continue;
+			if (nused == PRE_KEYS) {
+				qk[k].use = 0;
+				continue;
+			}
+			qk[k].bit = (uint8_t)nused;
+			ps.tok[nused] = (uint8_t)i;
+			ps.est[nused++] = key_est[qk[k].kd];
+		}
 	dense = ix->nent <= DENSE_MAX;
-	for (size_t k = 0; k < nk; k++)
-		nused += qk[k].use != 0;
 	masked = dense && nused <= MASK_KEYS;
 	for (msize = 1024; !dense && msize < 2 * total; msize *= 2)
 		;
@@ -1661,29 +1707,24 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	}
 	if (masked) {
-		float wk[MASK_KEYS], wt[1u << MASK_KEYS];
+		float wt[1u << MASK_KEYS];
 
-		ncand = walk_masked(ix, qk, nk, seed_max, wk);
-		/* a set's pre-score adds its keys' weights in key order, as
-		 * the general walk does */
-		for (unsigned m = 0; m < (1u << nused); m++) {
-			wt[m] = 0;
-			for (unsigned b = 0; b < nused; b++)
-				if ((m >> b) & 1)
-					wt[m] += wk[b];
-		}
+		ncand = walk_masked(qk, nk, seed_max);
+		for (unsigned m = 0; m < (1u << nused); m++)
+			wt[m] = pre_score(&ps, m);
 		ncand = select_masked(ncand, wt, rerank);
 	}
 	for (size_t k = 0; k < nk && !masked; k++) {
 		const struct plist *p = qk[k].p;
 		const uint32_t *ids;
 		size_t len;
-		float w;
+		uint32_t lo, hi;
 		bool seed = qk[k].use == 1;
 
 		if (!qk[k].use)
 			continue;
-		w = qk[k].kind * (float)log((double)(ix->live + 1) / (double)(p->len + 1) + 1.0);
+		lo = qk[k].bit < 32 ? 1u << qk[k].bit : 0;
+		hi = qk[k].bit < 32 ? 0 : 1u << (qk[k].bit - 32);
 		ids = pl_ids(p);
 		len = p->len < seed_max ? p->len : seed_max;
 		if (dense) {
@@ -1697,10 +1738,11 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 						continue;
 					d[id] = ci = (uint32_t)++ncand;
 					tl_cand[ci - 1].id = id;
-					tl_cand[ci - 1].w = 0;
-					tl_cand[ci - 1].fine = 0;
+					tl_cand[ci - 1].mlo = 0;
+					tl_cand[ci - 1].mhi = 0;
 				}
-				tl_cand[ci - 1].w += w;
+				tl_cand[ci - 1].mlo |= lo;
+				tl_cand[ci - 1].mhi |= hi;
 			}
 			continue;
 		}
@@ -1716,11 +1758,12 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 				tl_map[h].id = id;
 				tl_map[h].ci = (uint32_t)ncand;
 				tl_cand[ncand].id = id;
-				tl_cand[ncand].w = 0;
-				tl_cand[ncand].fine = 0;
+				tl_cand[ncand].mlo = 0;
+				tl_cand[ncand].mhi = 0;
 				ncand++;
 			}
-			tl_cand[tl_map[h].ci].w += w;
+			tl_cand[tl_map[h].ci].mlo |= lo;
+			tl_cand[tl_map[h].ci].mhi |= hi;
 		}
 	}
 	/* clear the map slots used (cheaper than clearing the map) */
@@ -1735,6 +1778,12 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	}
 	/* Backward-shift is not needed: every slot of this query is cleared,
 	 * so no probe chain of a later query crosses a stale slot. */
+	for (size_t c = 0; !masked && c < ncand; c++) {
+		uint64_t m = (uint64_t)tl_cand[c].mhi << 32 | tl_cand[c].mlo;
+
+		tl_cand[c].w = pre_score(&ps, m);
+		tl_cand[c].fine = 0;
+	}
 	if (ncand > rerank) {
 		select_top(tl_cand, ncand, rerank, false);
 		ncand = rerank;
