@@ -1,6 +1,7 @@
 /* Name normalisation: NFKC + casefold, script detection per token, ICU
  * transliteration, Azerbaijani/Turkish folding, Arabic/Persian consonant
  * skeletons, patronymic and particle recognition. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,31 +335,46 @@ static bool is_marker(const char *t)
 	return false;
 }
 
+/* Particles, titles and legal forms: words that are never the name. */
+static const char *particles[] = {
+	"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "bin", "ibn", "bint", "ben",
+	"binti", "ould", "abu", "van", "von", "der", "de", "da", "di", "du", "la", "le", "del",
+	"dos", "das", "y", "abd", "abdul", "abdel", "abdal", "abdur", "abder", "abdus", "abdou",
+	"abdoul", "ur", "ud", "u", "mohd", "md", "abou", "abo", "abul", "ed", "es", "ush", "wuld",
+	"walad", "bani", "beni",
+	/* titles: present on one side only, never the name */
+	"dr", "mr", "mrs", "ms", "mme", "prof", "general", "gen",
+	"colonel", "col", "commandant", "captain", "capt", "major",
+	"sheikh", "shaykh", "sheik", "shaikh", "haji", "hajji",
+	"mullah", "mulla", "maulana", "mawlana", "mufti", "imam",
+	"jr", "sr",
+	/* legal forms of organisations */
+	"ltd", "llc", "inc", "corp", "co", "gmbh", "plc", "ooo",
+	"oao", "zao", "pao", "ao", "jsc", "ojsc", "cjsc", "pjsc",
+	"srl", "sarl", "ltda", "lda", "limited", "fze", "fzco", "bv",
+	"ag", "sa", "sas", "spa", "cv", "rl", "ca", "eirl",
+	"sde", "sc", "nv", "kg", "ab", "oy", "pt", "tbk"};
+#define NPARTICLES (sizeof(particles) / sizeof(particles[0]))
+static pthread_once_t particles_once = PTHREAD_ONCE_INIT;
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted once, then searched by halves: every token of every name is
+ * looked up (a walk of the list was a tenth of normalising a name). */
+static void particles_sort(void)
+{
+	qsort(particles, NPARTICLES, sizeof(particles[0]), cmp_str);
+}
+
 static bool is_particle(const char *t)
 {
-	static const char *const m[] = {"al", "el", "ul", "ad", "ar", "as", "ash", "at",
-					"az", "bin", "ibn", "bint", "ben", "binti", "ould",
-					"abu", "van", "von", "der", "de", "da", "di", "du",
-					"la", "le", "del", "dos", "das", "y", "abd", "abdul",
-					"abdel", "abdal", "abdur", "abder", "abdus", "abdou", "abdoul", "ur", "ud", "u", "ul", "ibn", "bint",
-					"ben", "mohd", "md", "abou", "abo", "abul", "ed", "es", "ash",
-					"ush", "ul", "ould", "wuld", "walad", "bani", "beni",
-					/* titles: present on one side only, never the name */
-					"dr", "mr", "mrs", "ms", "mme", "prof", "general", "gen",
-					"colonel", "col", "commandant", "captain", "capt", "major",
-					"sheikh", "shaykh", "sheik", "shaikh", "haji", "hajji",
-					"mullah", "mulla", "maulana", "mawlana", "mufti", "imam",
-					"jr", "sr",
-					/* legal forms of organisations */
-					"ltd", "llc", "inc", "corp", "co", "gmbh", "plc", "ooo",
-					"oao", "zao", "pao", "ao", "jsc", "ojsc", "cjsc", "pjsc",
-					"srl", "sarl", "ltda", "lda", "limited", "fze", "fzco", "bv",
-					"ag", "sa", "sas", "spa", "cv", "rl", "srl", "ca", "eirl",
-					"sde", "sc", "nv", "kg", "ab", "as", "oy", "pt", "tbk", NULL};
-	for (size_t i = 0; m[i]; i++)
-		if (strcmp(t, m[i]) == 0)
-			return true;
-	return false;
+	if (strlen(t) > 10) /* the longest, commandant */
+		return false;
+	pthread_once(&particles_once, particles_sort);
+	return bsearch(&t, particles, NPARTICLES, sizeof(particles[0]), cmp_str) != NULL;
 }
 
 static uint8_t classify(struct att_name_token *tk)
