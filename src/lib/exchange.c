@@ -1027,6 +1027,15 @@ static enum att_rc case_for_send(struct att_node *node, const struct access *a, 
 	return rc;
 }
 
+/* Sending goes in three phases: prepare() checks a message and applies the
+ * safeguards (reads only); match_outgoing() gives it its ids and runs the
+ * cross-match query of each entity, adding each to the index (memory only);
+ * write_outgoing() writes it all. A batch runs each phase for many messages
+ * before the next phase, so that its queries run back to back while the
+ * index is in the caches (the writes, sealing and audit of a message evict
+ * it); a single message, or a batch redone with savepoints, goes through
+ * the three one message at a time. */
+
 /* A message between its checks and its storing. */
 struct outgoing {
 	struct access a;
@@ -1083,9 +1092,14 @@ static enum att_rc next_ids(struct att_node *node, struct att_err *err)
 }
 
 /* Checks one message and applies the safeguards: reads only, so a refusal
- * leaves nothing to undo. */
+ * leaves nothing to undo. unwritten: messages before this one in the batch
+ * are checked but not written yet; then *wait is set when the message may
+ * need what they write (it is refused for now, as not a party to the case or
+ * replying to a message it cannot find yet): the caller writes them and
+ * checks it again. */
 static enum att_rc prepare(struct att_node *node, const char *actor_id, const char *text,
-			   size_t len, struct outgoing *o, struct att_err *err)
+			   size_t len, bool unwritten, struct outgoing *o, bool *wait,
+			   struct att_err *err)
 {
 	static const char *const priorities[] = {"immediate", "urgent", "routine"};
 	static const char *const sources[] = {"A", "B", "C", "X"};
@@ -1098,6 +1112,7 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
+	*wait = false;
 	o->now = att_now();
 	o->len = len;
 	att_buf_init(&o->text, 16u * ATT_MSG_MAX);
@@ -1213,9 +1228,12 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 	if (strcmp(c->status, "open"))
 		return att_fail(err, ATT_EINVAL, "case %lld is %s", (long long)o->case_id,
 				c->status);
-	if (!case_ok)
+	if (!case_ok) {
+		/* an earlier message of the batch may address the sender's unit */
+		*wait = unwritten;
 		return att_fail(err, ATT_EDENIED, "denied: %s (%s) is not a party to case %lld",
 				o->a.actor.id, o->a.m.unit, (long long)o->case_id);
+	}
 	/* in reply to */
 	v = att_jv_get(in, "in_reply_to");
 	if (v && v->type != ATT_J_NULL) {
@@ -1225,6 +1243,18 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		if (v->type != ATT_J_INT || v->i <= 0)
 			return att_fail(err, ATT_EINVAL, "'in_reply_to' must be a message number");
 		o->reply_to = v->i;
+		if (unwritten) {
+			/* A caller predicting ids may reply to a message of the
+			 * same batch: the unwritten ones take the next ids. */
+			rc = next_ids(node, err);
+			if (rc)
+				return rc;
+			if (o->reply_to >= node->next_msg_id) {
+				*wait = true;
+				return att_fail(err, ATT_EINVAL, "message %lld is not written yet",
+						(long long)o->reply_to);
+			}
+		}
 		rc = att_store_msg_get(node->store, o->reply_to, &orig, err);
 		if (rc == ATT_ENOTFOUND)
 			return att_fail(err, ATT_EINVAL, "no such message %lld to reply to",
@@ -1542,6 +1572,7 @@ enum att_rc att_msg_send(struct att_node *node, const char *actor_id, const char
 			 size_t len, struct att_send_result *res, struct att_err *err)
 {
 	struct outgoing o;
+	bool wait;
 	enum att_rc rc;
 
 	memset(res, 0, sizeof(*res));
@@ -1552,7 +1583,7 @@ enum att_rc att_msg_send(struct att_node *node, const char *actor_id, const char
 		att_node_rollback(node);
 		return rc;
 	}
-	rc = prepare(node, actor_id, json, len, &o, err);
+	rc = prepare(node, actor_id, json, len, false, &o, &wait, err);
 	if (!rc)
 		rc = store(node, &o, res, err);
 	outgoing_release(&o);
@@ -1562,16 +1593,94 @@ enum att_rc att_msg_send(struct att_node *node, const char *actor_id, const char
 	return rc;
 }
 
-/* Sends the messages of a batch in the open transaction. A message is
- * checked before it writes anything, so one refused leaves nothing behind
- * without a savepoint. Only a failure while storing (the database, memory)
- * leaves part of a message: without savepoints (fast) that makes *torn true
- * and the caller starts again with them (each message inside its own). */
-static enum att_rc send_batch(struct att_node *node, const char *const *actor_ids,
-			      const char *const *jsons, const size_t *lens, size_t n,
-			      struct att_send_result *res, enum att_rc *rcs,
-			      struct att_err *errs, bool savepoints, bool *torn,
-			      struct att_err *err)
+/* At most this many checked messages of a batch wait for their queries and
+ * writes, and at most this many bytes of them: their outgoing forms are held
+ * in memory together. */
+#define PHASE_MSGS 64u
+#define PHASE_BYTES (4u * ATT_MSG_MAX)
+
+/* Phases 2 and 3 for the messages o[0..k) of a batch (res, rcs and errs in
+ * step; a message refused in phase 1 has its outgoing form released and is
+ * skipped): all the queries, then all the writes, each in batch order. A
+ * failure leaves the transaction torn (*torn). Releases every o[i]. */
+static void flush_phases(struct att_node *node, struct outgoing *o, size_t k,
+			 struct att_send_result *res, enum att_rc *rcs, struct att_err *errs,
+			 bool *torn)
+{
+	size_t i;
+
+	for (i = 0; i < k && !*torn; i++)
+		if (!rcs[i] && (rcs[i] = match_outgoing(node, &o[i], &errs[i])) != ATT_OK)
+			*torn = true;
+	for (i = 0; i < k && !*torn; i++)
+		if (!rcs[i] && (rcs[i] = write_outgoing(node, &o[i], &res[i], &errs[i])) != ATT_OK)
+			*torn = true;
+	for (i = 0; i < k; i++)
+		outgoing_release(&o[i]);
+}
+
+/* Sends the messages of a batch in the open transaction, in phases (see
+ * struct outgoing): each is checked, then the checked ones are matched
+ * together, then written together, up to PHASE_MSGS at a time. A message is
+ * checked before anything is written for it, so one refused leaves nothing
+ * behind; one that may need what the messages before it write (prepare's
+ * wait) has them written first and is checked again. Any failure in phase 2
+ * or 3 (the database, memory) leaves part of the batch behind: that makes
+ * *torn true, and the caller starts again with send_each. */
+static enum att_rc send_phased(struct att_node *node, const char *const *actor_ids,
+			       const char *const *jsons, const size_t *lens, size_t n,
+			       struct att_send_result *res, enum att_rc *rcs,
+			       struct att_err *errs, bool *torn, struct att_err *err)
+{
+	size_t cap = n < PHASE_MSGS ? n : PHASE_MSGS;
+	struct outgoing *o = calloc(cap ? cap : 1, sizeof(*o));
+	size_t first = 0, bytes = 0; /* message i is o[i - first] */
+
+	/* all of them: the caller releases every result after a torn batch */
+	memset(res, 0, n * sizeof(*res));
+	if (!o)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && !*torn; i++) {
+		bool wait = false;
+
+		att_err_clear(&errs[i]);
+		rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], i > first, &o[i - first],
+				 &wait, &errs[i]);
+		if (rcs[i] && wait) {
+			outgoing_release(&o[i - first]);
+			flush_phases(node, o, i - first, res + first, rcs + first, errs + first,
+				     torn);
+			if (*torn)
+				break;
+			first = i;
+			bytes = 0;
+			att_err_clear(&errs[i]);
+			rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], false, &o[0], &wait,
+					 &errs[i]);
+		}
+		if (rcs[i])
+			outgoing_release(&o[i - first]);
+		bytes += lens[i];
+		if (i + 1 - first == cap || bytes >= PHASE_BYTES) {
+			flush_phases(node, o, i + 1 - first, res + first, rcs + first, errs + first,
+				     torn);
+			first = i + 1;
+			bytes = 0;
+		}
+	}
+	if (!*torn && first < n)
+		flush_phases(node, o, n - first, res + first, rcs + first, errs + first, torn);
+	free(o);
+	return ATT_OK;
+}
+
+/* Sends the messages of a batch in the open transaction one at a time, each
+ * inside its own savepoint: a message that fails half-stored is undone
+ * alone. */
+static enum att_rc send_each(struct att_node *node, const char *const *actor_ids,
+			     const char *const *jsons, const size_t *lens, size_t n,
+			     struct att_send_result *res, enum att_rc *rcs, struct att_err *errs,
+			     struct att_err *err)
 {
 	enum att_rc rc = ATT_OK;
 
@@ -1580,26 +1689,17 @@ static enum att_rc send_batch(struct att_node *node, const char *const *actor_id
 		struct att_audit_frontier saved = node->audit;
 		uint64_t pending = node->audit_pending;
 		struct outgoing o;
+		bool wait;
 
 		memset(&res[i], 0, sizeof(res[i]));
 		att_err_clear(&errs[i]);
-		if (savepoints) {
-			rc = att_store_savepoint(node->store, err);
-			if (rc)
-				break;
-		}
-		rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], &o, &errs[i]);
-		if (!rcs[i]) {
+		rc = att_store_savepoint(node->store, err);
+		if (rc)
+			break;
+		rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], false, &o, &wait, &errs[i]);
+		if (!rcs[i])
 			rcs[i] = store(node, &o, &res[i], &errs[i]);
-			if (rcs[i] && !savepoints) {
-				outgoing_release(&o);
-				*torn = true;
-				return ATT_OK;
-			}
-		}
 		outgoing_release(&o);
-		if (!savepoints)
-			continue;
 		if (rcs[i]) {
 			att_store_rollback_to(node->store);
 			att_holdings_undo(node, mark);
@@ -1635,7 +1735,7 @@ enum att_rc att_msg_send_many(struct att_node *node, const char *const *actor_id
 
 	if (rc)
 		return rc;
-	rc = send_batch(node, actor_ids, jsons, lens, n, res, rcs, errs, false, &torn, err);
+	rc = send_phased(node, actor_ids, jsons, lens, n, res, rcs, errs, &torn, err);
 	if (!rc && torn) {
 		/* A message failed half-stored: the batch again, each message
 		 * inside a savepoint so that only it is undone. */
@@ -1645,7 +1745,7 @@ enum att_rc att_msg_send_many(struct att_node *node, const char *const *actor_id
 		rc = batch_begin(node, err);
 		if (rc)
 			return rc;
-		rc = send_batch(node, actor_ids, jsons, lens, n, res, rcs, errs, true, &torn, err);
+		rc = send_each(node, actor_ids, jsons, lens, n, res, rcs, errs, err);
 	}
 	if (rc) {
 		att_node_rollback(node);
