@@ -1634,7 +1634,9 @@ static enum att_rc send_phased(struct att_node *node, const char *const *actor_i
 {
 	size_t cap = n < PHASE_MSGS ? n : PHASE_MSGS;
 	struct outgoing *o = calloc(cap ? cap : 1, sizeof(*o));
-	size_t first = 0, bytes = 0; /* message i is o[i - first] */
+	/* message i is o[i - first]; ready of them are checked and wait for
+	 * phases 2 and 3, with bytes of text */
+	size_t first = 0, ready = 0, bytes = 0;
 
 	/* all of them: the caller releases every result after a torn batch */
 	memset(res, 0, n * sizeof(*res));
@@ -1644,7 +1646,7 @@ static enum att_rc send_phased(struct att_node *node, const char *const *actor_i
 		bool wait = false;
 
 		att_err_clear(&errs[i]);
-		rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], i > first, &o[i - first],
+		rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], ready > 0, &o[i - first],
 				 &wait, &errs[i]);
 		if (rcs[i] && wait) {
 			outgoing_release(&o[i - first]);
@@ -1653,19 +1655,22 @@ static enum att_rc send_phased(struct att_node *node, const char *const *actor_i
 			if (*torn)
 				break;
 			first = i;
-			bytes = 0;
+			ready = bytes = 0;
 			att_err_clear(&errs[i]);
 			rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], false, &o[0], &wait,
 					 &errs[i]);
 		}
-		if (rcs[i])
+		if (rcs[i]) {
 			outgoing_release(&o[i - first]);
-		bytes += lens[i];
+		} else {
+			ready++;
+			bytes += lens[i];
+		}
 		if (i + 1 - first == cap || bytes >= PHASE_BYTES) {
 			flush_phases(node, o, i + 1 - first, res + first, rcs + first, errs + first,
 				     torn);
 			first = i + 1;
-			bytes = 0;
+			ready = bytes = 0;
 		}
 	}
 	if (!*torn && first < n)
