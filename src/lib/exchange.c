@@ -540,9 +540,26 @@ static enum att_rc text_member(struct att_buf *b, bool first, const char *key,
 	return text_str(b, value);
 }
 
+/* What the query of one new entity found, kept from the query to the writing
+ * of its hit rows (a batch runs all its queries before all its writes): a
+ * name's hits with their explanations, or an identifier's refs; n of either,
+ * allocated to the number found. */
+struct found {
+	struct att_match_hit *hits;
+	uint64_t *refs;
+	size_t n;
+};
+
+static void found_release(struct found *fd)
+{
+	free(fd->hits);
+	free(fd->refs);
+	memset(fd, 0, sizeof(*fd));
+}
+
 /* One entity of a message being sent: checked, in the form the index takes,
- * and where its stored JSON text lies in the message's buffer. Strings point
- * into the parsed message. */
+ * where its stored JSON text lies in the message's buffer, and what its
+ * query found. Strings point into the parsed message. */
 struct send_ent {
 	const char *type;
 	const char *dob; /* a person's date of birth as sent */
@@ -550,6 +567,7 @@ struct send_ent {
 	struct att_entity_form form;
 	char canon[ATT_ID_CANON_MAX + 2];
 	size_t off, len;
+	struct found found;
 };
 
 /* One entity, validated and canonicalised; its stored JSON form is appended
@@ -706,10 +724,6 @@ static enum att_rc check_preservation(const struct att_jv *p, json_t **out, int6
 
 /* --- sending -------------------------------------------------------------------- */
 
-struct hit_ctx {
-	size_t hits;
-};
-
 /* Seals text[0..len) bound to "what:id". */
 static enum att_rc seal_text(struct att_node *node, const char *text, size_t len,
 			     const char *what, int64_t id, unsigned char **out, size_t *outlen,
@@ -721,29 +735,29 @@ static enum att_rc seal_text(struct att_node *node, const char *text, size_t len
 	return att_keys_seal(node->keys, (const unsigned char *)text, len, ad, out, outlen, err);
 }
 
-/* Records the hits of one new entity against everything held, then adds it to
- * the index. Hits are stored for both holders; content is never copied. */
-static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t case_id,
-				int64_t entity_id, const char *type,
-				const struct att_entity_form *f, struct hit_ctx *hc,
-				struct att_err *err)
+/* Queries the index for one new entity and keeps what it found in *fd, then
+ * adds the entity to the index, so that the next query (of this message or
+ * the next) sees it. Changes only memory; the index addition is undone with
+ * the transaction. */
+static enum att_rc match_query(struct att_node *node, int64_t entity_id,
+			       const struct att_entity_form *f, struct found *fd,
+			       struct att_err *err)
 {
 	struct att_match_index *ix = att_holdings_index(node);
-	struct att_match_hit *hits = NULL;
-	uint64_t refs[HITS_PER_ENTITY];
 	size_t n = 0;
 	enum att_rc rc = ATT_OK;
 	/* a name is normalised once, for the query and for the index */
 	struct att_entity_form nf = *f;
 	struct att_name *nm = NULL;
 
+	memset(fd, 0, sizeof(*fd));
 	if (f->name) {
 		struct att_match_query q;
 
-		hits = malloc(HITS_PER_ENTITY * sizeof(*hits));
+		fd->hits = malloc(HITS_PER_ENTITY * sizeof(*fd->hits));
 		nm = f->norm ? NULL : malloc(sizeof(*nm));
-		if (!hits || (!f->norm && !nm)) {
-			free(hits);
+		if (!fd->hits || (!f->norm && !nm)) {
+			found_release(fd);
 			free(nm);
 			return att_fail(err, ATT_ENOMEM, "out of memory");
 		}
@@ -755,21 +769,63 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t c
 		rc = f->norm ? ATT_OK : att_name_normalize(q.name, q.len, nm, err);
 		if (!rc) {
 			q.norm = nf.norm = f->norm ? f->norm : nm;
-			rc = att_match_index_query(ix, &q, hits, HITS_PER_ENTITY, &n, err);
+			rc = att_match_index_query(ix, &q, fd->hits, HITS_PER_ENTITY, &n, err);
 		}
 		if (rc == ATT_EINVAL) {
 			att_err_clear(err);
 			rc = ATT_OK;
 			n = 0;
 		}
+		/* Kept until the writes: only what was found (a shrinking
+		 * realloc stays in place; if it fails, the larger block is
+		 * kept). */
+		if (!rc && !n) {
+			free(fd->hits);
+			fd->hits = NULL;
+		} else if (!rc && n < HITS_PER_ENTITY) {
+			struct att_match_hit *kept = realloc(fd->hits, n * sizeof(*kept));
+
+			if (kept)
+				fd->hits = kept;
+		}
 	} else {
+		uint64_t refs[HITS_PER_ENTITY];
+
 		rc = att_match_index_query_id(ix, f->idtype, f->canon, refs, HITS_PER_ENTITY, &n,
 					      err);
 		if (n > HITS_PER_ENTITY)
 			n = HITS_PER_ENTITY;
+		if (!rc && n) {
+			fd->refs = malloc(n * sizeof(*fd->refs));
+			if (fd->refs)
+				memcpy(fd->refs, refs, n * sizeof(*fd->refs));
+			else
+				rc = att_fail(err, ATT_ENOMEM, "out of memory");
+		}
 	}
-	for (size_t i = 0; !rc && i < n; i++) {
-		uint64_t ref = f->name ? hits[i].ref : refs[i];
+	if (!rc) {
+		fd->n = n;
+		rc = att_holdings_add_form(node, entity_id, &nf, err);
+	}
+	free(nm);
+	if (rc)
+		found_release(fd);
+	return rc;
+}
+
+/* Records the hits of one new entity (entity_id of message msg_id in
+ * case_id) from what its query found; *hits counts them. Hits are stored for
+ * both holders; content is never copied. Reads the other entities' rows, so
+ * the messages before this one must be written. */
+static enum att_rc record_hits(struct att_node *node, int64_t msg_id, int64_t case_id,
+			       int64_t entity_id, const char *type,
+			       const struct att_entity_form *f, const struct found *fd,
+			       size_t *hits, struct att_err *err)
+{
+	enum att_rc rc = ATT_OK;
+
+	for (size_t i = 0; !rc && i < fd->n; i++) {
+		uint64_t ref = f->name ? fd->hits[i].ref : fd->refs[i];
 		struct att_hit_row h;
 		unsigned char *sealed = NULL;
 
@@ -802,10 +858,10 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t c
 			h.other_ref = (int64_t)ref;
 		}
 		h.entity_id = entity_id;
-		h.score = f->name ? hits[i].score : 1.0;
+		h.score = f->name ? fd->hits[i].score : 1.0;
 		h.created = att_now();
 		if (f->name) {
-			json_t *expl = att_match_expl_json(&hits[i].expl);
+			json_t *expl = att_match_expl_json(&fd->hits[i].expl);
 			char ad[48];
 
 			att_x_ad(ad, sizeof(ad), "hit", entity_id);
@@ -827,12 +883,23 @@ static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t c
 			rc = att_store_hit_insert(node->store, &h, err);
 		free(sealed);
 		if (!rc)
-			hc->hits++;
+			(*hits)++;
 	}
-	free(hits);
+	return rc;
+}
+
+/* Matches one new entity against everything held, records its hits and
+ * adds it to the index: the query and the writes of one entity together. */
+static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t case_id,
+				int64_t entity_id, const char *type,
+				const struct att_entity_form *f, size_t *hits, struct att_err *err)
+{
+	struct found fd;
+	enum att_rc rc = match_query(node, entity_id, f, &fd, err);
+
 	if (!rc)
-		rc = att_holdings_add_form(node, entity_id, &nf, err);
-	free(nm);
+		rc = record_hits(node, msg_id, case_id, entity_id, type, f, &fd, hits, err);
+	found_release(&fd);
 	return rc;
 }
 
@@ -877,11 +944,11 @@ static void ent_list_free(struct ent_list *l)
 enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, size_t *hits,
 				 struct att_err *err)
 {
-	struct hit_ctx hc = {0};
 	struct ent_list l = {NULL, 0, 0};
 	struct att_msg_row m = {0};
 	enum att_rc rc = att_store_msg_get(node->store, msg_id, &m, err);
 
+	*hits = 0;
 	free((void *)m.content);
 	if (!rc)
 		rc = att_store_entity_each_of(node->store, msg_id, collect_entity, &l, err);
@@ -899,11 +966,10 @@ enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, size_t *h
 		}
 		if (att_entity_form_of(v, &f))
 			rc = match_entity(node, e->msg_id, m.case_id, e->id, att_x_jstr(v, "type"), &f,
-					  &hc, err);
+					  hits, err);
 		json_decref(v);
 	}
 	ent_list_free(&l);
-	*hits = hc.hits;
 	return rc;
 }
 
@@ -961,6 +1027,15 @@ static enum att_rc case_for_send(struct att_node *node, const struct access *a, 
 	return rc;
 }
 
+/* Sending goes in three phases: prepare() checks a message and applies the
+ * safeguards (reads only); match_outgoing() gives it its ids and runs the
+ * cross-match query of each entity, adding each to the index (memory only);
+ * write_outgoing() writes it all. A batch runs each phase for many messages
+ * before the next phase, so that its queries run back to back while the
+ * index is in the caches (the writes, sealing and audit of a message evict
+ * it); a single message, or a batch redone with savepoints, goes through
+ * the three one message at a time. */
+
 /* A message between its checks and its storing. */
 struct outgoing {
 	struct access a;
@@ -970,6 +1045,7 @@ struct outgoing {
 	const char *type, *field, *handling, *htext, *source, *priority, *purpose, *subject;
 	const char *body, *legal;
 	int64_t case_id, reply_to, info, now, deadline, preserve_until;
+	int64_t id, first_ent; /* taken by match_outgoing */
 	struct send_ent *ents;
 	size_t nents;
 	struct att_buf text; /* the entities' stored forms */
@@ -979,8 +1055,10 @@ struct outgoing {
 
 static void outgoing_release(struct outgoing *o)
 {
-	for (size_t i = 0; o->ents && i < o->nents; i++)
+	for (size_t i = 0; o->ents && i < o->nents; i++) {
 		free(o->ents[i].norm);
+		found_release(&o->ents[i].found);
+	}
 	att_jdoc_free(o->in);
 	json_decref(o->pres);
 	json_decref(o->reasons);
@@ -991,10 +1069,37 @@ static void outgoing_release(struct outgoing *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* The next message and entity ids, read once per transaction (the write lock
+ * is held, so nobody else takes ids meanwhile; ids of a message rolled back
+ * in a batch are simply skipped). */
+static enum att_rc next_ids(struct att_node *node, struct att_err *err)
+{
+	enum att_rc rc;
+
+	if (node->next_msg_epoch != node->tx_epoch) {
+		rc = att_store_next_id(node->store, "messages", &node->next_msg_id, err);
+		if (rc)
+			return rc;
+		node->next_msg_epoch = node->tx_epoch;
+	}
+	if (node->next_ent_epoch != node->tx_epoch) {
+		rc = att_store_next_id(node->store, "entities", &node->next_ent_id, err);
+		if (rc)
+			return rc;
+		node->next_ent_epoch = node->tx_epoch;
+	}
+	return ATT_OK;
+}
+
 /* Checks one message and applies the safeguards: reads only, so a refusal
- * leaves nothing to undo. */
+ * leaves nothing to undo. unwritten: messages before this one in the batch
+ * are checked but not written yet; then *wait is set when the message may
+ * need what they write (it is refused for now, as not a party to the case or
+ * replying to a message it cannot find yet): the caller writes them and
+ * checks it again. */
 static enum att_rc prepare(struct att_node *node, const char *actor_id, const char *text,
-			   size_t len, struct outgoing *o, struct att_err *err)
+			   size_t len, bool unwritten, struct outgoing *o, bool *wait,
+			   struct att_err *err)
 {
 	static const char *const priorities[] = {"immediate", "urgent", "routine"};
 	static const char *const sources[] = {"A", "B", "C", "X"};
@@ -1007,6 +1112,7 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
+	*wait = false;
 	o->now = att_now();
 	o->len = len;
 	att_buf_init(&o->text, 16u * ATT_MSG_MAX);
@@ -1122,9 +1228,12 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 	if (strcmp(c->status, "open"))
 		return att_fail(err, ATT_EINVAL, "case %lld is %s", (long long)o->case_id,
 				c->status);
-	if (!case_ok)
+	if (!case_ok) {
+		/* an earlier message of the batch may address the sender's unit */
+		*wait = unwritten;
 		return att_fail(err, ATT_EDENIED, "denied: %s (%s) is not a party to case %lld",
 				o->a.actor.id, o->a.m.unit, (long long)o->case_id);
+	}
 	/* in reply to */
 	v = att_jv_get(in, "in_reply_to");
 	if (v && v->type != ATT_J_NULL) {
@@ -1134,6 +1243,18 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		if (v->type != ATT_J_INT || v->i <= 0)
 			return att_fail(err, ATT_EINVAL, "'in_reply_to' must be a message number");
 		o->reply_to = v->i;
+		if (unwritten) {
+			/* A caller predicting ids may reply to a message of the
+			 * same batch: the unwritten ones take the next ids. */
+			rc = next_ids(node, err);
+			if (rc)
+				return rc;
+			if (o->reply_to >= node->next_msg_id) {
+				*wait = true;
+				return att_fail(err, ATT_EINVAL, "message %lld is not written yet",
+						(long long)o->reply_to);
+			}
+		}
 		rc = att_store_msg_get(node->store, o->reply_to, &orig, err);
 		if (rc == ATT_ENOTFOUND)
 			return att_fail(err, ATT_EINVAL, "no such message %lld to reply to",
@@ -1276,42 +1397,48 @@ static enum att_rc send_detail(const struct outgoing *o, size_t hits, struct att
 	return rc ? rc : att_buf_add(b, "}", 1);
 }
 
-/* Stores a checked message: sealed content, recipients, entities, the
- * review or the hits, and the audit entry. A failure here has written part
- * of the message: the caller undoes it. */
-static enum att_rc store(struct att_node *node, struct outgoing *o,
-			 struct att_send_result *res, struct att_err *err)
+/* Phase 2 of sending a checked message: its message and entity ids, in
+ * order, then, unless it is held, the query of each entity against
+ * everything held (the entities of the messages before it in the batch and
+ * its own earlier ones included), each entity added to the index after its
+ * query. What was found is kept in o for write_outgoing. Changes only memory
+ * (the index, undone with the transaction). */
+static enum att_rc match_outgoing(struct att_node *node, struct outgoing *o,
+				  struct att_err *err)
+{
+	enum att_rc rc = next_ids(node, err);
+
+	if (rc)
+		return rc;
+	o->id = node->next_msg_id++;
+	o->first_ent = node->next_ent_id;
+	node->next_ent_id += (int64_t)o->nents;
+	for (size_t i = 0; !o->held && !rc && i < o->nents; i++)
+		rc = match_query(node, o->first_ent + (int64_t)i, &o->ents[i].form,
+				 &o->ents[i].found, err);
+	return rc;
+}
+
+/* Phase 3: writes a matched message: sealed content, recipients, entities,
+ * the review or the hits found in phase 2, and the audit entry. The messages
+ * before it in the batch must be written (its hits are checked against their
+ * rows). A failure here has written part of the message: the caller undoes
+ * it. */
+static enum att_rc write_outgoing(struct att_node *node, struct outgoing *o,
+				  struct att_send_result *res, struct att_err *err)
 {
 	struct att_msg_row m;
 	struct att_entity_row *rows = NULL;
 	unsigned char **sealed_ents = NULL;
 	unsigned char *sealed = NULL, *sealed_subject = NULL;
 	struct att_buf b;
-	int64_t first_ent;
 	enum att_rc rc;
 	size_t i;
 	const struct att_jv *v;
 
 	memset(&m, 0, sizeof(m));
 	att_buf_init(&b, 16u * ATT_MSG_MAX);
-	/* The next ids, read once per transaction (the write lock is held, so
-	 * nobody else takes ids meanwhile; ids of a message rolled back in a
-	 * batch are simply skipped). */
-	if (node->next_msg_epoch != node->tx_epoch) {
-		rc = att_store_next_id(node->store, "messages", &node->next_msg_id, err);
-		if (rc)
-			goto out;
-		node->next_msg_epoch = node->tx_epoch;
-	}
-	if (node->next_ent_epoch != node->tx_epoch) {
-		rc = att_store_next_id(node->store, "entities", &node->next_ent_id, err);
-		if (rc)
-			goto out;
-		node->next_ent_epoch = node->tx_epoch;
-	}
-	m.id = node->next_msg_id++;
-	first_ent = node->next_ent_id;
-	node->next_ent_id += (int64_t)o->nents;
+	m.id = o->id;
 	rc = text_room(&b, 6 * o->len + 256);
 	if (!rc)
 		rc = content_text(o, &b);
@@ -1366,7 +1493,7 @@ static enum att_rc store(struct att_node *node, struct outgoing *o,
 	for (i = 0; i < o->nents && !rc; i++) {
 		const struct send_ent *se = &o->ents[i];
 
-		rows[i].id = first_ent + (int64_t)i;
+		rows[i].id = o->first_ent + (int64_t)i;
 		rows[i].msg_id = res->id;
 		copy_str(rows[i].type, sizeof(rows[i].type), se->type);
 		rc = seal_text(node, o->text.data + se->off, se->len, "entity", res->id,
@@ -1391,16 +1518,12 @@ static enum att_rc store(struct att_node *node, struct outgoing *o,
 			rc = att_store_review_insert(node->store, res->id, sr, srlen, err);
 		free(sr);
 	} else {
-		/* Cross-match what was just stored, from memory. */
-		struct hit_ctx hc = {0};
-
 		for (i = 0; !rc && i < o->nents; i++) {
 			const struct send_ent *se = &o->ents[i];
 
-			rc = match_entity(node, res->id, o->case_id, rows[i].id, se->type, &se->form,
-					  &hc, err);
+			rc = record_hits(node, res->id, o->case_id, rows[i].id, se->type, &se->form,
+					 &se->found, &res->hits, err);
 		}
-		res->hits = hc.hits;
 	}
 	if (!rc) {
 		char obj[48];
@@ -1436,10 +1559,20 @@ out:
 	return rc;
 }
 
+/* Phases 2 and 3 for one checked message. */
+static enum att_rc store(struct att_node *node, struct outgoing *o,
+			 struct att_send_result *res, struct att_err *err)
+{
+	enum att_rc rc = match_outgoing(node, o, err);
+
+	return rc ? rc : write_outgoing(node, o, res, err);
+}
+
 enum att_rc att_msg_send(struct att_node *node, const char *actor_id, const char *json,
 			 size_t len, struct att_send_result *res, struct att_err *err)
 {
 	struct outgoing o;
+	bool wait;
 	enum att_rc rc;
 
 	memset(res, 0, sizeof(*res));
@@ -1450,7 +1583,7 @@ enum att_rc att_msg_send(struct att_node *node, const char *actor_id, const char
 		att_node_rollback(node);
 		return rc;
 	}
-	rc = prepare(node, actor_id, json, len, &o, err);
+	rc = prepare(node, actor_id, json, len, false, &o, &wait, err);
 	if (!rc)
 		rc = store(node, &o, res, err);
 	outgoing_release(&o);
@@ -1460,16 +1593,99 @@ enum att_rc att_msg_send(struct att_node *node, const char *actor_id, const char
 	return rc;
 }
 
-/* Sends the messages of a batch in the open transaction. A message is
- * checked before it writes anything, so one refused leaves nothing behind
- * without a savepoint. Only a failure while storing (the database, memory)
- * leaves part of a message: without savepoints (fast) that makes *torn true
- * and the caller starts again with them (each message inside its own). */
-static enum att_rc send_batch(struct att_node *node, const char *const *actor_ids,
-			      const char *const *jsons, const size_t *lens, size_t n,
-			      struct att_send_result *res, enum att_rc *rcs,
-			      struct att_err *errs, bool savepoints, bool *torn,
-			      struct att_err *err)
+/* At most this many checked messages of a batch wait for their queries and
+ * writes, and at most this many bytes of them: their outgoing forms are held
+ * in memory together. */
+#define PHASE_MSGS 64u
+#define PHASE_BYTES (4u * ATT_MSG_MAX)
+
+/* Phases 2 and 3 for the messages o[0..k) of a batch (res, rcs and errs in
+ * step; a message refused in phase 1 has its outgoing form released and is
+ * skipped): all the queries, then all the writes, each in batch order. A
+ * failure leaves the transaction torn (*torn). Releases every o[i]. */
+static void flush_phases(struct att_node *node, struct outgoing *o, size_t k,
+			 struct att_send_result *res, enum att_rc *rcs, struct att_err *errs,
+			 bool *torn)
+{
+	size_t i;
+
+	for (i = 0; i < k && !*torn; i++)
+		if (!rcs[i] && (rcs[i] = match_outgoing(node, &o[i], &errs[i])) != ATT_OK)
+			*torn = true;
+	for (i = 0; i < k && !*torn; i++)
+		if (!rcs[i] && (rcs[i] = write_outgoing(node, &o[i], &res[i], &errs[i])) != ATT_OK)
+			*torn = true;
+	for (i = 0; i < k; i++)
+		outgoing_release(&o[i]);
+}
+
+/* Sends the messages of a batch in the open transaction, in phases (see
+ * struct outgoing): each is checked, then the checked ones are matched
+ * together, then written together, up to PHASE_MSGS at a time. A message is
+ * checked before anything is written for it, so one refused leaves nothing
+ * behind; one that may need what the messages before it write (prepare's
+ * wait) has them written first and is checked again. Any failure in phase 2
+ * or 3 (the database, memory) leaves part of the batch behind: that makes
+ * *torn true, and the caller starts again with send_each. */
+static enum att_rc send_phased(struct att_node *node, const char *const *actor_ids,
+			       const char *const *jsons, const size_t *lens, size_t n,
+			       struct att_send_result *res, enum att_rc *rcs,
+			       struct att_err *errs, bool *torn, struct att_err *err)
+{
+	size_t cap = n < PHASE_MSGS ? n : PHASE_MSGS;
+	struct outgoing *o = calloc(cap ? cap : 1, sizeof(*o));
+	/* message i is o[i - first]; ready of them are checked and wait for
+	 * phases 2 and 3, with bytes of text */
+	size_t first = 0, ready = 0, bytes = 0;
+
+	/* all of them: the caller releases every result after a torn batch */
+	memset(res, 0, n * sizeof(*res));
+	if (!o)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && !*torn; i++) {
+		bool wait = false;
+
+		att_err_clear(&errs[i]);
+		rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], ready > 0, &o[i - first],
+				 &wait, &errs[i]);
+		if (rcs[i] && wait) {
+			outgoing_release(&o[i - first]);
+			flush_phases(node, o, i - first, res + first, rcs + first, errs + first,
+				     torn);
+			if (*torn)
+				break;
+			first = i;
+			ready = bytes = 0;
+			att_err_clear(&errs[i]);
+			rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], false, &o[0], &wait,
+					 &errs[i]);
+		}
+		if (rcs[i]) {
+			outgoing_release(&o[i - first]);
+		} else {
+			ready++;
+			bytes += lens[i];
+		}
+		if (i + 1 - first == cap || bytes >= PHASE_BYTES) {
+			flush_phases(node, o, i + 1 - first, res + first, rcs + first, errs + first,
+				     torn);
+			first = i + 1;
+			ready = bytes = 0;
+		}
+	}
+	if (!*torn && first < n)
+		flush_phases(node, o, n - first, res + first, rcs + first, errs + first, torn);
+	free(o);
+	return ATT_OK;
+}
+
+/* Sends the messages of a batch in the open transaction one at a time, each
+ * inside its own savepoint: a message that fails half-stored is undone
+ * alone. */
+static enum att_rc send_each(struct att_node *node, const char *const *actor_ids,
+			     const char *const *jsons, const size_t *lens, size_t n,
+			     struct att_send_result *res, enum att_rc *rcs, struct att_err *errs,
+			     struct att_err *err)
 {
 	enum att_rc rc = ATT_OK;
 
@@ -1478,26 +1694,17 @@ static enum att_rc send_batch(struct att_node *node, const char *const *actor_id
 		struct att_audit_frontier saved = node->audit;
 		uint64_t pending = node->audit_pending;
 		struct outgoing o;
+		bool wait;
 
 		memset(&res[i], 0, sizeof(res[i]));
 		att_err_clear(&errs[i]);
-		if (savepoints) {
-			rc = att_store_savepoint(node->store, err);
-			if (rc)
-				break;
-		}
-		rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], &o, &errs[i]);
-		if (!rcs[i]) {
+		rc = att_store_savepoint(node->store, err);
+		if (rc)
+			break;
+		rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], false, &o, &wait, &errs[i]);
+		if (!rcs[i])
 			rcs[i] = store(node, &o, &res[i], &errs[i]);
-			if (rcs[i] && !savepoints) {
-				outgoing_release(&o);
-				*torn = true;
-				return ATT_OK;
-			}
-		}
 		outgoing_release(&o);
-		if (!savepoints)
-			continue;
 		if (rcs[i]) {
 			att_store_rollback_to(node->store);
 			att_holdings_undo(node, mark);
@@ -1533,7 +1740,7 @@ enum att_rc att_msg_send_many(struct att_node *node, const char *const *actor_id
 
 	if (rc)
 		return rc;
-	rc = send_batch(node, actor_ids, jsons, lens, n, res, rcs, errs, false, &torn, err);
+	rc = send_phased(node, actor_ids, jsons, lens, n, res, rcs, errs, &torn, err);
 	if (!rc && torn) {
 		/* A message failed half-stored: the batch again, each message
 		 * inside a savepoint so that only it is undone. */
@@ -1543,7 +1750,7 @@ enum att_rc att_msg_send_many(struct att_node *node, const char *const *actor_id
 		rc = batch_begin(node, err);
 		if (rc)
 			return rc;
-		rc = send_batch(node, actor_ids, jsons, lens, n, res, rcs, errs, true, &torn, err);
+		rc = send_each(node, actor_ids, jsons, lens, n, res, rcs, errs, err);
 	}
 	if (rc) {
 		att_node_rollback(node);

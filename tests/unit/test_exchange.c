@@ -1,7 +1,7 @@
 /* Exchange and safeguards through the library: the neutrality screen's word
  * rules in three languages, the protected-persons check across scripts, the
- * mandate, handling codes, group commit with one refused message, and
- * content sealed at rest. */
+ * mandate, handling codes, group commit with one refused message, batches
+ * sent in phases as they would be one by one, and content sealed at rest. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +317,301 @@ static void test_group_commit_torn(void **state)
 	free(c);
 }
 
+/* A message of case c to one unit, information or (reply_to not 0) a reply,
+ * naming the entities of the JSON array text ents (may be NULL). */
+static char *message_to(int64_t c, const char *to, int64_t reply_to, const char *ents)
+{
+	json_t *m = json_pack("{s:I,s:s,s:[s],s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "case", (json_int_t)c,
+			      "type", reply_to ? "reply" : "information", "to", to, "field",
+			      "terrorism", "handling", "H0", "source", "B", "information", 2,
+			      "purpose", "Threat assessment", "subject", "A contact", "body",
+			      "Seen near the mission.");
+	char *s;
+
+	if (reply_to)
+		json_object_set_new(m, "in_reply_to", json_integer(reply_to));
+	if (ents)
+		json_object_set_new(m, "entities", json_loads(ents, 0, NULL));
+	s = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	return s;
+}
+
+/* A person and an IBAN, for message_to. */
+static char *person_iban(const char *person, const char *iban)
+{
+	char *s = malloc(256);
+
+	assert_non_null(s);
+	snprintf(s, 256,
+		 "[{\"type\":\"person\",\"name\":\"%s\"},{\"type\":\"iban\",\"value\":\"%s\"}]",
+		 person, iban);
+	return s;
+}
+
+static int64_t new_case(const char *title)
+{
+	struct att_case_spec cs = {"terrorism", "Other", title, "Decree", NULL, NULL};
+	int64_t id = 0;
+
+	assert_int_equal(att_case_open(node, "rep", &cs, &id, NULL), ATT_OK);
+	return id;
+}
+
+static int64_t next_message_id(void)
+{
+	sqlite3_stmt *st;
+	int64_t seq;
+
+	assert_int_equal(sqlite3_prepare_v2(node->store->db,
+					    "SELECT seq FROM sqlite_sequence WHERE name='messages'",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return seq + 1;
+}
+
+/* Within one batch the queries run before the writes: the later messages
+ * still find the entities of the earlier ones (another case each: hits), the
+ * same hits as when the three are sent one by one. */
+static void test_batch_hits_as_one_by_one(void **state)
+{
+	static const char *const batch_names[3] = {"Elshan Guliyev", "Elşən Quliyev",
+						   "Эльшан Гулиев"};
+	static const char *const single_names[3] = {"Vugar Huseynov", "Vüqar Hüseynov",
+						    "Вугар Гусейнов"};
+	const char *actors[3] = {"rep", "rep", "rep"};
+	char *texts[3];
+	size_t lens[3], batch_hits = 0, single_hits = 0;
+	struct att_send_result res[3], one;
+	enum att_rc rcs[3];
+	struct att_err errs[3], err = {0};
+	(void)state;
+
+	for (int i = 0; i < 3; i++) {
+		char *ents = person_iban(batch_names[i], "GB82 WEST 1234 5698 7654 32");
+
+		texts[i] = message_to(new_case("Batch"), "hq/terrorism", 0, ents);
+		lens[i] = strlen(texts[i]);
+		free(ents);
+	}
+	memset(res, 0, sizeof(res));
+	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, 3, res,
+					   rcs, errs, &err),
+			 ATT_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(rcs[i], ATT_OK);
+		assert_false(res[i].held);
+		/* the person and the IBAN of each earlier message */
+		assert_int_equal(res[i].hits, 2 * (size_t)i);
+		assert_int_equal(res[i].id, res[0].id + i);
+		batch_hits += res[i].hits;
+		att_send_result_release(&res[i]);
+		free(texts[i]);
+	}
+	for (int i = 0; i < 3; i++) {
+		char *ents = person_iban(single_names[i], "DE89 3704 0044 0532 0130 00");
+		char *m = message_to(new_case("One by one"), "hq/terrorism", 0, ents);
+
+		assert_int_equal(att_msg_send(node, "rep", m, strlen(m), &one, &err), ATT_OK);
+		assert_int_equal(one.hits, 2 * (size_t)i);
+		single_hits += one.hits;
+		att_send_result_release(&one);
+		free(ents);
+		free(m);
+	}
+	assert_int_equal(batch_hits, 6);
+	assert_int_equal(single_hits, batch_hits);
+}
+
+/* A held message in a batch takes its ids but is not matched nor indexed:
+ * the message after it finds only the one before it. */
+static void test_batch_held_not_matched(void **state)
+{
+	const char *ents[3] = {
+		"[{\"type\":\"person\",\"name\":\"Nijat Abbasov\"}]",
+		"[{\"type\":\"person\",\"name\":\"Gunel Safarova\"},"
+		"{\"type\":\"person\",\"name\":\"Nicat Abbasov\"}]",
+		"[{\"type\":\"person\",\"name\":\"Ниджат Аббасов\"}]",
+	};
+	const char *actors[3] = {"rep", "rep", "rep"};
+	char *texts[3];
+	size_t lens[3];
+	struct att_send_result res[3];
+	enum att_rc rcs[3];
+	struct att_err errs[3], err = {0};
+	sqlite3_stmt *st;
+	(void)state;
+
+	for (int i = 0; i < 3; i++) {
+		texts[i] = message_to(new_case("Held"), "hq/terrorism", 0, ents[i]);
+		lens[i] = strlen(texts[i]);
+	}
+	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, 3, res,
+					   rcs, errs, &err),
+			 ATT_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(rcs[i], ATT_OK);
+	assert_false(res[0].held);
+	assert_true(res[1].held);
+	assert_false(res[2].held);
+	assert_int_equal(res[1].id, res[0].id + 1);
+	assert_int_equal(res[2].id, res[0].id + 2);
+	assert_int_equal(res[0].hits, 0);
+	assert_int_equal(res[1].hits, 0);
+	assert_int_equal(res[2].hits, 1);
+	/* entity ids dense across the three, in batch order */
+	assert_int_equal(sqlite3_prepare_v2(node->store->db,
+					    "SELECT min(id), max(id), count(*), min(msg_id) FROM "
+					    "entities WHERE msg_id>=?1 AND msg_id<=?1+2",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, res[0].id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 2), 4);
+	assert_int_equal(sqlite3_column_int64(st, 1) - sqlite3_column_int64(st, 0), 3);
+	sqlite3_finalize(st);
+	for (int i = 0; i < 3; i++) {
+		att_send_result_release(&res[i]);
+		free(texts[i]);
+	}
+}
+
+/* A message whose checks read what an earlier message of the same batch
+ * writes: a party to the case only through that message's recipients, or a
+ * reply to it by its predicted id. Both are sent as when sent one by one;
+ * a reply to an id no message has yet is refused and takes no id. */
+static void test_batch_reads_own_writes(void **state)
+{
+	int64_t c = new_case("Thread"), first;
+	char *alone = message_to(c, "post/fr", 0, NULL), *texts[5];
+	const char *actors[5] = {"rep", "desk", "desk", "desk", "rep"};
+	size_t lens[5];
+	struct att_send_result res[5], one;
+	enum att_rc rcs[5];
+	struct att_err errs[5], err = {0};
+	sqlite3_stmt *st;
+	(void)state;
+
+	/* the desk is not a party to the new case yet */
+	assert_int_equal(att_msg_send(node, "desk", alone, strlen(alone), &one, &err), ATT_EDENIED);
+	att_err_clear(&err);
+	free(alone);
+	first = next_message_id();
+	texts[0] = message_to(c, "hq/terrorism", 0, NULL);
+	texts[1] = message_to(c, "post/fr", 0, NULL);
+	texts[2] = message_to(c, "post/fr", first, NULL);
+	texts[3] = message_to(c, "post/fr", first + 4, NULL);
+	texts[4] = message_to(c, "hq/terrorism", 0, NULL);
+	for (int i = 0; i < 5; i++)
+		lens[i] = strlen(texts[i]);
+	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, 5, res,
+					   rcs, errs, &err),
+			 ATT_OK);
+	assert_int_equal(rcs[0], ATT_OK);
+	assert_int_equal(rcs[1], ATT_OK);
+	assert_int_equal(rcs[2], ATT_OK);
+	assert_int_equal(rcs[3], ATT_EINVAL);
+	assert_non_null(strstr(errs[3].msg, "no such message"));
+	assert_int_equal(rcs[4], ATT_OK);
+	assert_int_equal(res[0].id, first);
+	assert_int_equal(res[1].id, first + 1);
+	assert_int_equal(res[2].id, first + 2);
+	assert_int_equal(res[3].id, 0);
+	assert_int_equal(res[4].id, first + 3);
+	/* the reply marked the first message answered for the desk's unit */
+	assert_int_equal(sqlite3_prepare_v2(node->store->db,
+					    "SELECT state FROM recipients WHERE msg_id=? AND "
+					    "unit='hq/terrorism'",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, first);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "answered");
+	sqlite3_finalize(st);
+	for (int i = 0; i < 5; i++) {
+		att_send_result_release(&res[i]);
+		free(texts[i]);
+	}
+	/* in a case the desk is a party to already: only the reply waits */
+	first = next_message_id();
+	texts[0] = message_to(case_id, "hq/terrorism", 0, NULL);
+	texts[1] = message_to(case_id, "post/fr", first, NULL);
+	for (int i = 0; i < 2; i++)
+		lens[i] = strlen(texts[i]);
+	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, 2, res,
+					   rcs, errs, &err),
+			 ATT_OK);
+	assert_int_equal(rcs[0], ATT_OK);
+	assert_int_equal(rcs[1], ATT_OK);
+	assert_int_equal(res[0].id, first);
+	assert_int_equal(res[1].id, first + 1);
+	for (int i = 0; i < 2; i++) {
+		att_send_result_release(&res[i]);
+		free(texts[i]);
+	}
+}
+
+/* A batch longer than one phase (64 messages) that tears in its second:
+ * the first 64, already written, are rolled back with the rest and the batch
+ * is sent again one by one; only the failed message is missing. */
+static void test_batch_torn_late(void **state)
+{
+	enum { N = 70, BAD = 66 };
+	const char *actors[N];
+	char *texts[N], sql[256];
+	size_t lens[N];
+	struct att_send_result res[N];
+	enum att_rc rcs[N];
+	struct att_err errs[N], err = {0};
+	int64_t first = next_message_id();
+	sqlite3_stmt *st;
+	(void)state;
+
+	for (int i = 0; i < N; i++) {
+		char ents[96];
+
+		snprintf(ents, sizeof(ents), "[{\"type\":\"document\",\"value\":\"TL%06d\"}]", i);
+		actors[i] = "rep";
+		texts[i] = message_to(case_id, "hq/terrorism", 0, ents);
+		lens[i] = strlen(texts[i]);
+	}
+	snprintf(sql, sizeof(sql),
+		 "CREATE TEMP TRIGGER refuse_late BEFORE INSERT ON main.entities WHEN "
+		 "NEW.msg_id=%lld BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+		 (long long)(first + BAD));
+	assert_int_equal(sqlite3_exec(node->store->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, N, res,
+					   rcs, errs, &err),
+			 ATT_OK);
+	assert_int_equal(sqlite3_exec(node->store->db, "DROP TRIGGER temp.refuse_late", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	for (int i = 0; i < N; i++) {
+		if (i == BAD) {
+			assert_int_equal(rcs[i], ATT_EDB);
+			assert_int_equal(res[i].id, 0);
+		} else {
+			assert_int_equal(rcs[i], ATT_OK);
+			/* the failed message's id is skipped, not reused */
+			assert_int_equal(res[i].id, first + i);
+		}
+		att_send_result_release(&res[i]);
+		free(texts[i]);
+	}
+	snprintf(sql, sizeof(sql),
+		 "SELECT (SELECT count(*) FROM messages WHERE id>=%lld),"
+		 " (SELECT count(*) FROM entities WHERE msg_id>=%lld)",
+		 (long long)first, (long long)first);
+	assert_int_equal(sqlite3_prepare_v2(node->store->db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), N - 1);
+	assert_int_equal(sqlite3_column_int64(st, 1), N - 1);
+	sqlite3_finalize(st);
+}
+
 static void test_sealed_at_rest(void **state)
 {
 	char *m = message("Tural Nasibli", "The courier carries zebra-striped suitcases.");
@@ -398,6 +693,10 @@ int main(void)
 		cmocka_unit_test(test_handling_rules),
 		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_group_commit_torn),
+		cmocka_unit_test(test_batch_hits_as_one_by_one),
+		cmocka_unit_test(test_batch_held_not_matched),
+		cmocka_unit_test(test_batch_reads_own_writes),
+		cmocka_unit_test(test_batch_torn_late),
 		cmocka_unit_test(test_inbox_cache),
 		cmocka_unit_test(test_sealed_at_rest),
 	};
