@@ -149,6 +149,14 @@ size_t att_match_expl_text(const struct att_match_expl *e, char *buf, size_t siz
  * NULL when out of memory. */
 struct json_t *att_match_expl_json(const struct att_match_expl *e);
 
+/* Writes the explanation as json_dumps(att_match_expl_json(e), JSON_COMPACT)
+ * would (the same members in the same order, the same escaping), without
+ * building it; a number reads back as the same double, written with only
+ * the digits its rounding kept ("0.84", where json_dumps writes
+ * "0.83999999999999997"). NUL-terminated when size > 0; returns the length
+ * it needed, 0 when a number is not finite. */
+size_t att_match_expl_json_text(const struct att_match_expl *e, char *buf, size_t size);
+
 /* ---------------------------------------------------------- identifiers -- */
 
 enum att_id_type {

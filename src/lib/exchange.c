@@ -861,13 +861,31 @@ static enum att_rc record_hits(struct att_node *node, int64_t msg_id, int64_t ca
 		h.score = f->name ? fd->hits[i].score : 1.0;
 		h.created = att_now();
 		if (f->name) {
-			json_t *expl = att_match_expl_json(&fd->hits[i].expl);
-			char ad[48];
+			/* the explanation's JSON written directly, not built
+			 * with jansson and dumped (see bench_ingest) */
+			char small[2048], *big = NULL;
+			const char *expl = small;
+			size_t el = att_match_expl_json_text(&fd->hits[i].expl, small,
+							      sizeof(small));
 
-			att_x_ad(ad, sizeof(ad), "hit", entity_id);
-			rc = expl ? att_x_seal_json(node, expl, ad, &sealed, &h.expl_len, err)
-				  : att_fail(err, ATT_ENOMEM, "out of memory");
-			json_decref(expl);
+			if (el >= sizeof(small)) {
+				big = malloc(el + 1);
+				if (big)
+					att_match_expl_json_text(&fd->hits[i].expl, big, el + 1);
+				expl = big;
+			}
+			if (!el)
+				rc = att_fail(err, ATT_EINVAL, "the hit's explanation has no number");
+			else if (!expl)
+				rc = att_fail(err, ATT_ENOMEM, "out of memory");
+			else
+				rc = seal_text(node, expl, el, "hit", entity_id, &sealed, &h.expl_len,
+					       err);
+			sodium_memzero(small, el < sizeof(small) ? el : sizeof(small));
+			if (big) {
+				sodium_memzero(big, el + 1);
+				free(big);
+			}
 		} else {
 			/* the explanation of an exact match, as json_pack wrote it */
 			char expl[96];

@@ -1,6 +1,7 @@
 /* Tests of the name scorer: the same-person cases of the issue, the
  * must-not-merge cases, symmetry, order independence, bounds, attribute
  * adjustments and explanations. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,9 +248,99 @@ static void test_explanation(void **state)
 	assert_non_null(strstr(text, "tolerated"));
 }
 
+/* The explanation written directly is the JSON att_match_expl_json builds:
+ * the same text, the rounded numbers excepted, which read back as the same
+ * doubles (json_equal compares them exactly). */
+static void assert_expl_text_is_json(const struct att_match_expl *ex)
+{
+	char text[4096], small[16];
+	size_t n = att_match_expl_json_text(ex, text, sizeof(text));
+	json_t *built = att_match_expl_json(ex), *read;
+	json_error_t jerr;
+	char *dumped;
+
+	assert_true(n > 0 && n < sizeof(text));
+	assert_int_equal(strlen(text), n);
+	read = json_loads(text, 0, &jerr);
+	assert_non_null(read);
+	assert_non_null(built);
+	assert_true(json_equal(read, built));
+	/* member order and escaping as json_dumps: equal once both are dumped */
+	dumped = json_dumps(built, JSON_COMPACT);
+	{
+		char *again = json_dumps(read, JSON_COMPACT);
+
+		assert_string_equal(again, dumped);
+		free(again);
+	}
+	free(dumped);
+	/* a short buffer: the length needed, cut and terminated */
+	assert_int_equal(att_match_expl_json_text(ex, small, sizeof(small)), n);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_memory_equal(small, text, sizeof(small) - 1);
+	json_decref(read);
+	json_decref(built);
+}
+
+static void test_explanation_json_text(void **state)
+{
+	static const char *const pairs[][2] = {
+		{"Ilham Aliyev", "Ilqar Aliyev"},      {"Ilham Heydar Aliyev", "Ilham Aliyev"},
+		{"Abd al-Hamid Nasser", "Abdulhamid Nasser"}, {"Мамедов Эльчин", "Elchin Mammadov"},
+		{"Cəfərov Rəşad", "Jafarov Rashad Oglu"}, {"John", "Jon Smyth"},
+	};
+	struct att_match_expl ex;
+	struct att_err err = {0};
+	double s;
+	bool m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		assert_int_equal(att_match_pair(pairs[i][0], pairs[i][1], &s, &m, &ex, &err), ATT_OK);
+		assert_expl_text_is_json(&ex);
+	}
+	/* escaping: quote, backslash, control characters, UTF-8; negative and
+	 * zero adjustments, a cost of 0.0005 rounded to 0.001 */
+	strcpy(ex.a[0].text, "a\"b\\c\n\x01\x1f\tə");
+	strcpy(ex.b[0].text, "/\r\b\f");
+	ex.npairs = 1;
+	ex.pairs[0].a = 0;
+	ex.pairs[0].b = 0;
+	ex.pairs[0].sim = 0.9995f;
+	ex.pairs[0].cost = 0.0005f;
+	ex.na = ex.nb = 1;
+	ex.unmatched_a = 1;
+	ex.unmatched_b = 1;
+	ex.score = 0.0f;
+	ex.name_score = 1.0f;
+	ex.dob_adj = -0.15f;
+	ex.nat_adj = 0.0f;
+	assert_expl_text_is_json(&ex);
+	ex.score = -0.0f;
+	assert_expl_text_is_json(&ex);
+	{
+		/* the strings escaped byte for byte as jansson escapes them */
+		char text[1024];
+		json_t *ja = json_string(ex.a[0].text), *jb = json_string(ex.b[0].text);
+		char *da = json_dumps(ja, JSON_ENCODE_ANY), *db = json_dumps(jb, JSON_ENCODE_ANY);
+
+		assert_true(att_match_expl_json_text(&ex, text, sizeof(text)) > 0);
+		assert_non_null(strstr(text, da));
+		assert_non_null(strstr(text, db));
+		assert_non_null(strstr(text, "\\u0001\\u001F"));
+		free(da);
+		free(db);
+		json_decref(ja);
+		json_decref(jb);
+	}
+	ex.dob_adj = INFINITY;
+	assert_int_equal(att_match_expl_json_text(&ex, NULL, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_explanation_json_text),
 		cmocka_unit_test(test_spellings),   cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_must_not_merge), cmocka_unit_test(test_properties),
 		cmocka_unit_test(test_attributes),  cmocka_unit_test(test_explanation),

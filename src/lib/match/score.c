@@ -1502,6 +1502,178 @@ size_t att_match_expl_text(const struct att_match_expl *e, char *buf, size_t siz
 	return n;
 }
 
+/* A bounded writer that counts what it could not write. */
+struct jw {
+	char *p;
+	size_t n, size;
+};
+
+static void jw_put(struct jw *w, const char *s, size_t n)
+{
+	if (w->n < w->size) {
+		size_t room = w->size - w->n;
+
+		memcpy(w->p + w->n, s, n < room ? n : room);
+	}
+	w->n += n;
+}
+
+static void jw_lit(struct jw *w, const char *s)
+{
+	jw_put(w, s, strlen(s));
+}
+
+static void jw_str(struct jw *w, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	jw_put(w, "\"", 1);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		const char *esc = NULL;
+		char u[6];
+
+		switch (*c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default:
+			break;
+		}
+		if (esc) {
+			jw_put(w, esc, 2);
+		} else if (*c < 0x20) {
+			/* as jansson: \u and four upper-case hex digits */
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[*c >> 4];
+			u[5] = hex[*c & 15];
+			jw_put(w, u, 6);
+		} else {
+			jw_put(w, (const char *)c, 1);
+		}
+	}
+	jw_put(w, "\"", 1);
+}
+
+/* v, a multiple of 10^-places as round(x * 10^places) / 10^places makes it
+ * (the double nearest that decimal): its decimal, trailing zeros dropped,
+ * one digit kept after the point. That decimal reads back as v. */
+static bool jw_rounded(struct jw *w, double v, int places)
+{
+	double scale = places == 3 ? 1e3 : 1e4;
+	long long k;
+	char t[32];
+	size_t n = 0;
+
+	if (!isfinite(v) || fabs(v) > 1e12)
+		return false;
+	k = llround(v * scale);
+	if (k < 0 || (k == 0 && signbit(v)))
+		t[n++] = '-';
+	{
+		unsigned long long m = (unsigned long long)(k < 0 ? -k : k);
+		unsigned long long ip = m / (unsigned long long)scale;
+		unsigned long long fp = m % (unsigned long long)scale;
+		char d[24];
+		size_t nd = 0;
+
+		do {
+			d[nd++] = (char)('0' + ip % 10);
+			ip /= 10;
+		} while (ip);
+		while (nd)
+			t[n++] = d[--nd];
+		t[n++] = '.';
+		for (int i = places - 1; i >= 0; i--) {
+			d[i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		nd = (size_t)places;
+		while (nd > 1 && d[nd - 1] == '0')
+			nd--;
+		memcpy(t + n, d, nd);
+		n += nd;
+	}
+	jw_put(w, t, n);
+	return true;
+}
+
+/* Any double as json_dumps writes it: %.17g, ".0" added to an integer. */
+static bool jw_real(struct jw *w, double v)
+{
+	char t[40];
+	int n;
+
+	if (!isfinite(v))
+		return false;
+	n = snprintf(t, sizeof(t), "%.17g", v);
+	if (n <= 0 || (size_t)n >= sizeof(t) - 2)
+		return false;
+	if (!strpbrk(t, ".eE")) {
+		t[n++] = '.';
+		t[n++] = '0';
+	}
+	jw_put(w, t, (size_t)n);
+	return true;
+}
+
+size_t att_match_expl_json_text(const struct att_match_expl *e, char *buf, size_t size)
+{
+	struct jw w = {buf, 0, size};
+	bool ok, first = true;
+
+	jw_lit(&w, "{\"score\":");
+	ok = jw_rounded(&w, round((double)e->score * 1e4) / 1e4, 4);
+	jw_lit(&w, ",\"name_score\":");
+	ok = ok && jw_rounded(&w, round((double)e->name_score * 1e4) / 1e4, 4);
+	jw_lit(&w, ",\"pairs\":[");
+	for (size_t k = 0; ok && k < e->npairs; k++) {
+		const struct att_match_pair_expl *p = &e->pairs[k];
+		bool joined = ((e->joined_a >> p->a) | (e->joined_b >> p->b)) & 1;
+
+		jw_lit(&w, k ? ",{\"a\":" : "{\"a\":");
+		jw_str(&w, e->a[p->a].text);
+		jw_lit(&w, ",\"b\":");
+		jw_str(&w, e->b[p->b].text);
+		jw_lit(&w, ",\"sim\":");
+		ok = jw_rounded(&w, round((double)p->sim * 1000) / 1000, 3);
+		jw_lit(&w, ",\"cost\":");
+		ok = ok && jw_rounded(&w, round((double)p->cost * 1000) / 1000, 3);
+		jw_lit(&w, joined ? ",\"joined\":true}" : ",\"joined\":false}");
+	}
+	jw_lit(&w, "],\"unmatched_a\":[");
+	for (size_t i = 0; i < e->na; i++)
+		if (e->unmatched_a & (1u << i)) {
+			if (!first)
+				jw_lit(&w, ",");
+			first = false;
+			jw_str(&w, e->a[i].text);
+		}
+	jw_lit(&w, "],\"unmatched_b\":[");
+	first = true;
+	for (size_t j = 0; j < e->nb; j++)
+		if (e->unmatched_b & (1u << j)) {
+			if (!first)
+				jw_lit(&w, ",");
+			first = false;
+			jw_str(&w, e->b[j].text);
+		}
+	jw_lit(&w, (e->tolerated_a | e->tolerated_b) ? "],\"tolerated\":true,\"dob_adj\":"
+						     : "],\"tolerated\":false,\"dob_adj\":");
+	ok = ok && jw_real(&w, (double)e->dob_adj);
+	jw_lit(&w, ",\"nat_adj\":");
+	ok = ok && jw_real(&w, (double)e->nat_adj);
+	jw_lit(&w, "}");
+	if (!ok)
+		return 0;
+	if (size)
+		buf[w.n < size ? w.n : size - 1] = '\0';
+	return w.n;
+}
+
 struct json_t *att_match_expl_json(const struct att_match_expl *e)
 {
 	json_t *o = json_object(), *pairs = json_array(), *ua = json_array(),
