@@ -377,6 +377,87 @@ static void test_token_coverage(void **state)
 	att_match_index_free(ix);
 }
 
+/* A name of twelve tokens, each with typo neighbours in the index (about
+ * ten keys per token in use: the general walk, past 32 bits), queried
+ * exactly, with a crowd sharing its first seven tokens: every token counts
+ * in the pre-score, so the name itself is found. (With a bit per key, the
+ * keys past the 64th, those of the last tokens, were left out; the crowd
+ * tied with the name and took the rerank by lower id.) */
+static unsigned lcg = 99;
+
+static void word(char *w, int l)
+{
+	for (int i = 0; i < l; i++) {
+		lcg = lcg * 1103515245u + 12345u;
+		w[i] = (char)(i % 3 == 1 ? "aeiou"[(lcg >> 8) % 5] : "bdfklmnprstvz"[(lcg >> 8) % 13]);
+	}
+	w[l] = 0;
+}
+
+static void test_long_name_every_token(void **state)
+{
+	struct att_match_index *ix;
+	struct att_match_index_opts o = {.verify_max = 2};
+	struct att_err err = {0};
+	struct att_match_hit hits[4];
+	char t[12][16], name[512], b[16];
+	uint64_t id = 0;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, &o, &err), ATT_OK);
+	for (int i = 0; i < 12; i++)
+		word(t[i], 9);
+	for (int i = 0; i < 12; i++) {
+		size_t len = strlen(t[i]);
+
+		for (size_t k = 0; k < len; k++) { /* one letter dropped */
+			memcpy(b, t[i], k);
+			memcpy(b + k, t[i] + k + 1, len - k);
+			assert_int_equal(att_match_index_add(ix, id++, b, strlen(b), NULL, &err), ATT_OK);
+		}
+		for (size_t k = 0; k + 1 < len; k++) { /* two swapped */
+			char c;
+
+			strcpy(b, t[i]);
+			c = b[k];
+			b[k] = b[k + 1];
+			b[k + 1] = c;
+			assert_int_equal(att_match_index_add(ix, id++, b, strlen(b), NULL, &err), ATT_OK);
+		}
+	}
+	for (int c = 0; c < 200; c++) {
+		name[0] = 0;
+		for (int i = 0; i < 7; i++) {
+			strcat(name, t[i]);
+			strcat(name, " ");
+		}
+		for (int i = 0; i < 5; i++) {
+			word(b, 7);
+			strcat(name, b);
+			if (i < 4)
+				strcat(name, " ");
+		}
+		assert_int_equal(att_match_index_add(ix, id++, name, strlen(name), NULL, &err), ATT_OK);
+	}
+	name[0] = 0;
+	for (int i = 0; i < 12; i++) {
+		strcat(name, t[i]);
+		if (i < 11)
+			strcat(name, " ");
+	}
+	assert_int_equal(att_match_index_add(ix, 99999, name, strlen(name), NULL, &err), ATT_OK);
+	{
+		struct att_match_query q = {.name = name, .len = strlen(name)};
+
+		assert_int_equal(att_match_index_query(ix, &q, hits, 4, &n, &err), ATT_OK);
+	}
+	assert_true(n >= 1);
+	assert_int_equal(hits[0].ref, 99999);
+	assert_true(hits[0].score > 0.99);
+	att_match_index_free(ix);
+}
+
 /* Names made of common tokens only (a given name and two family names from
  * short lists, as in bench_ingest): the query memoises token similarities
  * (the same pairs recur from candidate to candidate) and the scorer's edit
@@ -636,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_token_ids_pair_cache),
 		cmocka_unit_test(test_spelling_key), cmocka_unit_test(test_typo_neighbour),
 		cmocka_unit_test(test_crowd_verify), cmocka_unit_test(test_token_coverage),
+		cmocka_unit_test(test_long_name_every_token),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

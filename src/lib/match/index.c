@@ -853,7 +853,7 @@ size_t att_match_index_overhead(struct att_match_index *ix)
  * 1. blocking: the postings of the query's rarer keys (at most cap each)
  *    give candidates, each with a pre-score from the set of keys it shares
  *    with the query: per query token, its weight times the likeness its
- *    best key present promises (see key_est);
+ *    best key present promises (see level_est);
  * 2. the 8 x verify_max best by pre-score (2 more per hit asked for beyond
  *    verify_max) get a cheap token-level score from their
  *    packed record (exact token, same skeleton, shared bigrams), weighted by
@@ -899,10 +899,11 @@ static _Thread_local size_t tl_cand_cap;
 static _Thread_local uint32_t *tl_dense;
 static _Thread_local size_t tl_dense_size;
 
-/* With at most MASK_KEYS keys in use (nearly every query), stage 1 keeps
- * one byte per entry instead: the set of the query's keys whose postings
- * hold it (0: not a candidate), plus the candidates' ids in a list. A
- * quarter of the memory the walk scatters into, so it stays in cache; the
+/* With at most MASK_KEYS (token, level) bits in use (nearly every query;
+ * see level_est), stage 1 keeps one byte per entry instead: the set of
+ * those bits its postings give it (0: not a candidate), plus the
+ * candidates' ids in a list. A quarter of the memory the walk scatters
+ * into, so it stays in cache; the
  * pre-score is a function of the set (at most 256 of them), and the best
  * candidates are chosen by counting sets, not by a heap over all. */
 #define MASK_KEYS 8u
@@ -1153,17 +1154,22 @@ struct qkey {
  * keys' weights instead let a crowd of namesakes sharing the exact given
  * name and one surname push the true variants out of the rerank: on
  * bench_match_speed --dump --ingest 100000 20000 it found 27 092 hits of
- * the 33 837 a rerank eight times wider finds; this finds 29 727 at the
- * same width.) */
-static const float key_est[] = {1.0f, 0.9f, 0.6f, 0.9f, 0.8f};
-/* Keys in use at most (bits of a candidate's set in the general walk). */
-#define PRE_KEYS 64u
+ * the 33 837 a rerank eight times wider finds; this finds 29 741 at the
+ * same width.) Kinds promising the same likeness share a level; a
+ * candidate's set of keys is kept as its set of (token, level) pairs, one
+ * bit each: all the pre-score needs, and at most 12 x 4 bits, so no key of
+ * a long name is ever left out. */
+enum { LVL_EXACT, LVL_NEAR, LVL_TYPO, LVL_PREFIX, LVLS };
+static const uint8_t key_level[] = {LVL_EXACT, LVL_NEAR, LVL_PREFIX, LVL_NEAR, LVL_TYPO};
+static const float level_est[LVLS] = {1.0f, 0.9f, 0.8f, 0.6f};
+#define PRE_BITS (ATT_NAME_MAX_TOKENS * LVLS)
+_Static_assert(PRE_BITS <= 64, "a candidate's set of (token, level) is 64 bits");
 
 struct prescore {
 	size_t nq;
 	float qw[ATT_NAME_MAX_TOKENS];
-	uint8_t tok[PRE_KEYS];
-	float est[PRE_KEYS];
+	uint8_t tok[PRE_BITS];
+	float est[PRE_BITS];
 };
 
 static float pre_score(const struct prescore *ps, uint64_t m)
@@ -1680,21 +1686,23 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			seen |= (uint16_t)(1u << qk[k].tok);
 		}
 	}
-	/* each key in use gets a bit, a token's keys side by side; beyond
-	 * PRE_KEYS (a name of a dozen tokens and more) keys are left out */
+	/* a bit per (token, level) some key in use has, in token order; the
+	 * keys of one token and level share it */
 	ps.nq = nq;
 	memcpy(ps.qw, qw, nq * sizeof(qw[0]));
 	for (size_t i = 0; i < nq; i++)
-		for (size_t k = 0; k < nk; k++) {
-			if (qk[k].tok != i || !qk[k].use)
-				continue;
-			if (nused == PRE_KEYS) {
-				qk[k].use = 0;
-				continue;
+		for (unsigned l = 0; l < LVLS; l++) {
+			bool any = false;
+
+			for (size_t k = 0; k < nk; k++)
+				if (qk[k].use && qk[k].tok == i && key_level[qk[k].kd] == l) {
+					qk[k].bit = (uint8_t)nused;
+					any = true;
+				}
+			if (any) {
+				ps.tok[nused] = (uint8_t)i;
+				ps.est[nused++] = level_est[l];
 			}
-			qk[k].bit = (uint8_t)nused;
-			ps.tok[nused] = (uint8_t)i;
-			ps.est[nused++] = key_est[qk[k].kd];
 		}
 	dense = ix->nent <= DENSE_MAX;
 	masked = dense && nused <= MASK_KEYS;
