@@ -154,7 +154,7 @@ struct json_t *att_match_expl_json(const struct att_match_expl *e);
  * building it; a number reads back as the same double, written with only
  * the digits its rounding kept ("0.84", where json_dumps writes
  * "0.83999999999999997"). NUL-terminated when size > 0; returns the length
- * it needed, 0 when a number is not finite. */
+ * it needed, or 0 (and an empty buf) when a number is not finite. */
 size_t att_match_expl_json_text(const struct att_match_expl *e, char *buf, size_t size);
 
 /* ---------------------------------------------------------- identifiers -- */

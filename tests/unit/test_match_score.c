@@ -333,8 +333,18 @@ static void test_explanation_json_text(void **state)
 		json_decref(ja);
 		json_decref(jb);
 	}
-	ex.dob_adj = INFINITY;
-	assert_int_equal(att_match_expl_json_text(&ex, NULL, 0), 0);
+	{
+		/* the rounded numbers with their digits only */
+		char text[1024];
+
+		assert_true(att_match_expl_json_text(&ex, text, sizeof(text)) > 0);
+		assert_non_null(strstr(text, "\"sim\":0.999,\"cost\":0.001,"));
+		assert_non_null(strstr(text, "\"score\":-0.0,\"name_score\":1.0,"));
+		ex.dob_adj = INFINITY;
+		assert_int_equal(att_match_expl_json_text(&ex, NULL, 0), 0);
+		assert_int_equal(att_match_expl_json_text(&ex, text, sizeof(text)), 0);
+		assert_string_equal(text, "");
+	}
 }
 
 int main(void)

@@ -1667,8 +1667,11 @@ size_t att_match_expl_json_text(const struct att_match_expl *e, char *buf, size_
 	jw_lit(&w, ",\"nat_adj\":");
 	ok = ok && jw_real(&w, (double)e->nat_adj);
 	jw_lit(&w, "}");
-	if (!ok)
+	if (!ok) {
+		if (size)
+			buf[0] = '\0';
 		return 0;
+	}
 	if (size)
 		buf[w.n < size ? w.n : size - 1] = '\0';
 	return w.n;
