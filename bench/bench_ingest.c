@@ -83,7 +83,6 @@ static void make_iban(char out[32])
 	snprintf(out, 32, "GB%02lluWEST%s", 98 - rem, digits);
 }
 
-/* One realistic message with 5 entities. */
 /* The traffic goes to NCASES cases (the post's caseload), one chosen at
  * random per message: a hit against another case is recorded, one within
  * the same case is not (its own thread), as in real work. */
@@ -91,6 +90,7 @@ static void make_iban(char out[32])
 static int64_t cases[NCASES];
 static size_t hits_recorded;
 
+/* One realistic message with 5 entities. */
 static char *make_message(size_t i)
 {
 	char iban[32], phone[32], email[64], domain[64];

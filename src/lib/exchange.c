@@ -540,21 +540,67 @@ static enum att_rc text_member(struct att_buf *b, bool first, const char *key,
 	return text_str(b, value);
 }
 
+/* One hit a query found: the other ref, the score and, for a name, the
+ * explanation as JSON text (a few hundred bytes: what is kept of the
+ * index's 2 KB explanation). */
+struct kept_hit {
+	uint64_t ref;
+	double score;
+	char *expl;
+	size_t expl_len;
+};
+
 /* What the query of one new entity found, kept from the query to the writing
- * of its hit rows (a batch runs all its queries before all its writes): a
- * name's hits with their explanations, or an identifier's refs; n of either,
+ * of its hit rows (a batch runs all its queries before all its writes),
  * allocated to the number found. */
 struct found {
-	struct att_match_hit *hits;
-	uint64_t *refs;
+	struct kept_hit *hits;
 	size_t n;
 };
 
 static void found_release(struct found *fd)
 {
+	for (size_t i = 0; fd->hits && i < fd->n; i++)
+		if (fd->hits[i].expl) {
+			/* the names of both sides */
+			sodium_memzero(fd->hits[i].expl, fd->hits[i].expl_len);
+			free(fd->hits[i].expl);
+		}
 	free(fd->hits);
-	free(fd->refs);
 	memset(fd, 0, sizeof(*fd));
+}
+
+/* Keeps n name hits from the index's: ref, score, explanation text. */
+static enum att_rc keep_name_hits(const struct att_match_hit *hits, size_t n, struct found *fd,
+				  struct att_err *err)
+{
+	fd->hits = calloc(n, sizeof(*fd->hits));
+	if (!fd->hits)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		char small[2048];
+		size_t el = att_match_expl_json_text(&hits[i].expl, small, sizeof(small));
+		char *t = el ? malloc(el + 1) : NULL;
+
+		if (t && el < sizeof(small))
+			memcpy(t, small, el + 1);
+		else if (t)
+			att_match_expl_json_text(&hits[i].expl, t, el + 1);
+		sodium_memzero(small, sizeof(small));
+		if (!el || !t) {
+			free(t);
+			fd->n = i;
+			found_release(fd);
+			return el ? att_fail(err, ATT_ENOMEM, "out of memory")
+				  : att_fail(err, ATT_EINVAL, "a hit's score is not a number");
+		}
+		fd->hits[i].ref = hits[i].ref;
+		fd->hits[i].score = hits[i].score;
+		fd->hits[i].expl = t;
+		fd->hits[i].expl_len = el;
+	}
+	fd->n = n;
+	return ATT_OK;
 }
 
 /* One entity of a message being sent: checked, in the form the index takes,
@@ -753,11 +799,11 @@ static enum att_rc match_query(struct att_node *node, int64_t entity_id,
 	memset(fd, 0, sizeof(*fd));
 	if (f->name) {
 		struct att_match_query q;
+		struct att_match_hit *hits = malloc(HITS_PER_ENTITY * sizeof(*hits));
 
-		fd->hits = malloc(HITS_PER_ENTITY * sizeof(*fd->hits));
 		nm = f->norm ? NULL : malloc(sizeof(*nm));
-		if (!fd->hits || (!f->norm && !nm)) {
-			found_release(fd);
+		if (!hits || (!f->norm && !nm)) {
+			free(hits);
 			free(nm);
 			return att_fail(err, ATT_ENOMEM, "out of memory");
 		}
@@ -769,25 +815,18 @@ static enum att_rc match_query(struct att_node *node, int64_t entity_id,
 		rc = f->norm ? ATT_OK : att_name_normalize(q.name, q.len, nm, err);
 		if (!rc) {
 			q.norm = nf.norm = f->norm ? f->norm : nm;
-			rc = att_match_index_query(ix, &q, fd->hits, HITS_PER_ENTITY, &n, err);
+			rc = att_match_index_query(ix, &q, hits, HITS_PER_ENTITY, &n, err);
 		}
 		if (rc == ATT_EINVAL) {
 			att_err_clear(err);
 			rc = ATT_OK;
 			n = 0;
 		}
-		/* Kept until the writes: only what was found (a shrinking
-		 * realloc stays in place; if it fails, the larger block is
-		 * kept). */
-		if (!rc && !n) {
-			free(fd->hits);
-			fd->hits = NULL;
-		} else if (!rc && n < HITS_PER_ENTITY) {
-			struct att_match_hit *kept = realloc(fd->hits, n * sizeof(*kept));
-
-			if (kept)
-				fd->hits = kept;
-		}
+		if (!rc && n)
+			rc = keep_name_hits(hits, n, fd, err);
+		sodium_memzero(hits, n * sizeof(*hits));
+		free(hits);
+		n = fd->n;
 	} else {
 		uint64_t refs[HITS_PER_ENTITY];
 
@@ -796,11 +835,13 @@ static enum att_rc match_query(struct att_node *node, int64_t entity_id,
 		if (n > HITS_PER_ENTITY)
 			n = HITS_PER_ENTITY;
 		if (!rc && n) {
-			fd->refs = malloc(n * sizeof(*fd->refs));
-			if (fd->refs)
-				memcpy(fd->refs, refs, n * sizeof(*fd->refs));
-			else
+			fd->hits = calloc(n, sizeof(*fd->hits));
+			if (!fd->hits)
 				rc = att_fail(err, ATT_ENOMEM, "out of memory");
+			for (size_t i = 0; !rc && i < n; i++) {
+				fd->hits[i].ref = refs[i];
+				fd->hits[i].score = 1.0;
+			}
 		}
 	}
 	if (!rc) {
@@ -825,7 +866,7 @@ static enum att_rc record_hits(struct att_node *node, int64_t msg_id, int64_t ca
 	enum att_rc rc = ATT_OK;
 
 	for (size_t i = 0; !rc && i < fd->n; i++) {
-		uint64_t ref = f->name ? fd->hits[i].ref : fd->refs[i];
+		uint64_t ref = fd->hits[i].ref;
 		struct att_hit_row h;
 		unsigned char *sealed = NULL;
 
@@ -858,34 +899,13 @@ static enum att_rc record_hits(struct att_node *node, int64_t msg_id, int64_t ca
 			h.other_ref = (int64_t)ref;
 		}
 		h.entity_id = entity_id;
-		h.score = f->name ? fd->hits[i].score : 1.0;
+		h.score = fd->hits[i].score;
 		h.created = att_now();
-		if (f->name) {
-			/* the explanation's JSON written directly, not built
-			 * with jansson and dumped (see bench_ingest) */
-			char small[2048], *big = NULL;
-			const char *expl = small;
-			size_t el = att_match_expl_json_text(&fd->hits[i].expl, small,
-							      sizeof(small));
-
-			if (el >= sizeof(small)) {
-				big = malloc(el + 1);
-				if (big)
-					att_match_expl_json_text(&fd->hits[i].expl, big, el + 1);
-				expl = big;
-			}
-			if (!el)
-				rc = att_fail(err, ATT_EINVAL, "the hit's explanation has no number");
-			else if (!expl)
-				rc = att_fail(err, ATT_ENOMEM, "out of memory");
-			else
-				rc = seal_text(node, expl, el, "hit", entity_id, &sealed, &h.expl_len,
-					       err);
-			sodium_memzero(small, el < sizeof(small) ? el : sizeof(small));
-			if (big) {
-				sodium_memzero(big, el + 1);
-				free(big);
-			}
+		if (fd->hits[i].expl) {
+			/* a name's explanation, written as JSON when its query
+			 * ran (keep_name_hits) */
+			rc = seal_text(node, fd->hits[i].expl, fd->hits[i].expl_len, "hit", entity_id,
+				       &sealed, &h.expl_len, err);
 		} else {
 			/* the explanation of an exact match, as json_pack wrote it */
 			char expl[96];
@@ -1611,11 +1631,33 @@ enum att_rc att_msg_send(struct att_node *node, const char *actor_id, const char
 	return rc;
 }
 
-/* At most this many checked messages of a batch wait for their queries and
- * writes, and at most this many bytes of them: their outgoing forms are held
- * in memory together. */
+/* Checked messages of a batch wait for their queries and writes in a window,
+ * their outgoing forms and their queries' kept hits held in memory together:
+ * a window closes at PHASE_MSGS messages, or with the message that brings
+ * it to PHASE_BYTES bytes of text or PHASE_ENTS entities (at most 16 kept
+ * hits each, a few hundred bytes a hit). */
 #define PHASE_MSGS 64u
 #define PHASE_BYTES (4u * ATT_MSG_MAX)
+#define PHASE_ENTS 1024u
+
+/* Whether a message refused as not a party to its case (o) becomes one
+ * through a checked message of the window that is not written yet: one in
+ * the same case addressed to the sender's unit (the only way a send makes
+ * a party). A reply refused for now (o->reply_to set) always may. */
+static bool may_need_window(const struct outgoing *o, const struct outgoing *win, size_t k,
+			    const enum att_rc *rcs)
+{
+	if (o->reply_to)
+		return true;
+	for (size_t j = 0; j < k; j++) {
+		if (rcs[j] || win[j].case_id != o->case_id)
+			continue;
+		for (const struct att_jv *v = win[j].to ? win[j].to->kids : NULL; v; v = v->next)
+			if (v->s && !strcmp(v->s, o->a.m.unit))
+				return true;
+	}
+	return false;
+}
 
 /* Phases 2 and 3 for the messages o[0..k) of a batch (res, rcs and errs in
  * step; a message refused in phase 1 has its outgoing form released and is
@@ -1654,7 +1696,7 @@ static enum att_rc send_phased(struct att_node *node, const char *const *actor_i
 	struct outgoing *o = calloc(cap ? cap : 1, sizeof(*o));
 	/* message i is o[i - first]; ready of them are checked and wait for
 	 * phases 2 and 3, with bytes of text */
-	size_t first = 0, ready = 0, bytes = 0;
+	size_t first = 0, ready = 0, bytes = 0, ents = 0;
 
 	/* all of them: the caller releases every result after a torn batch */
 	memset(res, 0, n * sizeof(*res));
@@ -1666,14 +1708,15 @@ static enum att_rc send_phased(struct att_node *node, const char *const *actor_i
 		att_err_clear(&errs[i]);
 		rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], ready > 0, &o[i - first],
 				 &wait, &errs[i]);
-		if (rcs[i] && wait) {
+		if (rcs[i] && wait &&
+		    may_need_window(&o[i - first], o, i - first, rcs + first)) {
 			outgoing_release(&o[i - first]);
 			flush_phases(node, o, i - first, res + first, rcs + first, errs + first,
 				     torn);
 			if (*torn)
 				break;
 			first = i;
-			ready = bytes = 0;
+			ready = bytes = ents = 0;
 			att_err_clear(&errs[i]);
 			rcs[i] = prepare(node, actor_ids[i], jsons[i], lens[i], false, &o[0], &wait,
 					 &errs[i]);
@@ -1683,12 +1726,13 @@ static enum att_rc send_phased(struct att_node *node, const char *const *actor_i
 		} else {
 			ready++;
 			bytes += lens[i];
+			ents += o[i - first].nents;
 		}
-		if (i + 1 - first == cap || bytes >= PHASE_BYTES) {
+		if (i + 1 - first == cap || bytes >= PHASE_BYTES || ents >= PHASE_ENTS) {
 			flush_phases(node, o, i + 1 - first, res + first, rcs + first, errs + first,
 				     torn);
 			first = i + 1;
-			ready = bytes = 0;
+			ready = bytes = ents = 0;
 		}
 	}
 	if (!*torn && first < n)
