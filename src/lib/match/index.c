@@ -873,11 +873,11 @@ struct cand {
 	uint32_t id;
 	union {
 		float w;      /* pre-score */
-		uint32_t mlo; /* in stage 1's walk: the keys 0..31 it holds */
+		uint32_t mlo; /* in stage 1's walk: its (token, level) bits 0..31 */
 	};
 	union {
 		float fine;   /* cheap token-level score */
-		uint32_t mhi; /* in stage 1's walk: the keys 32..63 it holds */
+		uint32_t mhi; /* in stage 1's walk: its (token, level) bits 32..63 */
 	};
 };
 
@@ -903,9 +903,9 @@ static _Thread_local size_t tl_dense_size;
  * see level_est), stage 1 keeps one byte per entry instead: the set of
  * those bits its postings give it (0: not a candidate), plus the
  * candidates' ids in a list. A quarter of the memory the walk scatters
- * into, so it stays in cache; the
- * pre-score is a function of the set (at most 256 of them), and the best
- * candidates are chosen by counting sets, not by a heap over all. */
+ * into, so it stays in cache; the pre-score is a function of the set (at
+ * most 256 of them), and the best candidates are chosen by counting sets,
+ * not by a heap over all. */
 #define MASK_KEYS 8u
 static _Thread_local uint8_t *tl_mask;
 static _Thread_local size_t tl_mask_size;
@@ -1136,7 +1136,7 @@ struct qkey {
 	uint8_t use;  /* 0 no, 1 seed candidates, 2 only weigh them */
 	bool typo;    /* a typo neighbour's exact key: only ever seeds */
 	uint8_t kd;   /* kind of key (ATT_KEY_*) */
-	uint8_t bit;  /* in use: its bit in a candidate's set of keys */
+	uint8_t bit;  /* in use: the bit of its (token, level) */
 	const struct plist *p;
 };
 
@@ -1147,7 +1147,7 @@ struct qkey {
 #define TYPO_DIV 4u
 /* Stage 1's pre-score of a candidate, from the set of the query's keys it
  * holds: per query token, the token's weight (qw: its rarity) times the
- * likeness the best of its keys present promises (below, by ATT_KEY_*),
+ * likeness the best of its keys present promises (level_est, below),
  * summed over the query's tokens. A token counts once, however many of
  * its keys match: a candidate near every token of the query ranks above
  * one that is the same as two of them and lacks the third. (Summing the
