@@ -456,8 +456,6 @@ static bool parse_deadline(const char *s, int64_t *t)
 
 /* --- stored forms ------------------------------------------------------------ */
 
-/* Appends s as a JSON string the way jansson writes one (compact, UTF-8 kept,
- * the same escapes), so the stored forms read back exactly as before. */
 /* Makes room for n more bytes (and a NUL) in b, within its maximum. */
 static enum att_rc text_room(struct att_buf *b, size_t n)
 {
@@ -481,44 +479,17 @@ static enum att_rc text_room(struct att_buf *b, size_t n)
 	return ATT_OK;
 }
 
+/* Appends s as a JSON string the way jansson writes one (att_json_quote),
+ * so the stored forms read back exactly as before. */
 static enum att_rc text_str(struct att_buf *b, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(s);
 	enum att_rc rc = n > SIZE_MAX / 8 ? ATT_ELIMIT : text_room(b, 6 * n + 2);
-	char *o;
 
 	if (rc)
 		return rc;
-	o = b->data + b->len;
-	*o++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			continue;
-		}
-		*o++ = '\\';
-		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[(c >> 4) & 0xfu];
-			*o++ = hex[c & 0xfu];
-		}
-	}
-	*o++ = '"';
-	*o = '\0';
-	b->len = (size_t)(o - b->data);
+	b->len += att_json_quote(s, n, b->data + b->len);
+	b->data[b->len] = '\0';
 	return ATT_OK;
 }
 

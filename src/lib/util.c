@@ -148,6 +148,47 @@ bool att_size_add(size_t a, size_t b, size_t *out)
 	return true;
 }
 
+size_t att_json_escape_needed(unsigned char c, char esc[6])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char e;
+
+	switch (c) {
+	case '"': e = '"'; break;
+	case '\\': e = '\\'; break;
+	case '\b': e = 'b'; break;
+	case '\f': e = 'f'; break;
+	case '\n': e = 'n'; break;
+	case '\r': e = 'r'; break;
+	case '\t': e = 't'; break;
+	default:
+		memcpy(esc, "\\u00", 4);
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		return 6;
+	}
+	esc[0] = '\\';
+	esc[1] = e;
+	return 2;
+}
+
+size_t att_json_quote(const char *s, size_t n, char *out)
+{
+	size_t o = 0;
+
+	out[o++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		size_t k = att_json_escape((unsigned char)s[i], out + o);
+
+		if (k)
+			o += k;
+		else
+			out[o++] = s[i];
+	}
+	out[o++] = '"';
+	return o;
+}
+
 bool att_utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;

@@ -38,6 +38,19 @@ bool att_size_add(size_t a, size_t b, size_t *out);
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool att_utf8_valid(const char *s, size_t n);
 
+/* JSON strings as jansson writes them (compact, UTF-8 and '/' kept): the
+ * escape of byte c into esc (\" \\ \b \f \n \r \t, other control
+ * bytes \u00XX in upper case), its length, 0 when c needs none. Inline:
+ * asked of every byte of a reply. */
+size_t att_json_escape_needed(unsigned char c, char esc[6]);
+static inline size_t att_json_escape(unsigned char c, char esc[6])
+{
+	return c >= 0x20 && c != '"' && c != '\\' ? 0 : att_json_escape_needed(c, esc);
+}
+/* s[0..n) quoted and escaped into out, which has room for 6 n + 2 bytes;
+ * returns the length written (no NUL). */
+size_t att_json_quote(const char *s, size_t n, char *out);
+
 /* Checks a free-text value: present (unless optional), valid UTF-8, at most
  * max bytes, no control characters other than \n and \t when multiline. */
 enum att_rc att_check_text(struct att_err *err, const char *what, const char *s,

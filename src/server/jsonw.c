@@ -49,35 +49,18 @@ static inline void put(struct att_buf *b, const char *p, size_t n)
 
 static void put_string(struct att_buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t run = 0;
 
 	put(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
 		char esc[6];
-		size_t elen = 2;
+		size_t elen = att_json_escape((unsigned char)s[i], esc);
 
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
+		if (!elen)
 			continue;
 		put(b, s + run, i - run);
-		run = i + 1;
-		esc[0] = '\\';
-		switch (ch) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[ch >> 4];
-			esc[5] = hex[ch & 15];
-			elen = 6;
-		}
 		put(b, esc, elen);
+		run = i + 1;
 	}
 	put(b, s + run, n - run);
 	put(b, "\"", 1);

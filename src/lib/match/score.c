@@ -1523,39 +1523,13 @@ static void jw_lit(struct jw *w, const char *s)
 	jw_put(w, s, strlen(s));
 }
 
+/* A token's text (at most ATT_NAME_TOKEN_MAX bytes) as a JSON string. */
 static void jw_str(struct jw *w, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
+	char q[6 * ATT_NAME_TOKEN_MAX + 2];
+	size_t n = strlen(s);
 
-	jw_put(w, "\"", 1);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		const char *esc = NULL;
-		char u[6];
-
-		switch (*c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		default:
-			break;
-		}
-		if (esc) {
-			jw_put(w, esc, 2);
-		} else if (*c < 0x20) {
-			/* as jansson: \u and four upper-case hex digits */
-			memcpy(u, "\\u00", 4);
-			u[4] = hex[*c >> 4];
-			u[5] = hex[*c & 15];
-			jw_put(w, u, 6);
-		} else {
-			jw_put(w, (const char *)c, 1);
-		}
-	}
-	jw_put(w, "\"", 1);
+	jw_put(w, q, att_json_quote(s, n < ATT_NAME_TOKEN_MAX ? n : ATT_NAME_TOKEN_MAX, q));
 }
 
 /* v, a multiple of 10^-places as round(x * 10^places) / 10^places makes it
