@@ -419,7 +419,7 @@ static void test_long_name_every_token(void **state)
 		for (size_t k = 0; k + 1 < len; k++) { /* two swapped */
 			char c;
 
-			strcpy(b, t[i]);
+			snprintf(b, sizeof(b), "%s", t[i]);
 			c = b[k];
 			b[k] = b[k + 1];
 			b[k + 1] = c;
@@ -427,25 +427,18 @@ static void test_long_name_every_token(void **state)
 		}
 	}
 	for (int c = 0; c < 200; c++) {
-		name[0] = 0;
-		for (int i = 0; i < 7; i++) {
-			strcat(name, t[i]);
-			strcat(name, " ");
-		}
+		size_t len = 0;
+
+		for (int i = 0; i < 7; i++)
+			len += (size_t)snprintf(name + len, sizeof(name) - len, "%s ", t[i]);
 		for (int i = 0; i < 5; i++) {
 			word(b, 7);
-			strcat(name, b);
-			if (i < 4)
-				strcat(name, " ");
+			len += (size_t)snprintf(name + len, sizeof(name) - len, i < 4 ? "%s " : "%s", b);
 		}
 		assert_int_equal(att_match_index_add(ix, id++, name, strlen(name), NULL, &err), ATT_OK);
 	}
-	name[0] = 0;
-	for (int i = 0; i < 12; i++) {
-		strcat(name, t[i]);
-		if (i < 11)
-			strcat(name, " ");
-	}
+	for (size_t i = 0, len = 0; i < 12; i++)
+		len += (size_t)snprintf(name + len, sizeof(name) - len, i < 11 ? "%s " : "%s", t[i]);
 	assert_int_equal(att_match_index_add(ix, 99999, name, strlen(name), NULL, &err), ATT_OK);
 	{
 		struct att_match_query q = {.name = name, .len = strlen(name)};

@@ -301,8 +301,8 @@ static void test_explanation_json_text(void **state)
 	}
 	/* escaping: quote, backslash, control characters, UTF-8; negative and
 	 * zero adjustments, a cost of 0.0005 rounded to 0.001 */
-	strcpy(ex.a[0].text, "a\"b\\c\n\x01\x1f\tə");
-	strcpy(ex.b[0].text, "/\r\b\f");
+	snprintf(ex.a[0].text, sizeof(ex.a[0].text), "%s", "a\"b\\c\n\x01\x1f\tə");
+	snprintf(ex.b[0].text, sizeof(ex.b[0].text), "%s", "/\r\b\f");
 	ex.npairs = 1;
 	ex.pairs[0].a = 0;
 	ex.pairs[0].b = 0;
