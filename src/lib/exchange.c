@@ -757,6 +757,7 @@ static enum att_rc seal_text(struct att_node *node, const char *text, size_t len
  * the next) sees it. Changes only memory; the index addition is undone with
  * the transaction. */
 static enum att_rc match_query(struct att_node *node, int64_t entity_id,
+			       const struct att_entity_home *home,
 			       const struct att_entity_form *f, struct found *fd,
 			       struct att_err *err)
 {
@@ -817,7 +818,7 @@ static enum att_rc match_query(struct att_node *node, int64_t entity_id,
 	}
 	if (!rc) {
 		fd->n = n;
-		rc = att_holdings_add_form(node, entity_id, &nf, err);
+		rc = att_holdings_add_form(node, entity_id, home, &nf, err);
 	}
 	free(nm);
 	if (rc)
@@ -825,16 +826,31 @@ static enum att_rc match_query(struct att_node *node, int64_t entity_id,
 	return rc;
 }
 
-/* Records the hits of one new entity (entity_id of message msg_id in
- * case_id) from what its query found; *hits counts them. Hits are stored for
- * both holders; content is never copied. Reads the other entities' rows, so
- * the messages before this one must be written. */
-static enum att_rc record_hits(struct att_node *node, int64_t msg_id, int64_t case_id,
-			       int64_t entity_id, const char *type,
-			       const struct att_entity_form *f, const struct found *fd,
-			       size_t *hits, struct att_err *err)
+/* The other entity's home: from the index's memory, else its row (then
+ * ATT_ENOTFOUND when it is gone). */
+static enum att_rc other_home(struct att_node *node, int64_t id, struct att_entity_home *h,
+			      struct att_err *err)
+{
+	char type[16];
+	enum att_rc rc;
+
+	if (att_holdings_home(node, id, h))
+		return ATT_OK;
+	rc = att_store_entity_meta(node->store, id, &h->msg_id, &h->case_id, type, err);
+	h->kind = rc ? ATT_EK_UNKNOWN : att_entity_kind_of(type);
+	return rc;
+}
+
+/* Records the hits of one new entity (entity_id at home) from what its query
+ * found; *hits counts them. Hits are stored for both holders; content is
+ * never copied. Where the index does not know the other entity's home, its
+ * row is read, so the messages before this one must be written. */
+static enum att_rc record_hits(struct att_node *node, const struct att_entity_home *home,
+			       int64_t entity_id, const struct att_entity_form *f,
+			       const struct found *fd, size_t *hits, struct att_err *err)
 {
 	enum att_rc rc = ATT_OK;
+	bool this_name = home->kind == ATT_EK_PERSON || home->kind == ATT_EK_ORGANIZATION;
 
 	for (size_t i = 0; !rc && i < fd->n; i++) {
 		uint64_t ref = fd->hits[i].ref;
@@ -846,12 +862,10 @@ static enum att_rc record_hits(struct att_node *node, int64_t msg_id, int64_t ca
 			snprintf(h.other_kind, sizeof(h.other_kind), "watchlist");
 			h.other_ref = (int64_t)(ref & ~ATT_REF_WL);
 		} else {
-			int64_t other_msg = 0, other_case = 0;
-			char other_type[16];
-			bool other_name, this_name;
+			struct att_entity_home other;
+			bool other_name;
 
-			rc = att_store_entity_meta(node->store, (int64_t)ref, &other_msg, &other_case,
-						   other_type, err);
+			rc = other_home(node, (int64_t)ref, &other, err);
 			if (rc == ATT_ENOTFOUND) {
 				att_err_clear(err);
 				rc = ATT_OK;
@@ -860,11 +874,11 @@ static enum att_rc record_hits(struct att_node *node, int64_t msg_id, int64_t ca
 			if (rc)
 				break;
 			/* Not a hit: the same case (its own thread), or a person
-			 * against an organization. */
-			other_name = !strcmp(other_type, "person") || !strcmp(other_type, "organization");
-			this_name = !strcmp(type, "person") || !strcmp(type, "organization");
-			if (other_msg == msg_id || other_case == case_id ||
-			    ((other_name || this_name) && strcmp(other_type, type)))
+			 * against an organization, or a name against an
+			 * identifier. */
+			other_name = other.kind == ATT_EK_PERSON || other.kind == ATT_EK_ORGANIZATION;
+			if (other.msg_id == home->msg_id || other.case_id == home->case_id ||
+			    ((other_name || this_name) && other.kind != home->kind))
 				continue;
 			snprintf(h.other_kind, sizeof(h.other_kind), "entity");
 			h.other_ref = (int64_t)ref;
@@ -899,15 +913,15 @@ static enum att_rc record_hits(struct att_node *node, int64_t msg_id, int64_t ca
 
 /* Matches one new entity against everything held, records its hits and
  * adds it to the index: the query and the writes of one entity together. */
-static enum att_rc match_entity(struct att_node *node, int64_t msg_id, int64_t case_id,
-				int64_t entity_id, const char *type,
-				const struct att_entity_form *f, size_t *hits, struct att_err *err)
+static enum att_rc match_entity(struct att_node *node, const struct att_entity_home *home,
+				int64_t entity_id, const struct att_entity_form *f, size_t *hits,
+				struct att_err *err)
 {
 	struct found fd;
-	enum att_rc rc = match_query(node, entity_id, f, &fd, err);
+	enum att_rc rc = match_query(node, entity_id, home, f, &fd, err);
 
 	if (!rc)
-		rc = record_hits(node, msg_id, case_id, entity_id, type, f, &fd, hits, err);
+		rc = record_hits(node, home, entity_id, f, &fd, hits, err);
 	found_release(&fd);
 	return rc;
 }
@@ -973,9 +987,12 @@ enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, size_t *h
 			rc = ATT_ETAMPER;
 			break;
 		}
-		if (att_entity_form_of(v, &f))
-			rc = match_entity(node, e->msg_id, m.case_id, e->id, att_x_jstr(v, "type"), &f,
-					  hits, err);
+		if (att_entity_form_of(v, &f)) {
+			struct att_entity_home home = {e->msg_id, m.case_id,
+						       att_entity_kind_of(att_x_jstr(v, "type"))};
+
+			rc = match_entity(node, &home, e->id, &f, hits, err);
+		}
 		json_decref(v);
 	}
 	ent_list_free(&l);
@@ -1422,9 +1439,12 @@ static enum att_rc match_outgoing(struct att_node *node, struct outgoing *o,
 	o->id = node->next_msg_id++;
 	o->first_ent = node->next_ent_id;
 	node->next_ent_id += (int64_t)o->nents;
-	for (size_t i = 0; !o->held && !rc && i < o->nents; i++)
-		rc = match_query(node, o->first_ent + (int64_t)i, &o->ents[i].form,
+	for (size_t i = 0; !o->held && !rc && i < o->nents; i++) {
+		struct att_entity_home home = {o->id, o->case_id, att_entity_kind_of(o->ents[i].type)};
+
+		rc = match_query(node, o->first_ent + (int64_t)i, &home, &o->ents[i].form,
 				 &o->ents[i].found, err);
+	}
 	return rc;
 }
 
@@ -1529,9 +1549,11 @@ static enum att_rc write_outgoing(struct att_node *node, struct outgoing *o,
 	} else {
 		for (i = 0; !rc && i < o->nents; i++) {
 			const struct send_ent *se = &o->ents[i];
+			struct att_entity_home home = {res->id, o->case_id,
+						       att_entity_kind_of(se->type)};
 
-			rc = record_hits(node, res->id, o->case_id, rows[i].id, se->type, &se->form,
-					 &se->found, &res->hits, err);
+			rc = record_hits(node, &home, rows[i].id, &se->form, &se->found,
+					 &res->hits, err);
 		}
 	}
 	if (!rc) {

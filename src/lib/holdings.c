@@ -35,7 +35,23 @@ struct att_holdings {
 	int64_t prot_max;
 	uint64_t *wl_refs;    /* watchlist refs in ix, to drop them on re-import */
 	size_t n_wl, cap_wl;
+	/* Each indexed entity's home (message, case, kind), by entity id, so
+	 * that the hit filter reads no row: 12 bytes an id (ids are dense);
+	 * kind 0 where unknown. Its own lock: read by writers' hit filters
+	 * while another thread's sync may be adding. */
+	pthread_rwlock_t home_lock;
+	struct home *home;
+	size_t home_cap;
 };
+
+struct home {
+	uint32_t msg, cas;
+	uint8_t kind;
+};
+
+/* Ids and homes past these are not kept (the store answers for them). */
+#define HOME_ID_MAX (UINT32_C(1) << 30)
+#define HOME_SPARSE (UINT32_C(1) << 20)
 
 enum att_rc att_holdings_new(struct att_holdings **out, struct att_err *err)
 {
@@ -46,6 +62,12 @@ enum att_rc att_holdings_new(struct att_holdings **out, struct att_err *err)
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_mutex_init(&h->inbox_mu, NULL);
+	if (pthread_rwlock_init(&h->home_lock, NULL) != 0) {
+		pthread_mutex_destroy(&h->inbox_mu);
+		pthread_mutex_destroy(&h->mu);
+		free(h);
+		return att_fail(err, ATT_ENOMEM, "cannot create a lock");
+	}
 	h->refs = 1;
 	*out = h;
 	return ATT_OK;
@@ -72,6 +94,8 @@ void att_holdings_unref(struct att_holdings *h)
 	att_match_index_free(h->ix);
 	att_match_index_free(h->prot);
 	free(h->wl_refs);
+	free(h->home);
+	pthread_rwlock_destroy(&h->home_lock);
 	for (size_t i = 0; i < INBOX_CACHE; i++) {
 		json_decref(h->inbox[i].items);
 		json_decref(h->inbox[i].next);
@@ -185,24 +209,79 @@ static enum att_rc index_value(struct att_match_index *ix, uint64_t ref, const j
 	return index_form(ix, ref, &f, err);
 }
 
+enum att_entity_kind att_entity_kind_of(const char *type)
+{
+	if (!type)
+		return ATT_EK_UNKNOWN;
+	if (!strcmp(type, "person"))
+		return ATT_EK_PERSON;
+	if (!strcmp(type, "organization"))
+		return ATT_EK_ORGANIZATION;
+	return ATT_EK_IDENTIFIER;
+}
+
+/* Remembers (or with home NULL forgets) an entity's home. Out of memory or
+ * past the bounds it is simply not kept: the store still answers. */
+static void home_set(struct att_holdings *h, int64_t id, const struct att_entity_home *home)
+{
+	pthread_rwlock_wrlock(&h->home_lock);
+	if (id > 0 && (uint64_t)id < HOME_ID_MAX) {
+		size_t need = (size_t)id + 1;
+
+		if (home && need > h->home_cap && need <= h->home_cap * 2 + HOME_SPARSE) {
+			size_t nc = need + need / 2 + 1024;
+			struct home *n = realloc(h->home, nc * sizeof(*n));
+
+			if (n) {
+				memset(n + h->home_cap, 0, (nc - h->home_cap) * sizeof(*n));
+				h->home = n;
+				h->home_cap = nc;
+			}
+		}
+		if ((size_t)id < h->home_cap) {
+			struct home *e = &h->home[id];
+
+			memset(e, 0, sizeof(*e));
+			if (home && home->msg_id > 0 && (uint64_t)home->msg_id <= UINT32_MAX &&
+			    home->case_id > 0 && (uint64_t)home->case_id <= UINT32_MAX) {
+				e->msg = (uint32_t)home->msg_id;
+				e->cas = (uint32_t)home->case_id;
+				e->kind = (uint8_t)home->kind;
+			}
+		}
+	}
+	pthread_rwlock_unlock(&h->home_lock);
+}
+
+bool att_holdings_home(struct att_node *node, int64_t entity_id, struct att_entity_home *out)
+{
+	struct att_holdings *h = node->hold;
+	bool known = false;
+
+	pthread_rwlock_rdlock(&h->home_lock);
+	if (entity_id > 0 && (uint64_t)entity_id < h->home_cap && h->home[entity_id].kind) {
+		const struct home *e = &h->home[entity_id];
+
+		out->msg_id = e->msg;
+		out->case_id = e->cas;
+		out->kind = (enum att_entity_kind)e->kind;
+		known = true;
+	}
+	pthread_rwlock_unlock(&h->home_lock);
+	return known;
+}
+
 enum att_rc att_holdings_add_form(struct att_node *node, int64_t entity_id,
+				  const struct att_entity_home *home,
 				  const struct att_entity_form *f, struct att_err *err)
 {
 	enum att_rc rc = track(node, (uint64_t)entity_id, err);
 
 	if (!rc)
 		rc = index_form(node->hold->ix, (uint64_t)entity_id, f, err);
+	if (!rc)
+		home_set(node->hold, entity_id, home);
 	return rc;
-}
-
-enum att_rc att_holdings_add_entity(struct att_node *node, int64_t entity_id,
-				    const void *value_json, struct att_err *err)
-{
-	struct att_entity_form f;
-
-	if (!att_entity_form_of(value_json, &f))
-		return track(node, (uint64_t)entity_id, err);
-	return att_holdings_add_form(node, entity_id, &f, err);
 }
 
 enum att_rc att_holdings_add_protected(struct att_node *node, int64_t id,
@@ -277,8 +356,12 @@ size_t att_holdings_mark(struct att_node *node)
 
 void att_holdings_undo(struct att_node *node, size_t mark)
 {
-	while (node->n_tx_refs > mark)
-		att_match_index_remove(node->hold->ix, node->tx_refs[--node->n_tx_refs]);
+	while (node->n_tx_refs > mark) {
+		uint64_t ref = node->tx_refs[--node->n_tx_refs];
+
+		att_match_index_remove(node->hold->ix, ref);
+		home_set(node->hold, (int64_t)ref, NULL);
+	}
 }
 
 void att_holdings_commit(struct att_node *node)
@@ -345,6 +428,11 @@ static int load_entity(const struct att_entity_row *e, void *arg)
 		att_match_index_remove(c->node->hold->ix, (uint64_t)e->id);
 	c->rc = index_value(c->node->hold->ix, (uint64_t)e->id, v, c->err);
 	json_decref(v);
+	if (!c->rc) {
+		struct att_entity_home home = {e->msg_id, e->case_id, att_entity_kind_of(e->type)};
+
+		home_set(c->node->hold, e->id, &home);
+	}
 	if (e->id > c->max_id)
 		c->max_id = e->id;
 	return c->rc != ATT_OK;

@@ -43,14 +43,31 @@ struct att_entity_form {
 	const struct att_name *norm; /* name already normalised, or NULL */
 };
 
+/* What the hit filter needs of an entity: a name's type (a person is not
+ * matched with an organization) or an identifier. */
+enum att_entity_kind {
+	ATT_EK_UNKNOWN = 0,
+	ATT_EK_PERSON,
+	ATT_EK_ORGANIZATION,
+	ATT_EK_IDENTIFIER,
+};
+enum att_entity_kind att_entity_kind_of(const char *type);
+
+/* Where an entity is held: its message and that message's case. */
+struct att_entity_home {
+	int64_t msg_id, case_id;
+	enum att_entity_kind kind;
+};
+
 /* Adds one entity, in its indexed form, to the index within the open
- * transaction; undone if it rolls back. */
+ * transaction, and remembers its home (att_holdings_home); both undone if
+ * the transaction rolls back. */
 enum att_rc att_holdings_add_form(struct att_node *node, int64_t entity_id,
+				  const struct att_entity_home *home,
 				  const struct att_entity_form *f, struct att_err *err) ATT_WUR;
-/* Adds one entity (its decrypted JSON value) to the index within the open
- * transaction; undone if it rolls back. */
-enum att_rc att_holdings_add_entity(struct att_node *node, int64_t entity_id,
-				    const void *value_json, struct att_err *err) ATT_WUR;
+/* The home of an entity the index holds, from memory; false when it is not
+ * known here (the caller asks the store). */
+bool att_holdings_home(struct att_node *node, int64_t entity_id, struct att_entity_home *out);
 /* Adds a protected person (decrypted JSON) within the open transaction. */
 enum att_rc att_holdings_add_protected(struct att_node *node, int64_t id,
 				       const void *value_json, struct att_err *err) ATT_WUR;

@@ -654,6 +654,7 @@ static int ent_each_row(sqlite3_stmt *st, void *arg)
 	COPY(c->row.type, st, 2);
 	c->row.value = sqlite3_column_blob(st, 3);
 	c->row.value_len = (size_t)sqlite3_column_bytes(st, 3);
+	c->row.case_id = sqlite3_column_int64(st, 4);
 	return c->fn(&c->row, c->arg);
 }
 
@@ -662,7 +663,7 @@ enum att_rc att_store_entity_each_since(struct att_store *s, int64_t after,
 					void *arg, struct att_err *err)
 {
 	struct ent_each_ctx c = {fn, arg, {0}};
-	STMT("SELECT e.id,e.msg_id,e.type,e.value FROM entities e JOIN messages m "
+	STMT("SELECT e.id,e.msg_id,e.type,e.value,m.case_id FROM entities e JOIN messages m "
 	     "ON m.id=e.msg_id WHERE e.id>? AND m.status='delivered' ORDER BY e.id");
 	sqlite3_bind_int64(st, 1, after);
 	return each(s, st, ent_each_row, &c, err, "reading entities");
@@ -673,7 +674,8 @@ enum att_rc att_store_entity_each_of(struct att_store *s, int64_t msg_id,
 				     void *arg, struct att_err *err)
 {
 	struct ent_each_ctx c = {fn, arg, {0}};
-	STMT("SELECT id,msg_id,type,value FROM entities WHERE msg_id=? ORDER BY id");
+	STMT("SELECT e.id,e.msg_id,e.type,e.value,m.case_id FROM entities e JOIN messages m "
+	     "ON m.id=e.msg_id WHERE e.msg_id=? ORDER BY e.id");
 	sqlite3_bind_int64(st, 1, msg_id);
 	return each(s, st, ent_each_row, &c, err, "reading entities");
 }

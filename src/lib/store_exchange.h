@@ -58,6 +58,7 @@ struct att_recip_row {
 struct att_entity_row {
 	int64_t id;
 	int64_t msg_id;
+	int64_t case_id; /* the message's (read by the walks below, not written) */
 	char type[16];
 	const unsigned char *value; /* sealed JSON of the entity */
 	size_t value_len;
@@ -145,7 +146,8 @@ enum att_rc att_store_recip_set_all(struct att_store *s, int64_t msg_id, const c
  * transaction. */
 enum att_rc att_store_entity_insert_many(struct att_store *s, const struct att_entity_row *e,
 					 size_t n, struct att_err *err) ATT_WUR;
-/* Entities of delivered messages with id > after, in id order. */
+/* Entities of delivered messages with id > after, in id order (with their
+ * message's case). */
 enum att_rc att_store_entity_each_since(struct att_store *s, int64_t after,
 					int (*fn)(const struct att_entity_row *e, void *arg),
 					void *arg, struct att_err *err) ATT_WUR;

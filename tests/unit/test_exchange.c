@@ -16,6 +16,7 @@
 #include "holdings.h"
 #include "node_int.h"
 #include "policy.h"
+#include "store_exchange.h"
 #include "store_int.h"
 
 static char *dir;
@@ -633,6 +634,119 @@ static void test_batch_torn_late(void **state)
 				 ATT_OK);
 		assert_int_equal(n, i == BAD ? 0 : 1);
 	}
+	/* the homes the hit filter reads as the rows: the failed message's
+	 * entities have none */
+	snprintf(sql, sizeof(sql),
+		 "SELECT min(id), max(id), count(*) FROM entities WHERE msg_id>=%lld",
+		 (long long)first);
+	assert_int_equal(sqlite3_prepare_v2(node->store->db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	{
+		int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
+		int64_t rows = sqlite3_column_int64(st, 2), known = 0;
+
+		sqlite3_finalize(st);
+		for (int64_t id = lo; id <= hi + 4; id++) {
+			struct att_entity_home h;
+			int64_t msg = 0, cas = 0;
+			char type[16];
+
+			if (!att_holdings_home(node, id, &h))
+				continue;
+			known++;
+			assert_int_equal(att_store_entity_meta(node->store, id, &msg, &cas, type, &err),
+					 ATT_OK);
+			assert_int_equal(h.msg_id, msg);
+			assert_int_equal(h.case_id, cas);
+			assert_int_equal(h.kind, att_entity_kind_of(type));
+		}
+		assert_int_equal(known, rows);
+	}
+}
+
+/* Sends ents (a JSON array) in case c; returns the hits recorded. */
+static size_t send_hits(int64_t c, const char *ents)
+{
+	char *m = message_to(c, "hq/terrorism", 0, ents);
+	struct att_send_result res;
+	struct att_err err = {0};
+	size_t hits;
+
+	assert_int_equal(att_msg_send(node, "rep", m, strlen(m), &res, &err), ATT_OK);
+	hits = res.hits;
+	att_send_result_release(&res);
+	free(m);
+	return hits;
+}
+
+/* The hit filter (not the same case, not a person against an organization)
+ * reads the other entity's home from the index's memory: the same hits
+ * whether the home was remembered when its message was sent or loaded from
+ * the store by a process that opens the file afterwards. */
+static void test_hit_filter_homes(void **state)
+{
+	const char *both = "[{\"type\":\"person\",\"name\":\"Rashad Karimov\"},"
+			   "{\"type\":\"organization\",\"name\":\"Rashad Karimov\"},"
+			   "{\"type\":\"iban\",\"value\":\"GB29 NWBK 6016 1331 9268 19\"}]";
+	const char *person = "[{\"type\":\"person\",\"name\":\"Rashad Karimov\"},"
+			     "{\"type\":\"iban\",\"value\":\"GB29NWBK60161331926819\"}]";
+	const char *org = "[{\"type\":\"organization\",\"name\":\"Rashad Karimov\"}]";
+	int64_t a = new_case("Homes A"), b = new_case("Homes B"), c = new_case("Homes C");
+	size_t fresh[3], reopened[3];
+	struct att_entity_home h;
+	struct att_err err = {0};
+	(void)state;
+
+	assert_int_equal(send_hits(a, both), 0);
+	/* the same case: its own thread, no hit */
+	assert_int_equal(send_hits(a, person), 0);
+	/* person against both persons of case A, IBAN against both IBANs */
+	fresh[0] = send_hits(b, person);
+	/* the organization against case A's organization only */
+	fresh[1] = send_hits(c, org);
+	/* case B's person is in its own case now: again A's four */
+	fresh[2] = send_hits(b, person);
+	assert_int_equal(fresh[0], 4);
+	assert_int_equal(fresh[1], 1);
+	assert_int_equal(fresh[2], 4);
+	/* another process: every home loaded from the store */
+	att_node_close(node);
+	assert_int_equal(att_node_open(path, &node, &err), ATT_OK);
+	reopened[0] = send_hits(b, person);
+	reopened[1] = send_hits(c, org);
+	reopened[2] = send_hits(a, person);
+	/* B: A's two persons and IBANs and case C's organization not; the
+	 * fresh B messages are the same case */
+	assert_int_equal(reopened[0], 4);
+	/* C: A's organization (C's own earlier one is the same case) */
+	assert_int_equal(reopened[1], 1);
+	/* A: the three B messages' persons and IBANs */
+	assert_int_equal(reopened[2], 6);
+	/* every entity's home loaded, with its message's case */
+	{
+		sqlite3_stmt *st;
+		size_t rows = 0, known = 0;
+
+		assert_int_equal(sqlite3_prepare_v2(node->store->db,
+						    "SELECT e.id, e.msg_id, m.case_id, e.type FROM "
+						    "entities e JOIN messages m ON m.id=e.msg_id "
+						    "WHERE m.status='delivered'",
+						    -1, &st, NULL),
+				 SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			rows++;
+			if (!att_holdings_home(node, sqlite3_column_int64(st, 0), &h))
+				continue;
+			known++;
+			assert_int_equal(h.msg_id, sqlite3_column_int64(st, 1));
+			assert_int_equal(h.case_id, sqlite3_column_int64(st, 2));
+			assert_int_equal(h.kind,
+					 att_entity_kind_of((const char *)sqlite3_column_text(st, 3)));
+		}
+		sqlite3_finalize(st);
+		assert_true(rows > 0);
+		assert_int_equal(known, rows);
+	}
 }
 
 static void test_sealed_at_rest(void **state)
@@ -720,6 +834,7 @@ int main(void)
 		cmocka_unit_test(test_batch_held_not_matched),
 		cmocka_unit_test(test_batch_reads_own_writes),
 		cmocka_unit_test(test_batch_torn_late),
+		cmocka_unit_test(test_hit_filter_homes),
 		cmocka_unit_test(test_inbox_cache),
 		cmocka_unit_test(test_sealed_at_rest),
 	};
