@@ -1,7 +1,8 @@
-/* The in-memory match index: blocking keys per token → postings of entry
- * numbers (values, never pairs), packed normalised names for verification by
- * the scorer, refs → entries, and exact identifier postings with CIDR
- * containment. One rwlock: queries share it, changes take it exclusively. */
+/* The in-memory match index: blocking keys → the interned tokens that have
+ * them, tokens → postings of entry numbers (values, never pairs), packed
+ * normalised names for verification by the scorer, refs → entries, and
+ * exact identifier postings with CIDR containment. One rwlock: queries
+ * share it, changes take it exclusively. */
 #include <arpa/inet.h>
 #include <math.h>
 #include <pthread.h>
@@ -201,11 +202,28 @@ static size_t typo_keys(const struct att_tokv *tv, bool skel_seeds,
 
 /* -------------------------------------------------------------- postings -- */
 
+/* A blocking key: the ids of the tokens that have it (each once, in the
+ * order they were interned; never removed, as tokens are not), and how
+ * many live entries have it (one of their tokens does), which the query's
+ * caps and weights are decided on. An entry holds a key once however many
+ * of its tokens give it. */
 struct plist {
 	uint32_t key; /* 0 = empty slot */
+	uint32_t len; /* token ids */
+	uint32_t cap; /* 0: inline */
+	uint32_t nent; /* live entries with the key */
+	union {
+		uint32_t *p;
+		uint32_t in[2];
+	} u;
+};
+
+/* The postings of one token: the entries holding it (each once, in no
+ * order once some were removed). Only tokens with blocking keys (not
+ * particles, not initials) have any. */
+struct tpost {
 	uint32_t len;
 	uint32_t cap; /* 0: inline */
-	uint32_t pad;
 	union {
 		uint32_t *p;
 		uint32_t in[2];
@@ -275,6 +293,8 @@ struct att_match_index {
 	 * added, interned to a 32-bit id; records hold ids */
 	struct ttok *tt;
 	size_t ntt, tt_cap;
+	struct tpost *tp; /* per token id: its postings */
+	size_t tp_cap;
 	uint32_t *tth; /* open addressing → token id + 1, 0 empty */
 	size_t tth_size;
 	char *ttb; /* token bytes: text then skeleton */
@@ -282,7 +302,7 @@ struct att_match_index {
 	uint32_t serial; /* of the pair cache (att_pair_serial) */
 	uint64_t cidr4_lens;    /* bit n: a v4 range of length n exists */
 	uint64_t cidr6_lens[3]; /* same for v6 */
-	size_t postings_bytes;
+	size_t postings_bytes; /* heap of the keys' token lists and the tokens' postings */
 };
 
 static uint64_t mix64(uint64_t x)
@@ -343,6 +363,10 @@ void att_match_index_free(struct att_match_index *ix)
 	for (size_t i = 0; i < ix->pl_size; i++)
 		if (ix->pl[i].key && ix->pl[i].cap)
 			free(ix->pl[i].u.p);
+	for (size_t i = 0; i < ix->ntt; i++)
+		if (ix->tp[i].cap)
+			free(ix->tp[i].u.p);
+	free(ix->tp);
 	for (size_t i = 0; i < ix->nidn; i++) {
 		free(ix->idn[i].key);
 		free(ix->idn[i].refs);
@@ -403,7 +427,73 @@ static const uint32_t *pl_ids(const struct plist *p)
 	return p->cap ? p->u.p : p->u.in;
 }
 
-static bool pl_add(struct att_match_index *ix, uint32_t key, uint32_t id)
+static const uint32_t *tp_ids(const struct tpost *p)
+{
+	return p->cap ? p->u.p : p->u.in;
+}
+
+/* Appends id to the list (*len, *cap, u: two inline ids while cap is 0)
+ * unless it is its last id already. */
+static bool ids_add(struct att_match_index *ix, uint32_t *len, uint32_t *cap, uint32_t **heap,
+		    uint32_t *in, uint32_t id)
+{
+	if (*len && (*cap ? *heap : in)[*len - 1] == id)
+		return true;
+	if (*cap == 0 && *len < 2) {
+		in[(*len)++] = id;
+		return true;
+	}
+	if (*cap == 0) {
+		uint32_t *n = malloc(4 * sizeof(uint32_t));
+
+		if (!n)
+			return false;
+		n[0] = in[0];
+		n[1] = in[1];
+		*heap = n;
+		*cap = 4;
+		ix->postings_bytes += 4 * sizeof(uint32_t);
+	} else if (*len == *cap) {
+		uint32_t nc;
+		uint32_t *n;
+
+		if (*cap > UINT32_MAX / 3 * 2)
+			return false;
+		nc = *cap + *cap / 2;
+		n = realloc(*heap, (size_t)nc * sizeof(uint32_t));
+		if (!n)
+			return false;
+		ix->postings_bytes += (size_t)(nc - *cap) * sizeof(uint32_t);
+		*heap = n;
+		*cap = nc;
+	}
+	(*heap)[(*len)++] = id;
+	return true;
+}
+
+/* An entry id added to token tok's postings (once: one name may hold a
+ * token twice, and its ids are added in a row). */
+static bool tp_add(struct att_match_index *ix, uint32_t tok, uint32_t id)
+{
+	struct tpost *p = &ix->tp[tok];
+
+	return ids_add(ix, &p->len, &p->cap, &p->u.p, p->u.in, id);
+}
+
+static void tp_del(struct att_match_index *ix, uint32_t tok, uint32_t id)
+{
+	struct tpost *p = &ix->tp[tok];
+	uint32_t *ids = p->cap ? p->u.p : p->u.in;
+
+	for (uint32_t i = 0; i < p->len; i++)
+		if (ids[i] == id) {
+			ids[i] = ids[--p->len];
+			return;
+		}
+}
+
+/* The list of key, made when new. */
+static struct plist *pl_get(struct att_match_index *ix, uint32_t key)
 {
 	struct plist *p = pl_find(ix, key);
 
@@ -411,7 +501,7 @@ static bool pl_add(struct att_match_index *ix, uint32_t key, uint32_t id)
 		size_t j;
 
 		if ((ix->pl_used + 1) * 10 > ix->pl_size * 7 && !pl_rehash(ix))
-			return false;
+			return NULL;
 		for (j = key & (ix->pl_size - 1); ix->pl[j].key; j = (j + 1) & (ix->pl_size - 1))
 			;
 		p = &ix->pl[j];
@@ -419,50 +509,7 @@ static bool pl_add(struct att_match_index *ix, uint32_t key, uint32_t id)
 		p->key = key;
 		ix->pl_used++;
 	}
-	/* one name may give the same key twice: store it once */
-	if (p->len && pl_ids(p)[p->len - 1] == id)
-		return true;
-	if (p->cap == 0 && p->len < 2) {
-		p->u.in[p->len++] = id;
-		return true;
-	}
-	if (p->cap == 0) {
-		uint32_t *n = malloc(4 * sizeof(uint32_t));
-
-		if (!n)
-			return false;
-		n[0] = p->u.in[0];
-		n[1] = p->u.in[1];
-		p->u.p = n;
-		p->cap = 4;
-		ix->postings_bytes += 4 * sizeof(uint32_t);
-	} else if (p->len == p->cap) {
-		uint32_t nc = p->cap + p->cap / 2;
-		uint32_t *n = realloc(p->u.p, (size_t)nc * sizeof(uint32_t));
-
-		if (!n)
-			return false;
-		ix->postings_bytes += (size_t)(nc - p->cap) * sizeof(uint32_t);
-		p->u.p = n;
-		p->cap = nc;
-	}
-	p->u.p[p->len++] = id;
-	return true;
-}
-
-static void pl_del(struct att_match_index *ix, uint32_t key, uint32_t id)
-{
-	struct plist *p = pl_find(ix, key);
-	uint32_t *ids;
-
-	if (!p)
-		return;
-	ids = p->cap ? p->u.p : p->u.in;
-	for (uint32_t i = 0; i < p->len; i++)
-		if (ids[i] == id) {
-			ids[i] = ids[--p->len];
-			return;
-		}
+	return p;
 }
 
 /* ------------------------------------------------------------------- refs -- */
@@ -603,11 +650,14 @@ static bool tok_rehash(struct att_match_index *ix)
 	return true;
 }
 
-/* The id of token v, added when new; NONE when out of memory or full. */
+/* The id of token v, added when new (and to the token lists of its
+ * blocking keys); NONE when out of memory or full. */
 static uint32_t tok_intern(struct att_match_index *ix, const struct att_tokv *v)
 {
 	uint32_t h = tok_hash(v), id = tok_find(ix, v, h);
-	size_t need = (size_t)v->len + v->sklen, j;
+	size_t need = (size_t)v->len + v->sklen, j, nk;
+	uint32_t keys[ATT_TOKEN_KEYS];
+	struct plist *pk[ATT_TOKEN_KEYS];
 	struct ttok *t;
 
 	if (id != NONE)
@@ -617,9 +667,28 @@ static uint32_t tok_intern(struct att_match_index *ix, const struct att_tokv *v)
 	if ((ix->ntt + 1) * 10 > ix->tth_size * 7 && !tok_rehash(ix))
 		return NONE;
 	if (!grow((void **)&ix->tt, &ix->tt_cap, ix->ntt + 1, sizeof(struct ttok)) ||
+	    !grow((void **)&ix->tp, &ix->tp_cap, ix->ntt + 1, sizeof(struct tpost)) ||
 	    !grow((void **)&ix->ttb, &ix->ttb_cap, ix->ttb_len + need, 1))
 		return NONE;
-	id = (uint32_t)ix->ntt++;
+	id = (uint32_t)ix->ntt;
+	/* its keys' lists first (all made before any is changed: a rehash
+	 * moves them), so that out of memory leaves id in none of them */
+	nk = att_token_keys(v, keys, NULL);
+	for (size_t k = 0; k < nk; k++)
+		if (!pl_get(ix, keys[k]))
+			return NONE;
+	for (size_t k = 0; k < nk; k++) {
+		pk[k] = pl_find(ix, keys[k]);
+		if (!ids_add(ix, &pk[k]->len, &pk[k]->cap, &pk[k]->u.p, pk[k]->u.in, id)) {
+			/* the keys before hold id last (or twice the same key) */
+			for (size_t b = 0; b < k; b++)
+				if (pk[b]->len && pl_ids(pk[b])[pk[b]->len - 1] == id)
+					pk[b]->len--;
+			return NONE;
+		}
+	}
+	ix->ntt++;
+	memset(&ix->tp[id], 0, sizeof(ix->tp[id]));
 	t = &ix->tt[id];
 	t->off = (uint32_t)ix->ttb_len;
 	t->hash = h;
@@ -670,6 +739,33 @@ static size_t record_views(const struct att_match_index *ix, const unsigned char
 	return n;
 }
 
+/* Counts an entry whose tokens are v[0..nv) in (dir 1) or out of (dir -1)
+ * the entry counts of its keys, each key once. */
+static void count_keys(struct att_match_index *ix, const struct att_tokv *v, size_t nv, int dir)
+{
+	uint32_t all[ATT_NAME_MAX_TOKENS * ATT_TOKEN_KEYS];
+	size_t na = 0;
+
+	for (size_t i = 0; i < nv; i++) {
+		uint32_t keys[ATT_TOKEN_KEYS];
+		size_t nk = att_token_keys(&v[i], keys, NULL);
+
+		for (size_t k = 0; k < nk; k++) {
+			bool dup = false;
+			struct plist *p;
+
+			for (size_t j = 0; j < na && !dup; j++)
+				dup = all[j] == keys[k];
+			if (dup)
+				continue;
+			all[na++] = keys[k];
+			/* interned with the token, so present */
+			if ((p = pl_find(ix, keys[k])) != NULL)
+				p->nent = dir > 0 ? p->nent + 1 : p->nent - 1;
+		}
+	}
+}
+
 static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 			      const struct att_name *nm, const struct att_match_attrs *attrs,
 			      struct att_err *err)
@@ -716,14 +812,12 @@ static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 	e->next = rs->head;
 	rs->head = id;
 	ix->live++;
-	for (size_t i = 0; i < nv; i++) {
-		uint32_t keys[ATT_TOKEN_KEYS];
-		size_t nk = att_token_keys(&v[i], keys, NULL);
-
-		for (size_t k = 0; k < nk; k++)
-			if (!pl_add(ix, keys[k], id))
-				return att_fail(err, ATT_ENOMEM, "out of memory");
-	}
+	/* counted first: an entry left half in its tokens' postings by a
+	 * failure is live, and its removal uncounts it */
+	count_keys(ix, v, nv, 1);
+	for (size_t i = 0; i < nv; i++)
+		if (!(v[i].flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL)) && !tp_add(ix, tid[i], id))
+			return att_fail(err, ATT_ENOMEM, "out of memory");
 	return ATT_OK;
 }
 
@@ -766,13 +860,10 @@ static size_t remove_names_locked(struct att_match_index *ix, struct refslot *rs
 		size_t nv = record_views(ix, ix->arena + e->off, v, &a);
 		size_t bytes = REC_HEAD + 4 * nv;
 
-		for (size_t i = 0; i < nv; i++) {
-			uint32_t keys[ATT_TOKEN_KEYS];
-			size_t nk = att_token_keys(&v[i], keys, NULL);
-
-			for (size_t k = 0; k < nk; k++)
-				pl_del(ix, keys[k], id);
-		}
+		for (size_t i = 0; i < nv; i++)
+			if (!(v[i].flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL)))
+				tp_del(ix, v[i].id, id);
+		count_keys(ix, v, nv, -1);
 		ix->arena_dead += bytes;
 		e->off = UINT64_MAX;
 		e->next = ix->free_ent;
@@ -838,6 +929,7 @@ size_t att_match_index_overhead(struct att_match_index *ix)
 
 	pthread_rwlock_rdlock(&ix->lock);
 	n = ix->pl_size * sizeof(struct plist) + ix->postings_bytes +
+	    ix->tp_cap * sizeof(struct tpost) +
 	    ix->ent_cap * sizeof(struct entry) + ix->rs_size * sizeof(struct refslot) +
 	    ix->idh_size * sizeof(uint32_t) + ix->idn_cap * sizeof(struct idnode) +
 	    ix->idl_cap * sizeof(struct idlink) + (ix->arena_cap - ix->arena_len) +
@@ -923,6 +1015,24 @@ struct tslot {
 static _Thread_local struct tslot *tl_tok;
 static _Thread_local size_t tl_tok_cap, tl_tok_size; /* allocated, this query's */
 static _Thread_local uint32_t tl_tok_gen;
+/* Stage 1 walks the postings of the tokens its keys reach (see plan_walk),
+ * each once, with the bits of every key in use that has it: tl_tw holds
+ * them, tl_twi (by token id, stamped with tl_twi_gen, so never cleared)
+ * the place of a token's in tl_tw. */
+struct twalk {
+	uint32_t tok;
+	uint32_t seed; /* its first seed postings make candidates; the rest weigh */
+	uint64_t bits; /* (token, level) bits of the keys in use that have it */
+};
+struct twslot {
+	uint32_t gen;
+	uint32_t wi;
+};
+static _Thread_local struct twalk *tl_tw;
+static _Thread_local size_t tl_tw_cap;
+static _Thread_local struct twslot *tl_twi;
+static _Thread_local size_t tl_twi_size;
+static _Thread_local uint32_t tl_twi_gen;
 
 void att_index_thread_release(void)
 {
@@ -932,6 +1042,12 @@ void att_index_thread_release(void)
 	free(tl_mask);
 	free(tl_cid);
 	free(tl_tok);
+	free(tl_tw);
+	free(tl_twi);
+	tl_tw = NULL;
+	tl_twi = NULL;
+	tl_tw_cap = tl_twi_size = 0;
+	tl_twi_gen = 0;
 	tl_map = NULL;
 	tl_cand = NULL;
 	tl_dense = NULL;
@@ -1190,7 +1306,7 @@ static float pre_score(const struct prescore *ps, uint64_t m)
 static int cmp_qkey(const void *a, const void *b)
 {
 	const struct qkey *x = a, *y = b;
-	uint32_t lx = x->p ? x->p->len : 0, ly = y->p ? y->p->len : 0;
+	uint32_t lx = x->p ? x->p->nent : 0, ly = y->p ? y->p->nent : 0;
 
 	return lx < ly ? -1 : lx > ly;
 }
@@ -1249,47 +1365,139 @@ static float cheap_sim(const struct att_tokv *q, const struct att_tokv *c)
 	return (same_sk ? 0.3f : 0.0f) + 0.6f * bigram_dice(q->t, q->len, c->t, c->len);
 }
 
-/* Stage 1 with key masks (see MASK_KEYS): walks the postings of the keys
- * in use in order, as the general walk does: a seed key (use 1) makes
- * candidates, a weighing key (use 2) marks only those already there.
- * Returns the number of candidates, their ids in tl_cid. */
-static size_t walk_masked(const struct qkey *qk, size_t nk, size_t seed_max)
+/* Stage 1's plan: the tokens the keys in use reach (those with postings),
+ * each once in tl_tw with the bits of all those keys, in the order first
+ * reached. An entry's set of (token, level) bits is then the union over
+ * its tokens of theirs: the set of the keys in use it has, as walking
+ * each key's own postings gave it, with each entry visited once per token
+ * instead of once per key (a token's exact, skeleton, spelling and prefix
+ * keys hold mostly the same entries). A token that a seed key reaches
+ * seeds: its entries are that key's. The one key that may hold more than
+ * seed_max entries (the fallback seed of a query whose keys are all
+ * common) seeds from its tokens in order until seed_max of their postings
+ * are taken; the rest of their postings only weigh (so which of its
+ * entries seed differs from the key's first seed_max, which was a choice
+ * as arbitrary). Weighing keys weigh all their entries. Returns the number
+ * of tokens, *total the postings that seed (at least the candidates); 0
+ * and *total SIZE_MAX when out of memory. */
+static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk, size_t nk,
+			size_t seed_max, size_t *total)
+{
+	size_t bound = 0, nw = 0;
+
+	*total = 0;
+	for (size_t k = 0; k < nk; k++)
+		if (qk[k].use)
+			bound += qk[k].p->len;
+	if (bound > tl_tw_cap) {
+		size_t nc = bound + bound / 2 + 64;
+		struct twalk *w = realloc(tl_tw, nc * sizeof(*w));
+
+		if (!w)
+			goto nomem;
+		tl_tw = w;
+		tl_tw_cap = nc;
+	}
+	if (ix->ntt > tl_twi_size) {
+		size_t ns = ix->ntt + ix->ntt / 2 + 1024;
+		struct twslot *t = realloc(tl_twi, ns * sizeof(*t));
+
+		if (!t)
+			goto nomem;
+		memset(t + tl_twi_size, 0, (ns - tl_twi_size) * sizeof(*t));
+		tl_twi = t;
+		tl_twi_size = ns;
+	}
+	if (++tl_twi_gen == 0) {
+		memset(tl_twi, 0, tl_twi_size * sizeof(*tl_twi));
+		tl_twi_gen = 1;
+	}
+	for (size_t k = 0; k < nk; k++) {
+		const struct plist *p = qk[k].p;
+		const uint32_t *toks;
+		uint64_t bit;
+		bool trunc;
+		size_t budget = seed_max;
+
+		if (!qk[k].use)
+			continue;
+		toks = pl_ids(p);
+		bit = 1ULL << qk[k].bit;
+		trunc = qk[k].use == 1 && p->nent > seed_max;
+		for (uint32_t j = 0; j < p->len; j++) {
+			uint32_t tok = toks[j];
+			uint32_t len = ix->tp[tok].len;
+			struct twslot *s = &tl_twi[tok];
+			struct twalk *w;
+
+			if (!len)
+				continue;
+			if (s->gen != tl_twi_gen) {
+				s->gen = tl_twi_gen;
+				s->wi = (uint32_t)nw;
+				tl_tw[nw].tok = tok;
+				tl_tw[nw].seed = 0;
+				tl_tw[nw++].bits = 0;
+			}
+			w = &tl_tw[s->wi];
+			w->bits |= bit;
+			if (qk[k].use == 1) {
+				uint32_t sl = len;
+
+				if (trunc) {
+					sl = len < budget ? len : (uint32_t)budget;
+					budget -= sl;
+				}
+				if (sl > w->seed)
+					w->seed = sl;
+			}
+		}
+	}
+	for (size_t i = 0; i < nw; i++)
+		*total += tl_tw[i].seed;
+	return nw;
+nomem:
+	*total = SIZE_MAX;
+	return 0;
+}
+
+/* Stage 1 with key masks (see MASK_KEYS) over the nw tokens of plan_walk:
+ * the seeding postings make candidates, then the weighing ones mark only
+ * those there. Returns the number of candidates, their ids in tl_cid. */
+static size_t walk_masked(const struct att_match_index *ix, size_t nw)
 {
 	uint8_t *d = tl_mask;
 	uint32_t *cl = tl_cid;
 	size_t ncand = 0;
 
-	for (size_t k = 0; k < nk; k++) {
-		const struct plist *p = qk[k].p;
-		const uint32_t *ids;
-		size_t len;
-		uint8_t bit;
+	for (size_t w = 0; w < nw; w++) {
+		const uint32_t *ids = tp_ids(&ix->tp[tl_tw[w].tok]);
+		size_t len = tl_tw[w].seed;
+		uint8_t bit = (uint8_t)tl_tw[w].bits;
 
-		if (!qk[k].use)
-			continue;
-		bit = (uint8_t)(1u << qk[k].bit);
-		ids = pl_ids(p);
-		len = p->len < seed_max ? p->len : seed_max;
-		if (qk[k].use == 1) {
-			/* no branch either: whether an entry is new is a coin
-			 * toss, and without mispredictions the loads of many
-			 * postings are in flight at once */
-			for (size_t i = 0; i < len; i++) {
-				uint32_t id = ids[i];
-				uint8_t m = d[id];
+		/* no branch either: whether an entry is new is a coin toss,
+		 * and without mispredictions the loads of many postings are
+		 * in flight at once */
+		for (size_t i = 0; i < len; i++) {
+			uint32_t id = ids[i];
+			uint8_t m = d[id];
 
-				cl[ncand] = id;
-				ncand += m == 0;
-				d[id] = (uint8_t)(m | bit);
-			}
-		} else {
-			/* no branch: about half of these are candidates */
-			for (size_t i = 0; i < len; i++) {
-				uint32_t id = ids[i];
-				uint8_t m = d[id];
+			cl[ncand] = id;
+			ncand += m == 0;
+			d[id] = (uint8_t)(m | bit);
+		}
+	}
+	for (size_t w = 0; w < nw; w++) {
+		const struct tpost *tp = &ix->tp[tl_tw[w].tok];
+		const uint32_t *ids = tp_ids(tp);
+		uint8_t bit = (uint8_t)tl_tw[w].bits;
 
-				d[id] = (uint8_t)(m | (m ? bit : 0));
-			}
+		/* no branch: about half of these are candidates */
+		for (size_t i = tl_tw[w].seed; i < tp->len; i++) {
+			uint32_t id = ids[i];
+			uint8_t m = d[id];
+
+			d[id] = (uint8_t)(m | (m ? bit : 0));
 		}
 	}
 	return ncand;
@@ -1566,7 +1774,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	uint32_t qid[ATT_NAME_MAX_TOKENS];
 	struct prescore ps;
 	size_t nq, nk = 0, total = 0, msize, ncand = 0, nh = 0, nseed = 0;
-	size_t cap, seed_max, weight_max, nused = 0;
+	size_t cap, seed_max, weight_max, nused = 0, ntw;
 	/* verified: at least as many as the hits asked for, so that a crowd
 	 * of namesakes scoring as high as the name sought cannot push it
 	 * out before the scorer has seen it */
@@ -1614,12 +1822,12 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		if (c > 0) {
 			const struct plist *sp =
 				c > 1 && kinds[1] == ATT_KEY_SKELETON ? pl_find(ix, keys[1]) : NULL;
-			size_t nn = typo_keys(&qv[i], sp && sp->len && sp->len <= cap, tk);
+			size_t nn = typo_keys(&qv[i], sp && sp->nent && sp->nent <= cap, tk);
 
 			for (size_t k = 0; k < nn && nt < TYPO_KEEP; k++) {
 				const struct plist *p = pl_find(ix, tk[k]);
 
-				if (p && p->len && p->len <= cap / TYPO_DIV)
+				if (p && p->nent && p->nent <= cap / TYPO_DIV)
 					tk[nt++] = tk[k];
 			}
 			memmove(keys + 1 + nt, keys + 1, (c - 1) * sizeof(keys[0]));
@@ -1644,9 +1852,9 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			/* the token's rarity: idf of its most specific key
 			 * that exists, so a common given name counts less
 			 * than a rare surname in the rerank */
-			if (qw[i] == 0 && qk[nk].p && qk[nk].p->len)
+			if (qw[i] == 0 && qk[nk].p && qk[nk].p->nent)
 				qw[i] = tf * (float)(log((double)(ix->live + 2) /
-							 (double)(qk[nk].p->len + 1)) /
+							 (double)(qk[nk].p->nent + 1)) /
 						     lognames + 0.1);
 			nk++;
 		}
@@ -1663,7 +1871,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		uint16_t seen = 0; /* query tokens that already have a key in use */
 
 		for (size_t k = 0; k < nk; k++) {
-			size_t len = qk[k].p ? qk[k].p->len : 0;
+			size_t len = qk[k].p ? qk[k].p->nent : 0;
 
 			qk[k].use = 0;
 			if (!len)
@@ -1671,12 +1879,10 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			if (qk[k].typo) {
 				/* rare (kept so): seeds; never the fallback
 				 * seed nor a token's weighing key */
-				total += len;
 				qk[k].use = 1;
 				continue;
 			}
 			if (len <= cap || nseed == 0) {
-				total += len < seed_max ? len : seed_max;
 				qk[k].use = 1;
 				nseed++;
 			} else if (len <= weight_max && !((seen >> qk[k].tok) & 1)) {
@@ -1704,6 +1910,12 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 				ps.est[nused++] = level_est[l];
 			}
 		}
+	ntw = plan_walk(ix, qk, nk, seed_max, &total);
+	if (total == SIZE_MAX) {
+		att_memo_end();
+		pthread_rwlock_unlock(&ix->lock);
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	}
 	dense = ix->nent <= DENSE_MAX;
 	masked = dense && nused <= MASK_KEYS;
 	for (msize = 1024; !dense && msize < 2 * total; msize *= 2)
@@ -1717,63 +1929,61 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	if (masked) {
 		float wt[1u << MASK_KEYS];
 
-		ncand = walk_masked(qk, nk, seed_max);
+		ncand = walk_masked(ix, ntw);
 		for (unsigned m = 0; m < (1u << nused); m++)
 			wt[m] = pre_score(&ps, m);
 		ncand = select_masked(ncand, wt, rerank);
 	}
-	for (size_t k = 0; k < nk && !masked; k++) {
-		const struct plist *p = qk[k].p;
-		const uint32_t *ids;
-		size_t len;
-		uint32_t lo, hi;
-		bool seed = qk[k].use == 1;
+	/* the general walk (more than MASK_KEYS bits, or an index too large
+	 * for a dense map): as walk_masked, into tl_cand's bit sets */
+	for (size_t pass = 0; pass < 2 && !masked; pass++)
+		for (size_t w = 0; w < ntw; w++) {
+			const struct tpost *tp = &ix->tp[tl_tw[w].tok];
+			const uint32_t *ids = tp_ids(tp);
+			size_t from = pass ? tl_tw[w].seed : 0;
+			size_t to = pass ? tp->len : tl_tw[w].seed;
+			bool seed = pass == 0;
+			uint32_t lo = (uint32_t)tl_tw[w].bits, hi = (uint32_t)(tl_tw[w].bits >> 32);
 
-		if (!qk[k].use)
-			continue;
-		lo = qk[k].bit < 32 ? 1u << qk[k].bit : 0;
-		hi = qk[k].bit < 32 ? 0 : 1u << (qk[k].bit - 32);
-		ids = pl_ids(p);
-		len = p->len < seed_max ? p->len : seed_max;
-		if (dense) {
-			uint32_t *d = tl_dense;
+			if (dense) {
+				uint32_t *d = tl_dense;
 
-			for (size_t i = 0; i < len; i++) {
-				uint32_t id = ids[i], ci = d[id];
+				for (size_t i = from; i < to; i++) {
+					uint32_t id = ids[i], ci = d[id];
 
-				if (ci == 0) {
+					if (ci == 0) {
+						if (!seed)
+							continue;
+						d[id] = ci = (uint32_t)++ncand;
+						tl_cand[ci - 1].id = id;
+						tl_cand[ci - 1].mlo = 0;
+						tl_cand[ci - 1].mhi = 0;
+					}
+					tl_cand[ci - 1].mlo |= lo;
+					tl_cand[ci - 1].mhi |= hi;
+				}
+				continue;
+			}
+			for (size_t i = from; i < to; i++) {
+				uint32_t id = ids[i];
+				size_t h = (id * 2654435761u) & (msize - 1);
+
+				while (tl_map[h].id != NONE && tl_map[h].id != id)
+					h = (h + 1) & (msize - 1);
+				if (tl_map[h].id == NONE) {
 					if (!seed)
 						continue;
-					d[id] = ci = (uint32_t)++ncand;
-					tl_cand[ci - 1].id = id;
-					tl_cand[ci - 1].mlo = 0;
-					tl_cand[ci - 1].mhi = 0;
+					tl_map[h].id = id;
+					tl_map[h].ci = (uint32_t)ncand;
+					tl_cand[ncand].id = id;
+					tl_cand[ncand].mlo = 0;
+					tl_cand[ncand].mhi = 0;
+					ncand++;
 				}
-				tl_cand[ci - 1].mlo |= lo;
-				tl_cand[ci - 1].mhi |= hi;
+				tl_cand[tl_map[h].ci].mlo |= lo;
+				tl_cand[tl_map[h].ci].mhi |= hi;
 			}
-			continue;
 		}
-		for (size_t i = 0; i < len; i++) {
-			uint32_t id = ids[i];
-			size_t h = (id * 2654435761u) & (msize - 1);
-
-			while (tl_map[h].id != NONE && tl_map[h].id != id)
-				h = (h + 1) & (msize - 1);
-			if (tl_map[h].id == NONE) {
-				if (!seed)
-					continue;
-				tl_map[h].id = id;
-				tl_map[h].ci = (uint32_t)ncand;
-				tl_cand[ncand].id = id;
-				tl_cand[ncand].mlo = 0;
-				tl_cand[ncand].mhi = 0;
-				ncand++;
-			}
-			tl_cand[tl_map[h].ci].mlo |= lo;
-			tl_cand[tl_map[h].ci].mhi |= hi;
-		}
-	}
 	/* clear the map slots used (cheaper than clearing the map) */
 	for (size_t c = 0; dense && !masked && c < ncand; c++)
 		tl_dense[tl_cand[c].id] = 0;
