@@ -1,6 +1,7 @@
 /* Tests of the match index: add/remove/update kept consistent with a brute
- * force scan on random data, one hit per ref, explanations, identifier
- * lookups with CIDR containment, concurrent queries. */
+ * force scan on random data, token postings kept right through removal and
+ * reuse of entries, one hit per ref, explanations, identifier lookups with
+ * CIDR containment, concurrent queries. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,10 @@ static const char *const family[] = {"Aliyev", "Əliyev", "Mammadov", "Mamedov",
 				     "Guseynov", "Qasimov", "Jafarov", "Petrov", "Ivanov",
 				     "Hosseini", "Rezaei", "Smith", "Yilmaz", "Kaya", "Safarov",
 				     "Alizada", "Babayev", "Orujov", "Najafov"};
+
+/* index.c, for the tests: token postings and key entry counts agree with
+ * the live records */
+bool att_match_index_check(struct att_match_index *ix);
 
 static unsigned rnd(unsigned *s)
 {
@@ -37,6 +42,33 @@ static void random_name(unsigned *seed, char *buf, size_t n)
 		 family[rnd(seed) % 20], rnd(seed) % 7 ? "" : "a");
 }
 
+/* Names that may hold a token twice (or two tokens sharing keys:
+ * Mammadov and Mamedov), a particle or an initial (not alone with a
+ * surname: "O. Alizada" finds no "Orujov Alizada", a recall limit of the
+ * blocking, not what these tests are about). */
+static void random_name_repeats(unsigned *seed, char *buf, size_t n)
+{
+	const char *g = given[rnd(seed) % 22], *f = family[rnd(seed) % 20];
+
+	switch (rnd(seed) % 5) {
+	case 0:
+		snprintf(buf, n, "%s %s %s", g, g, f);
+		break;
+	case 1:
+		snprintf(buf, n, "%s %s %s", g, f, family[rnd(seed) % 20]);
+		break;
+	case 2:
+		snprintf(buf, n, "%s bin %s %s", g, f, f);
+		break;
+	case 3:
+		snprintf(buf, n, "%s %c. %s", g, "KMRZ"[rnd(seed) % 4], f);
+		break;
+	default:
+		snprintf(buf, n, "%s %s", g, f);
+		break;
+	}
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -44,20 +76,18 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void test_consistency(void **state)
+static void consistency(void (*gen)(unsigned *, char *, size_t), unsigned seed)
 {
 	struct att_match_index *ix;
 	struct att_match_index_opts o = {.posting_cap = 1000000, .verify_max = 1000000};
 	struct att_err err = {0};
 	static struct rec recs[N];
-	unsigned seed = 42;
 	static struct att_match_hit hits[N];
 	size_t live = 0;
 
-	(void)state;
 	assert_int_equal(att_match_index_new(&ix, &o, &err), ATT_OK);
 	for (size_t i = 0; i < N; i++) {
-		random_name(&seed, recs[i].name, sizeof(recs[i].name));
+		gen(&seed, recs[i].name, sizeof(recs[i].name));
 		assert_int_equal(att_match_index_add(ix, 1000 + i, recs[i].name,
 						     strlen(recs[i].name), NULL, &err), ATT_OK);
 		recs[i].live = true;
@@ -72,7 +102,7 @@ static void test_consistency(void **state)
 			assert_int_equal(att_match_index_remove(ix, 1000 + i), had);
 			recs[i].live = false;
 		} else {
-			random_name(&seed, recs[i].name, sizeof(recs[i].name));
+			gen(&seed, recs[i].name, sizeof(recs[i].name));
 			assert_int_equal(att_match_index_update(ix, 1000 + i, recs[i].name,
 								strlen(recs[i].name), NULL, &err), ATT_OK);
 			recs[i].live = true;
@@ -81,6 +111,7 @@ static void test_consistency(void **state)
 	for (size_t i = 0; i < N; i++)
 		live += recs[i].live;
 	assert_int_equal(att_match_index_count(ix), live);
+	assert_true(att_match_index_check(ix));
 	/* every query: index hits == brute force over live records */
 	for (size_t qi = 0; qi < 60; qi++) {
 		char q[96];
@@ -89,7 +120,7 @@ static void test_consistency(void **state)
 		size_t nw = 0, ng = 0;
 		struct att_match_query mq = {0};
 
-		random_name(&seed, q, sizeof(q));
+		gen(&seed, q, sizeof(q));
 		assert_int_equal(att_name_normalize(q, strlen(q), &qn, &err), ATT_OK);
 		for (size_t i = 0; i < N; i++) {
 			struct att_name rn;
@@ -114,6 +145,142 @@ static void test_consistency(void **state)
 		if (nw != ng)
 			fail_msg("query '%s': index %zu hits, brute force %zu", q, ng, nw);
 		assert_memory_equal(want, got, nw * sizeof(uint64_t));
+	}
+	att_match_index_free(ix);
+}
+
+static void test_consistency(void **state)
+{
+	(void)state;
+	consistency(random_name, 42);
+}
+
+/* The same with repeated tokens, particles and initials, whose entries
+ * must be in a token's postings once and leave them whole on removal. */
+static void test_consistency_repeats(void **state)
+{
+	(void)state;
+	consistency(random_name_repeats, 7);
+}
+
+/* A token shared by many entries: each found once, however many of the
+ * query's keys (exact, skeleton, spelling, prefix) reach it, and a ref
+ * with two names holding it is one hit. */
+static void test_shared_token(void **state)
+{
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	static struct att_match_hit hits[1000];
+	struct att_match_query q = {.name = "Anar Huseynov"};
+	static bool seen[500];
+	size_t n;
+
+	(void)state;
+	q.len = strlen(q.name);
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	for (uint64_t r = 0; r < 400; r++)
+		assert_int_equal(att_match_index_add(ix, r, "Anar Huseynov", 13, NULL, &err), ATT_OK);
+	/* a second name of ref 0 holding both tokens too */
+	assert_int_equal(att_match_index_add(ix, 0, "Anar Huseynov Anar", 18, NULL, &err), ATT_OK);
+	/* sharing the skeleton and spelling keys, not the exact one */
+	for (uint64_t r = 400; r < 500; r++)
+		assert_int_equal(att_match_index_add(ix, r, "Anar Guseynov", 13, NULL, &err), ATT_OK);
+	assert_true(att_match_index_check(ix));
+	assert_int_equal(att_match_index_query(ix, &q, hits, 1000, &n, &err), ATT_OK);
+	assert_int_equal(n, 500);
+	for (size_t h = 0; h < n; h++) {
+		assert_true(hits[h].ref < 500);
+		assert_false(seen[hits[h].ref]);
+		seen[hits[h].ref] = true;
+		/* the name as written first, then its variant */
+		assert_true(h < 400 ? hits[h].score == 1.0 && hits[h].ref < 400 : hits[h].ref >= 400);
+	}
+	att_match_index_free(ix);
+}
+
+/* A name holding a token twice is removed whole, and the entry it leaves
+ * (reused by the next name added) is not found through its old tokens. */
+static void test_repeated_token_reuse(void **state)
+{
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	struct att_match_hit hits[8];
+	struct att_match_query q = {.name = "Rashad Rashad Qasimov"};
+	size_t n;
+
+	(void)state;
+	q.len = strlen(q.name);
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	assert_int_equal(att_match_index_add(ix, 1, "Rashad Rashad Qasimov", 21, NULL, &err), ATT_OK);
+	assert_int_equal(att_match_index_add(ix, 2, "Rashad Qasimov", 14, NULL, &err), ATT_OK);
+	assert_true(att_match_index_check(ix));
+	assert_int_equal(att_match_index_query(ix, &q, hits, 8, &n, &err), ATT_OK);
+	assert_true(n >= 1);
+	assert_int_equal(hits[0].ref, 1);
+	assert_int_equal(att_match_index_remove(ix, 1), 1);
+	assert_true(att_match_index_check(ix));
+	/* entry 0 reused by a name sharing no token with the removed one */
+	assert_int_equal(att_match_index_add(ix, 3, "Leyla Smith", 11, NULL, &err), ATT_OK);
+	assert_true(att_match_index_check(ix));
+	assert_int_equal(att_match_index_query(ix, &q, hits, 8, &n, &err), ATT_OK);
+	for (size_t h = 0; h < n; h++)
+		assert_int_equal(hits[h].ref, 2);
+	/* and by one holding the token twice again */
+	assert_int_equal(att_match_index_remove(ix, 3), 1);
+	assert_int_equal(att_match_index_add(ix, 4, "Qasimov Qasimov Rashad", 22, NULL, &err), ATT_OK);
+	assert_true(att_match_index_check(ix));
+	q.name = "Leyla Smith";
+	q.len = strlen(q.name);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 8, &n, &err), ATT_OK);
+	assert_int_equal(n, 0);
+	q.name = "Qasimov Qasimov Rashad";
+	q.len = strlen(q.name);
+	assert_int_equal(att_match_index_query(ix, &q, hits, 8, &n, &err), ATT_OK);
+	assert_true(n >= 1);
+	assert_int_equal(hits[0].ref, 4);
+	att_match_index_free(ix);
+}
+
+/* Many removals and re-adds (each reusing a freed entry): the token
+ * postings and the keys' entry counts follow, and every live name is
+ * found as written. */
+static void test_remove_readd(void **state)
+{
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	struct att_match_hit hits[64];
+	static char names[200][96];
+	unsigned seed = 3;
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	for (size_t i = 0; i < 200; i++) {
+		random_name_repeats(&seed, names[i], sizeof(names[i]));
+		assert_int_equal(att_match_index_add(ix, i, names[i], strlen(names[i]), NULL, &err),
+				 ATT_OK);
+	}
+	for (int round = 0; round < 5; round++) {
+		for (size_t i = (size_t)round; i < 200; i += 3)
+			assert_int_equal(att_match_index_remove(ix, i), 1);
+		assert_true(att_match_index_check(ix));
+		for (size_t i = (size_t)round; i < 200; i += 3) {
+			random_name_repeats(&seed, names[i], sizeof(names[i]));
+			assert_int_equal(att_match_index_add(ix, i, names[i], strlen(names[i]), NULL,
+							     &err), ATT_OK);
+		}
+		assert_true(att_match_index_check(ix));
+		assert_int_equal(att_match_index_count(ix), 200);
+	}
+	for (size_t i = 0; i < 200; i++) {
+		struct att_match_query q = {.name = names[i], .len = strlen(names[i])};
+		size_t n;
+		bool found = false;
+
+		assert_int_equal(att_match_index_query(ix, &q, hits, 64, &n, &err), ATT_OK);
+		for (size_t h = 0; h < n; h++)
+			found = found || hits[h].ref == i;
+		if (!found)
+			fail_msg("'%s' (ref %zu) not found", names[i], i);
 	}
 	att_match_index_free(ix);
 }
@@ -703,7 +870,9 @@ static void test_concurrent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_consistency), cmocka_unit_test(test_hits_and_explain),
+		cmocka_unit_test(test_consistency), cmocka_unit_test(test_consistency_repeats),
+		cmocka_unit_test(test_shared_token), cmocka_unit_test(test_repeated_token_reuse),
+		cmocka_unit_test(test_remove_readd), cmocka_unit_test(test_hits_and_explain),
 		cmocka_unit_test(test_ids), cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_rank_tie_break), cmocka_unit_test(test_common_given_name),
 		cmocka_unit_test(test_common_tokens_memo),

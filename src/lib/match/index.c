@@ -739,6 +739,18 @@ static size_t record_views(const struct att_match_index *ix, const unsigned char
 	return n;
 }
 
+static void tok_view(const struct att_match_index *ix, uint32_t id, struct att_tokv *v)
+{
+	const struct ttok *t = &ix->tt[id];
+
+	v->id = id;
+	v->flags = t->flags;
+	v->len = t->len;
+	v->sklen = t->sklen;
+	v->t = ix->ttb + t->off;
+	v->sk = v->t + t->len;
+}
+
 /* Counts an entry whose tokens are v[0..nv) in (dir 1) or out of (dir -1)
  * the entry counts of its keys, each key once. */
 static void count_keys(struct att_match_index *ix, const struct att_tokv *v, size_t nv, int dir)
@@ -937,6 +949,95 @@ size_t att_match_index_overhead(struct att_match_index *ix)
 	    (ix->ttb_cap - ix->ttb_len);
 	pthread_rwlock_unlock(&ix->lock);
 	return n;
+}
+
+/* For the tests (declared there, not in a header: nothing else may rely
+ * on it): true when the token postings and the keys' entry counts agree
+ * with the live records: every token with keys lists exactly the live
+ * entries holding it, each once; every key counts exactly the live entries
+ * holding one of its tokens; the tokens of a key are distinct and have it. */
+bool att_match_index_check(struct att_match_index *ix);
+bool att_match_index_check(struct att_match_index *ix)
+{
+	uint32_t *seen = NULL, stamp = 0;
+	bool ok = true;
+
+	pthread_rwlock_rdlock(&ix->lock);
+	if (ix->nent && !(seen = calloc(ix->nent, sizeof(*seen))))
+		ok = false;
+	/* each live entry in the postings of its tokens with keys */
+	for (size_t e = 0; ok && e < ix->nent; e++) {
+		const unsigned char *r;
+
+		if (ix->ent[e].off == UINT64_MAX)
+			continue;
+		r = ix->arena + ix->ent[e].off;
+		for (size_t i = 0; ok && i < r[8]; i++) {
+			uint32_t t = record_id(r, i);
+			const uint32_t *ids = tp_ids(&ix->tp[t]);
+			size_t k = 0;
+
+			if (ix->tt[t].flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL))
+				continue;
+			for (uint32_t j = 0; j < ix->tp[t].len; j++)
+				k += ids[j] == e;
+			ok = k == 1;
+		}
+	}
+	/* token postings: live entries holding the token, each once */
+	for (size_t t = 0; ok && t < ix->ntt; t++) {
+		const uint32_t *ids = tp_ids(&ix->tp[t]);
+
+		stamp++;
+		for (uint32_t j = 0; ok && j < ix->tp[t].len; j++) {
+			uint32_t e = ids[j];
+			const unsigned char *r;
+			bool has = false;
+
+			ok = e < ix->nent && ix->ent[e].off != UINT64_MAX && seen[e] != stamp;
+			if (!ok)
+				break;
+			seen[e] = stamp;
+			r = ix->arena + ix->ent[e].off;
+			for (size_t i = 0; i < r[8]; i++)
+				has = has || record_id(r, i) == t;
+			ok = has;
+		}
+	}
+	/* keys: distinct tokens that have the key; entries counted once */
+	for (size_t k = 0; ok && k < ix->pl_size; k++) {
+		const struct plist *p = &ix->pl[k];
+		const uint32_t *toks = pl_ids(p);
+		uint32_t n = 0;
+
+		if (!p->key)
+			continue;
+		stamp++;
+		for (uint32_t j = 0; ok && j < p->len; j++) {
+			struct att_tokv v;
+			uint32_t keys[ATT_TOKEN_KEYS];
+			size_t nk;
+			bool has = false;
+
+			for (uint32_t i = 0; i < j; i++)
+				ok = ok && toks[i] != toks[j];
+			tok_view(ix, toks[j], &v);
+			nk = att_token_keys(&v, keys, NULL);
+			for (size_t i = 0; i < nk; i++)
+				has = has || keys[i] == p->key;
+			ok = ok && has;
+			for (uint32_t i = 0; ok && i < ix->tp[toks[j]].len; i++) {
+				uint32_t e = tp_ids(&ix->tp[toks[j]])[i];
+
+				n += seen[e] != stamp;
+				seen[e] = stamp;
+			}
+		}
+		ok = ok && n == p->nent;
+	}
+	pthread_rwlock_unlock(&ix->lock);
+	free(seen);
+	return ok;
 }
 
 /* ----------------------------------------------------------------- query -- */
@@ -1666,18 +1767,6 @@ static size_t select_masked(size_t ncand, const float *wt, size_t keep)
 		tl_cand[out++].fine = 0;
 	}
 	return out;
-}
-
-static void tok_view(const struct att_match_index *ix, uint32_t id, struct att_tokv *v)
-{
-	const struct ttok *t = &ix->tt[id];
-
-	v->id = id;
-	v->flags = t->flags;
-	v->len = t->len;
-	v->sklen = t->sklen;
-	v->t = ix->ttb + t->off;
-	v->sk = v->t + t->len;
 }
 
 /* Stage 2: cheap_score of the candidates tl_cand[0..ncand) (entries
