@@ -1513,6 +1513,16 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 		memset(tl_twi, 0, tl_twi_size * sizeof(*tl_twi));
 		tl_twi_gen = 1;
 	}
+	/* a large index's tokens are scattered: all their postings heads
+	 * and slots asked for first, so that the misses overlap */
+	for (size_t k = 0; k < nk; k++) {
+		const uint32_t *toks = qk[k].use ? pl_ids(qk[k].p) : NULL;
+
+		for (uint32_t j = 0; toks && j < qk[k].p->len; j++) {
+			__builtin_prefetch(&ix->tp[toks[j]]);
+			__builtin_prefetch(&tl_twi[toks[j]]);
+		}
+	}
 	for (size_t k = 0; k < nk; k++) {
 		const struct plist *p = qk[k].p;
 		const uint32_t *toks;
@@ -1534,6 +1544,8 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 			if (!len)
 				continue;
 			if (s->gen != tl_twi_gen) {
+				/* its postings asked for now, read in the walk */
+				__builtin_prefetch(tp_ids(&ix->tp[tok]));
 				s->gen = tl_twi_gen;
 				s->wi = (uint32_t)nw;
 				tl_tw[nw].tok = tok;
