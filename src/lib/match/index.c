@@ -1118,8 +1118,10 @@ static _Thread_local size_t tl_tok_cap, tl_tok_size; /* allocated, this query's 
 static _Thread_local uint32_t tl_tok_gen;
 /* Stage 1 walks the postings of the tokens its keys reach (see plan_walk),
  * each once, with the bits of every key in use that has it: tl_tw holds
- * them, tl_twi (by token id, stamped with tl_twi_gen, so never cleared)
- * the place of a token's in tl_tw. */
+ * them, tl_twi the place of a token's in tl_tw (open addressing on the
+ * token id, stamped with tl_twi_gen, so never cleared; a few hundred
+ * tokens a query at most, so it stays in cache where a table by token id
+ * would miss on each). */
 struct twalk {
 	uint32_t tok;
 	uint32_t seed; /* its first seed postings make candidates; the rest weigh */
@@ -1127,12 +1129,13 @@ struct twalk {
 };
 struct twslot {
 	uint32_t gen;
+	uint32_t tok;
 	uint32_t wi;
 };
 static _Thread_local struct twalk *tl_tw;
 static _Thread_local size_t tl_tw_cap;
 static _Thread_local struct twslot *tl_twi;
-static _Thread_local size_t tl_twi_size;
+static _Thread_local size_t tl_twi_cap, tl_twi_size; /* allocated, this query's */
 static _Thread_local uint32_t tl_twi_gen;
 
 void att_index_thread_release(void)
@@ -1147,7 +1150,7 @@ void att_index_thread_release(void)
 	free(tl_twi);
 	tl_tw = NULL;
 	tl_twi = NULL;
-	tl_tw_cap = tl_twi_size = 0;
+	tl_tw_cap = tl_twi_cap = tl_twi_size = 0;
 	tl_twi_gen = 0;
 	tl_map = NULL;
 	tl_cand = NULL;
@@ -1478,18 +1481,24 @@ static float cheap_sim(const struct att_tokv *q, const struct att_tokv *c)
  * common) seeds from its tokens in order until seed_max of their postings
  * are taken; the rest of their postings only weigh (so which of its
  * entries seed differs from the key's first seed_max, which was a choice
- * as arbitrary). Weighing keys weigh all their entries. Returns the number
- * of tokens, *total the postings that seed (at least the candidates); 0
- * and *total SIZE_MAX when out of memory. */
+ * as arbitrary). Weighing keys weigh all their entries. The plan reads
+ * only the keys' token lists (a token's postings are read once, in the
+ * walk: at 1M names a query reaches a hundred tokens or more, each a
+ * cache miss). Returns the number of tokens, *total a bound on the
+ * candidates (the seed keys' entries); 0 and *total SIZE_MAX when out of
+ * memory. */
 static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk, size_t nk,
 			size_t seed_max, size_t *total)
 {
 	size_t bound = 0, nw = 0;
 
 	*total = 0;
-	for (size_t k = 0; k < nk; k++)
+	for (size_t k = 0; k < nk; k++) {
 		if (qk[k].use)
 			bound += qk[k].p->len;
+		if (qk[k].use == 1)
+			*total += qk[k].p->nent < seed_max ? qk[k].p->nent : seed_max;
+	}
 	if (bound > tl_tw_cap) {
 		size_t nc = bound + bound / 2 + 64;
 		struct twalk *w = realloc(tl_tw, nc * sizeof(*w));
@@ -1499,29 +1508,31 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 		tl_tw = w;
 		tl_tw_cap = nc;
 	}
-	if (ix->ntt > tl_twi_size) {
-		size_t ns = ix->ntt + ix->ntt / 2 + 1024;
-		struct twslot *t = realloc(tl_twi, ns * sizeof(*t));
+	for (tl_twi_size = 256; tl_twi_size < 2 * bound; tl_twi_size *= 2)
+		;
+	if (tl_twi_size > tl_twi_cap) {
+		struct twslot *t = calloc(tl_twi_size, sizeof(*t));
 
 		if (!t)
 			goto nomem;
-		memset(t + tl_twi_size, 0, (ns - tl_twi_size) * sizeof(*t));
+		free(tl_twi);
 		tl_twi = t;
-		tl_twi_size = ns;
+		tl_twi_cap = tl_twi_size;
+		tl_twi_gen = 0;
 	}
+	/* a slot of an earlier query has an older generation: a smaller
+	 * table this time stays exact */
 	if (++tl_twi_gen == 0) {
-		memset(tl_twi, 0, tl_twi_size * sizeof(*tl_twi));
+		memset(tl_twi, 0, tl_twi_cap * sizeof(*tl_twi));
 		tl_twi_gen = 1;
 	}
 	/* a large index's tokens are scattered: all their postings heads
-	 * and slots asked for first, so that the misses overlap */
+	 * asked for first, so that the misses overlap */
 	for (size_t k = 0; k < nk; k++) {
 		const uint32_t *toks = qk[k].use ? pl_ids(qk[k].p) : NULL;
 
-		for (uint32_t j = 0; toks && j < qk[k].p->len; j++) {
+		for (uint32_t j = 0; toks && j < qk[k].p->len; j++)
 			__builtin_prefetch(&ix->tp[toks[j]]);
-			__builtin_prefetch(&tl_twi[toks[j]]);
-		}
 	}
 	for (size_t k = 0; k < nk; k++) {
 		const struct plist *p = qk[k].p;
@@ -1537,16 +1548,16 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 		trunc = qk[k].use == 1 && p->nent > seed_max;
 		for (uint32_t j = 0; j < p->len; j++) {
 			uint32_t tok = toks[j];
-			uint32_t len = ix->tp[tok].len;
-			struct twslot *s = &tl_twi[tok];
+			size_t mask = tl_twi_size - 1, h = (tok * 2654435761u) & mask;
+			struct twslot *s;
 			struct twalk *w;
 
-			if (!len)
-				continue;
+			while (tl_twi[h].gen == tl_twi_gen && tl_twi[h].tok != tok)
+				h = (h + 1) & mask;
+			s = &tl_twi[h];
 			if (s->gen != tl_twi_gen) {
-				/* its postings asked for now, read in the walk */
-				__builtin_prefetch(tp_ids(&ix->tp[tok]));
 				s->gen = tl_twi_gen;
+				s->tok = tok;
 				s->wi = (uint32_t)nw;
 				tl_tw[nw].tok = tok;
 				tl_tw[nw].seed = 0;
@@ -1555,9 +1566,12 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 			w = &tl_tw[s->wi];
 			w->bits |= bit;
 			if (qk[k].use == 1) {
-				uint32_t sl = len;
+				/* UINT32_MAX: all its postings */
+				uint32_t sl = UINT32_MAX;
 
 				if (trunc) {
+					uint32_t len = ix->tp[tok].len;
+
 					sl = len < budget ? len : (uint32_t)budget;
 					budget -= sl;
 				}
@@ -1566,8 +1580,6 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 			}
 		}
 	}
-	for (size_t i = 0; i < nw; i++)
-		*total += tl_tw[i].seed;
 	return nw;
 nomem:
 	*total = SIZE_MAX;
@@ -1584,9 +1596,14 @@ static size_t walk_masked(const struct att_match_index *ix, size_t nw)
 	size_t ncand = 0;
 
 	for (size_t w = 0; w < nw; w++) {
-		const uint32_t *ids = tp_ids(&ix->tp[tl_tw[w].tok]);
-		size_t len = tl_tw[w].seed;
+		const struct tpost *tp = &ix->tp[tl_tw[w].tok];
+		const uint32_t *ids = tp_ids(tp);
+		size_t len = tl_tw[w].seed < tp->len ? tl_tw[w].seed : tp->len;
 		uint8_t bit = (uint8_t)tl_tw[w].bits;
+
+		/* the postings of a token ahead (its head is in cache) */
+		if (w + 4 < nw)
+			__builtin_prefetch(tp_ids(&ix->tp[tl_tw[w + 4].tok]));
 
 		/* no branch either: whether an entry is new is a coin toss,
 		 * and without mispredictions the loads of many postings are
@@ -2041,8 +2058,9 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		for (size_t w = 0; w < ntw; w++) {
 			const struct tpost *tp = &ix->tp[tl_tw[w].tok];
 			const uint32_t *ids = tp_ids(tp);
-			size_t from = pass ? tl_tw[w].seed : 0;
-			size_t to = pass ? tp->len : tl_tw[w].seed;
+			size_t sl = tl_tw[w].seed < tp->len ? tl_tw[w].seed : tp->len;
+			size_t from = pass ? sl : 0;
+			size_t to = pass ? tp->len : sl;
 			bool seed = pass == 0;
 			uint32_t lo = (uint32_t)tl_tw[w].bits, hi = (uint32_t)(tl_tw[w].bits >> 32);
 
