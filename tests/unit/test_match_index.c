@@ -20,10 +20,6 @@ static const char *const family[] = {"Aliyev", "Əliyev", "Mammadov", "Mamedov",
 				     "Hosseini", "Rezaei", "Smith", "Yilmaz", "Kaya", "Safarov",
 				     "Alizada", "Babayev", "Orujov", "Najafov"};
 
-/* index.c, for the tests: token postings and key entry counts agree with
- * the live records */
-bool att_match_index_check(struct att_match_index *ix);
-
 static unsigned rnd(unsigned *s)
 {
 	*s = *s * 1103515245u + 12345u;

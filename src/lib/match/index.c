@@ -951,12 +951,10 @@ size_t att_match_index_overhead(struct att_match_index *ix)
 	return n;
 }
 
-/* For the tests (declared there, not in a header: nothing else may rely
- * on it): true when the token postings and the keys' entry counts agree
- * with the live records: every token with keys lists exactly the live
+/* For the tests (match_int.h): true when the token postings and the keys'
+ * entry counts agree with the live records: every token with keys lists exactly the live
  * entries holding it, each once; every key counts exactly the live entries
  * holding one of its tokens; the tokens of a key are distinct and have it. */
-bool att_match_index_check(struct att_match_index *ix);
 bool att_match_index_check(struct att_match_index *ix)
 {
 	uint32_t *seen = NULL, stamp = 0;

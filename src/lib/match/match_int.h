@@ -125,4 +125,8 @@ void att_score_thread_release(void);
 /* FNV-1a 32-bit, never 0. */
 uint32_t att_hash32(const void *p, size_t n, uint32_t seed);
 
+/* For the tests: true when the index's token postings and its keys'
+ * entry counts agree with its live records (index.c). */
+bool att_match_index_check(struct att_match_index *ix);
+
 #endif
