@@ -226,6 +226,10 @@ struct att_match_index_opts {
 			       (8x as many get a cheap rerank); 0 = 16. A query
 			       asking for more hits verifies deeper (see
 			       att_match_index_query) */
+	size_t dense_max;   /* up to this many names, a query's candidates are
+			       kept in a dense map by entry number, beyond it in
+			       a hash map; 0 = 2^21. A small value tests the
+			       large-index path on a small index */
 };
 
 /* Creates an empty index (opts may be NULL). */

@@ -72,10 +72,14 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void consistency(void (*gen)(unsigned *, char *, size_t), unsigned seed)
+/* dense_max 1: the candidates in the hash map a query of an index over
+ * 2^21 names uses, with the general walk (no key masks). */
+static void consistency(void (*gen)(unsigned *, char *, size_t), unsigned seed,
+			size_t dense_max)
 {
 	struct att_match_index *ix;
-	struct att_match_index_opts o = {.posting_cap = 1000000, .verify_max = 1000000};
+	struct att_match_index_opts o = {.posting_cap = 1000000, .verify_max = 1000000,
+					 .dense_max = dense_max};
 	struct att_err err = {0};
 	static struct rec recs[N];
 	static struct att_match_hit hits[N];
@@ -148,7 +152,15 @@ static void consistency(void (*gen)(unsigned *, char *, size_t), unsigned seed)
 static void test_consistency(void **state)
 {
 	(void)state;
-	consistency(random_name, 42);
+	consistency(random_name, 42, 0);
+}
+
+/* The same through the large-index path (hash map, general walk). */
+static void test_consistency_hash_map(void **state)
+{
+	(void)state;
+	consistency(random_name, 42, 1);
+	consistency(random_name_repeats, 7, 1);
 }
 
 /* The same with repeated tokens, particles and initials, whose entries
@@ -156,7 +168,7 @@ static void test_consistency(void **state)
 static void test_consistency_repeats(void **state)
 {
 	(void)state;
-	consistency(random_name_repeats, 7);
+	consistency(random_name_repeats, 7, 0);
 }
 
 /* A token shared by many entries: each found once, however many of the
@@ -867,6 +879,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_consistency), cmocka_unit_test(test_consistency_repeats),
+		cmocka_unit_test(test_consistency_hash_map),
 		cmocka_unit_test(test_shared_token), cmocka_unit_test(test_repeated_token_reuse),
 		cmocka_unit_test(test_remove_readd), cmocka_unit_test(test_hits_and_explain),
 		cmocka_unit_test(test_ids), cmocka_unit_test(test_concurrent),

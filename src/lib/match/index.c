@@ -18,6 +18,7 @@
 #define NONE UINT32_MAX
 #define DEFAULT_CAP 4000u
 #define DEFAULT_VERIFY 16u
+#define DENSE_MAX (1u << 21) /* see tl_dense */
 #define HARD_CAP 60000u
 
 /* --------------------------------------------------------- blocking keys -- */
@@ -267,7 +268,7 @@ struct ttok {
 
 struct att_match_index {
 	pthread_rwlock_t lock;
-	size_t cap_postings, verify_max;
+	size_t cap_postings, verify_max, dense_max;
 
 	struct plist *pl;
 	size_t pl_size, pl_used;
@@ -349,6 +350,8 @@ enum att_rc att_match_index_new(struct att_match_index **out,
 	}
 	ix->cap_postings = opts && opts->posting_cap ? opts->posting_cap : 0;
 	ix->verify_max = opts && opts->verify_max ? opts->verify_max : DEFAULT_VERIFY;
+	ix->dense_max = opts && opts->dense_max && opts->dense_max < DENSE_MAX ? opts->dense_max
+									       : DENSE_MAX;
 	ix->free_ent = NONE;
 	ix->free_idl = NONE;
 	ix->serial = att_pair_serial();
@@ -1086,7 +1089,6 @@ static _Thread_local size_t tl_cand_cap;
  * index + 1 (0: not a candidate): no hashing, no probing, and posting
  * lists (ascending ids, mostly) walk it forward, which the hardware
  * prefetches. 4 bytes per entry per querying thread (8 MB at most). */
-#define DENSE_MAX (1u << 21)
 static _Thread_local uint32_t *tl_dense;
 static _Thread_local size_t tl_dense_size;
 
@@ -2032,7 +2034,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		pthread_rwlock_unlock(&ix->lock);
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	}
-	dense = ix->nent <= DENSE_MAX;
+	dense = ix->nent <= ix->dense_max;
 	masked = dense && nused <= MASK_KEYS;
 	for (msize = 1024; !dense && msize < 2 * total; msize *= 2)
 		;
