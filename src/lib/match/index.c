@@ -1190,31 +1190,42 @@ static bool mask_scratch(size_t n, size_t ncand)
 	return true;
 }
 
-/* A table of at least 2 n token slots (a power of two). */
-static bool tok_scratch(size_t n)
+/* A per-thread open-addressing table of slots stamped with a generation
+ * (each slot holds the one it was made in): *size, a power of two of at
+ * least 2 n slots, of the allocation *tab (*cap slots of elem bytes, grown
+ * when too small), and a new generation, so that every slot reads as empty
+ * without clearing. A slot of an earlier query has an older generation: a
+ * smaller table this time (fewer cache lines) stays exact. */
+static bool stamped_table(void **tab, size_t *cap, size_t *size, uint32_t *gen, size_t n,
+			  size_t elem)
 {
 	size_t ns = 256;
 
 	while (ns < 2 * n)
 		ns *= 2;
-	if (ns > tl_tok_cap) {
-		struct tslot *t = calloc(ns, sizeof(*t));
+	if (ns > *cap) {
+		void *t = calloc(ns, elem);
 
 		if (!t)
 			return false;
-		free(tl_tok);
-		tl_tok = t;
-		tl_tok_cap = ns;
-		tl_tok_gen = 0;
+		free(*tab);
+		*tab = t;
+		*cap = ns;
+		*gen = 0;
 	}
-	if (++tl_tok_gen == 0) {
-		memset(tl_tok, 0, tl_tok_cap * sizeof(*tl_tok));
-		tl_tok_gen = 1;
+	if (++*gen == 0) {
+		memset(*tab, 0, *cap * elem);
+		*gen = 1;
 	}
-	/* a slot of an earlier query has an older generation: a smaller
-	 * table this time (fewer cache lines) stays exact */
-	tl_tok_size = ns;
+	*size = ns;
 	return true;
+}
+
+/* A table of at least 2 n token slots (a power of two). */
+static bool tok_scratch(size_t n)
+{
+	return stamped_table((void **)&tl_tok, &tl_tok_cap, &tl_tok_size, &tl_tok_gen, n,
+			     sizeof(*tl_tok));
 }
 
 /* The slot of token id, made when new (*fresh). */
@@ -1508,24 +1519,9 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 		tl_tw = w;
 		tl_tw_cap = nc;
 	}
-	for (tl_twi_size = 256; tl_twi_size < 2 * bound; tl_twi_size *= 2)
-		;
-	if (tl_twi_size > tl_twi_cap) {
-		struct twslot *t = calloc(tl_twi_size, sizeof(*t));
-
-		if (!t)
-			goto nomem;
-		free(tl_twi);
-		tl_twi = t;
-		tl_twi_cap = tl_twi_size;
-		tl_twi_gen = 0;
-	}
-	/* a slot of an earlier query has an older generation: a smaller
-	 * table this time stays exact */
-	if (++tl_twi_gen == 0) {
-		memset(tl_twi, 0, tl_twi_cap * sizeof(*tl_twi));
-		tl_twi_gen = 1;
-	}
+	if (!stamped_table((void **)&tl_twi, &tl_twi_cap, &tl_twi_size, &tl_twi_gen, bound,
+			   sizeof(*tl_twi)))
+		goto nomem;
 	/* a large index's tokens are scattered: all their postings heads
 	 * asked for first, so that the misses overlap */
 	for (size_t k = 0; k < nk; k++) {
