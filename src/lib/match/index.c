@@ -1124,8 +1124,9 @@ static _Thread_local uint32_t tl_tok_gen;
  * would miss on each). */
 struct twalk {
 	uint32_t tok;
-	uint32_t seed; /* its first seed postings make candidates; the rest weigh */
-	uint64_t bits; /* (token, level) bits of the keys in use that have it */
+	uint32_t seed;  /* its first seed postings make candidates */
+	uint32_t weigh; /* a weighing key reaches it: the rest of them weigh */
+	uint64_t bits;  /* (token, level) bits of the keys in use that have it */
 };
 struct twslot {
 	uint32_t gen;
@@ -1490,9 +1491,11 @@ static float cheap_sim(const struct att_tokv *q, const struct att_tokv *c)
  * seeds: its entries are that key's. The one key that may hold more than
  * seed_max entries (the fallback seed of a query whose keys are all
  * common) seeds from its tokens in order until seed_max of their postings
- * are taken; the rest of their postings only weigh (so which of its
- * entries seed differs from the key's first seed_max, which was a choice
- * as arbitrary). Weighing keys weigh all their entries. The plan reads
+ * are taken; the rest of their postings are not walked, as the rest of the
+ * key's were not (so which of its entries seed differs from the key's
+ * first seed_max, which was a choice as arbitrary), unless a weighing key
+ * reaches the token too. Weighing keys (at most weight_max entries each)
+ * weigh all their entries. The plan reads
  * only the keys' token lists (a token's postings are read once, in the
  * walk: at 1M names a query reaches a hundred tokens or more, each a
  * cache miss). Returns the number of tokens, *total a bound on the
@@ -1557,10 +1560,12 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 				s->wi = (uint32_t)nw;
 				tl_tw[nw].tok = tok;
 				tl_tw[nw].seed = 0;
+				tl_tw[nw].weigh = 0;
 				tl_tw[nw++].bits = 0;
 			}
 			w = &tl_tw[s->wi];
 			w->bits |= bit;
+			w->weigh |= qk[k].use == 2;
 			if (qk[k].use == 1) {
 				/* UINT32_MAX: all its postings */
 				uint32_t sl = UINT32_MAX;
@@ -1619,7 +1624,7 @@ static size_t walk_masked(const struct att_match_index *ix, size_t nw)
 		uint8_t bit = (uint8_t)tl_tw[w].bits;
 
 		/* no branch: about half of these are candidates */
-		for (size_t i = tl_tw[w].seed; i < tp->len; i++) {
+		for (size_t i = tl_tw[w].seed; tl_tw[w].weigh && i < tp->len; i++) {
 			uint32_t id = ids[i];
 			uint8_t m = d[id];
 
@@ -2056,7 +2061,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			const uint32_t *ids = tp_ids(tp);
 			size_t sl = tl_tw[w].seed < tp->len ? tl_tw[w].seed : tp->len;
 			size_t from = pass ? sl : 0;
-			size_t to = pass ? tp->len : sl;
+			size_t to = pass ? (tl_tw[w].weigh ? tp->len : sl) : sl;
 			bool seed = pass == 0;
 			uint32_t lo = (uint32_t)tl_tw[w].bits, hi = (uint32_t)(tl_tw[w].bits >> 32);
 
