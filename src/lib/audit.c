@@ -318,8 +318,11 @@ void att_node_rollback(struct att_node *node)
 		(void)!att_node_end_read(node, ATT_EDB, NULL);
 		return;
 	}
-	att_store_rollback(node->store);
+	/* the index first, while the write lock is held: once it is released,
+	 * another thread sharing the holdings may take the same entity ids,
+	 * and an undo after that would remove its entries */
 	att_holdings_rollback(node);
+	att_store_rollback(node->store);
 	node->audit = node->audit_saved;
 	node->audit_pending = 0;
 }
@@ -345,6 +348,9 @@ enum att_rc att_node_commit(struct att_node *node, struct att_err *err)
 	}
 	rc = att_store_commit(node->store, err);
 	if (rc) {
+		/* the store has rolled back already (a failed COMMIT may end the
+		 * transaction by itself): the lock is free before this undo, a
+		 * window att_node_rollback does not have */
 		node->audit = node->audit_saved;
 		node->audit_pending = 0;
 		att_holdings_rollback(node);
