@@ -921,8 +921,14 @@ enum att_rc att_match_index_update(struct att_match_index *ix, uint64_t ref, con
 		return rc;
 	pthread_rwlock_wrlock(&ix->lock);
 	rs = ref_find(ix, ref);
-	if (rs)
+	if (rs) {
 		remove_names_locked(ix, rs);
+		/* a slot with neither names nor identifiers reads as empty:
+		 * freed now, so that an add failing before it takes a slot
+		 * again leaves no hole in a probe chain */
+		if (rs->idhead == NONE)
+			ref_delete(ix, rs);
+	}
 	rc = add_locked(ix, ref, &nm, attrs, err);
 	pthread_rwlock_unlock(&ix->lock);
 	return rc;
