@@ -1594,10 +1594,25 @@ static bool jw_real(struct jw *w, double v)
 	return true;
 }
 
+/* The texts of tokens t[0..n) whose bit is set in mask, comma-separated
+ * JSON strings (one side's unmatched tokens). */
+static void jw_unmatched(struct jw *w, const struct att_name_token *t, size_t n, uint16_t mask)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < n; i++)
+		if (mask & (1u << i)) {
+			if (!first)
+				jw_lit(w, ",");
+			first = false;
+			jw_str(w, t[i].text);
+		}
+}
+
 size_t att_match_expl_json_text(const struct att_match_expl *e, char *buf, size_t size)
 {
 	struct jw w = {buf, 0, size};
-	bool ok, first = true;
+	bool ok;
 
 	jw_lit(&w, "{\"score\":");
 	ok = jw_rounded(&w, round((double)e->score * 1e4) / 1e4, 4);
@@ -1619,22 +1634,9 @@ size_t att_match_expl_json_text(const struct att_match_expl *e, char *buf, size_
 		jw_lit(&w, joined ? ",\"joined\":true}" : ",\"joined\":false}");
 	}
 	jw_lit(&w, "],\"unmatched_a\":[");
-	for (size_t i = 0; i < e->na; i++)
-		if (e->unmatched_a & (1u << i)) {
-			if (!first)
-				jw_lit(&w, ",");
-			first = false;
-			jw_str(&w, e->a[i].text);
-		}
+	jw_unmatched(&w, e->a, e->na, e->unmatched_a);
 	jw_lit(&w, "],\"unmatched_b\":[");
-	first = true;
-	for (size_t j = 0; j < e->nb; j++)
-		if (e->unmatched_b & (1u << j)) {
-			if (!first)
-				jw_lit(&w, ",");
-			first = false;
-			jw_str(&w, e->b[j].text);
-		}
+	jw_unmatched(&w, e->b, e->nb, e->unmatched_b);
 	jw_lit(&w, (e->tolerated_a | e->tolerated_b) ? "],\"tolerated\":true,\"dob_adj\":"
 						     : "],\"tolerated\":false,\"dob_adj\":");
 	ok = ok && jw_real(&w, (double)e->dob_adj);
