@@ -374,6 +374,22 @@ static int64_t next_message_id(void)
 	return seq + 1;
 }
 
+/* Sends texts[0..n) as one batch (message i by actors[i]), asserting that
+ * the batch ran; each message's outcome is in res, rcs and errs. */
+static void send_batch(const char **actors, char **texts, size_t n, struct att_send_result *res,
+		       enum att_rc *rcs, struct att_err *errs)
+{
+	size_t lens[128];
+	struct att_err err = {0};
+
+	assert_true(n <= sizeof(lens) / sizeof(lens[0]));
+	for (size_t i = 0; i < n; i++)
+		lens[i] = strlen(texts[i]);
+	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, n, res,
+					   rcs, errs, &err),
+			 ATT_OK);
+}
+
 /* Within one batch the queries run before the writes: the later messages
  * still find the entities of the earlier ones (another case each: hits), the
  * same hits as when the three are sent one by one. */
@@ -385,7 +401,7 @@ static void test_batch_hits_as_one_by_one(void **state)
 						    "Вугар Гусейнов"};
 	const char *actors[3] = {"rep", "rep", "rep"};
 	char *texts[3];
-	size_t lens[3], batch_hits = 0, single_hits = 0;
+	size_t batch_hits = 0, single_hits = 0;
 	struct att_send_result res[3], one;
 	enum att_rc rcs[3];
 	struct att_err errs[3], err = {0};
@@ -395,13 +411,10 @@ static void test_batch_hits_as_one_by_one(void **state)
 		char *ents = person_iban(batch_names[i], "GB82 WEST 1234 5698 7654 32");
 
 		texts[i] = message_to(new_case("Batch"), "hq/terrorism", 0, ents);
-		lens[i] = strlen(texts[i]);
 		free(ents);
 	}
 	memset(res, 0, sizeof(res));
-	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, 3, res,
-					   rcs, errs, &err),
-			 ATT_OK);
+	send_batch(actors, texts, 3, res, rcs, errs);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(rcs[i], ATT_OK);
 		assert_false(res[i].held);
@@ -439,20 +452,16 @@ static void test_batch_held_not_matched(void **state)
 	};
 	const char *actors[3] = {"rep", "rep", "rep"};
 	char *texts[3];
-	size_t lens[3];
 	struct att_send_result res[3];
 	enum att_rc rcs[3];
-	struct att_err errs[3], err = {0};
+	struct att_err errs[3];
 	sqlite3_stmt *st;
 	(void)state;
 
 	for (int i = 0; i < 3; i++) {
 		texts[i] = message_to(new_case("Held"), "hq/terrorism", 0, ents[i]);
-		lens[i] = strlen(texts[i]);
 	}
-	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, 3, res,
-					   rcs, errs, &err),
-			 ATT_OK);
+	send_batch(actors, texts, 3, res, rcs, errs);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(rcs[i], ATT_OK);
 	assert_false(res[0].held);
@@ -489,7 +498,6 @@ static void test_batch_reads_own_writes(void **state)
 	int64_t c = new_case("Thread"), first;
 	char *alone = message_to(c, "post/fr", 0, NULL), *texts[5];
 	const char *actors[5] = {"rep", "desk", "desk", "desk", "rep"};
-	size_t lens[5];
 	struct att_send_result res[5], one;
 	enum att_rc rcs[5];
 	struct att_err errs[5], err = {0};
@@ -506,11 +514,7 @@ static void test_batch_reads_own_writes(void **state)
 	texts[2] = message_to(c, "post/fr", first, NULL);
 	texts[3] = message_to(c, "post/fr", first + 4, NULL);
 	texts[4] = message_to(c, "hq/terrorism", 0, NULL);
-	for (int i = 0; i < 5; i++)
-		lens[i] = strlen(texts[i]);
-	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, 5, res,
-					   rcs, errs, &err),
-			 ATT_OK);
+	send_batch(actors, texts, 5, res, rcs, errs);
 	assert_int_equal(rcs[0], ATT_OK);
 	assert_int_equal(rcs[1], ATT_OK);
 	assert_int_equal(rcs[2], ATT_OK);
@@ -540,11 +544,7 @@ static void test_batch_reads_own_writes(void **state)
 	first = next_message_id();
 	texts[0] = message_to(case_id, "hq/terrorism", 0, NULL);
 	texts[1] = message_to(case_id, "post/fr", first, NULL);
-	for (int i = 0; i < 2; i++)
-		lens[i] = strlen(texts[i]);
-	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, 2, res,
-					   rcs, errs, &err),
-			 ATT_OK);
+	send_batch(actors, texts, 2, res, rcs, errs);
 	assert_int_equal(rcs[0], ATT_OK);
 	assert_int_equal(rcs[1], ATT_OK);
 	assert_int_equal(res[0].id, first);
@@ -563,7 +563,6 @@ static void test_batch_torn_late(void **state)
 	enum { N = 70, BAD = 66 };
 	const char *actors[N];
 	char *texts[N], sql[256];
-	size_t lens[N];
 	struct att_send_result res[N];
 	enum att_rc rcs[N];
 	struct att_err errs[N], err = {0};
@@ -581,16 +580,13 @@ static void test_batch_torn_late(void **state)
 			 i, "bdfgklmnpr"[i % 10], "aeiouyr"[i / 10]);
 		actors[i] = "rep";
 		texts[i] = message_to(case_id, "hq/terrorism", 0, ents);
-		lens[i] = strlen(texts[i]);
 	}
 	snprintf(sql, sizeof(sql),
 		 "CREATE TEMP TRIGGER refuse_late BEFORE INSERT ON main.entities WHEN "
 		 "NEW.msg_id=%lld BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
 		 (long long)(first + BAD));
 	assert_int_equal(sqlite3_exec(node->store->db, sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(att_msg_send_many(node, actors, (const char *const *)texts, lens, N, res,
-					   rcs, errs, &err),
-			 ATT_OK);
+	send_batch(actors, texts, N, res, rcs, errs);
 	assert_int_equal(sqlite3_exec(node->store->db, "DROP TRIGGER temp.refuse_late", NULL, NULL,
 				      NULL),
 			 SQLITE_OK);
