@@ -18,6 +18,7 @@
 
 #include "attache/match.h"
 #include "jaro_winkler.h"
+#include "match/match_int.h"
 
 static unsigned long long rng = 0x9E3779B97F4A7C15ULL;
 
@@ -402,6 +403,7 @@ static int ingest_mode(size_t held, size_t measure, bool dump)
 	uint64_t sum = 0;
 	size_t nhits = 0;
 	double tq = 0, ta = 0, t0;
+	struct att_memo_stats ms;
 	char name[128];
 
 	if (!hits || att_match_index_new(&ix, NULL, &err) != ATT_OK)
@@ -411,6 +413,7 @@ static int ingest_mode(size_t held, size_t measure, bool dump)
 		if (att_match_index_add(ix, i, name, strlen(name), &attrs, &err) != ATT_OK)
 			return 1;
 	}
+	att_memo_stats(&ms, true);
 	for (size_t i = 0; i < measure; i++) {
 		struct att_match_query q;
 		size_t n = 0;
@@ -450,6 +453,10 @@ static int ingest_mode(size_t held, size_t measure, bool dump)
 	printf("  query %.1f us, add %.1f us; %zu hits; checksum %016llx\n",
 	       tq / (double)measure * 1e6, ta / (double)measure * 1e6, nhits,
 	       (unsigned long long)sum);
+	att_memo_stats(&ms, false);
+	printf("  scorer similarities per query: %.1f computed, %.1f from the memo or the pair "
+	       "cache\n",
+	       (double)ms.computed / (double)measure, (double)ms.hits / (double)measure);
 	att_match_index_free(ix);
 	free(hits);
 	att_match_thread_release();

@@ -1718,7 +1718,7 @@ static size_t select_masked(size_t ncand, const float *wt, size_t keep)
 	uint8_t *d = tl_mask;
 	uint32_t *cl = tl_cid;
 	uint32_t cnt[1u << MASK_KEYS] = {0};
-	uint8_t ord[1u << MASK_KEYS];
+	uint8_t ord[1u << MASK_KEYS], side[1u << MASK_KEYS];
 	size_t nord = 0, above = 0, out = 0, nb = 0, need;
 	uint8_t *mk;
 	float wb = 0;
@@ -1782,18 +1782,27 @@ static size_t select_masked(size_t ncand, const float *wt, size_t keep)
 		above += g;
 		i = j;
 	}
-	/* no branches: which way a candidate goes is unpredictable (tl_cand
-	 * has room for one more than kept, cl[nb] with nb <= c is in place) */
+	/* each set's side of wb as two flags (1: above, 2: the tie), so
+	 * that the pass below compares no floats */
+	for (unsigned m = 0; m < (1u << MASK_KEYS); m++)
+		side[m] = (uint8_t)((wt[m] > wb) | (wt[m] == wb) << 1);
+	/* no branches: which way a candidate goes is unpredictable. Two
+	 * stores a candidate: the ones above into tl_cand with their set
+	 * (it has room for one more than kept), the tie's ids in place
+	 * (cl[nb], nb <= c); the pre-scores of the few above after */
 	for (size_t c = 0; c < ncand; c++) {
 		uint32_t id = cl[c];
-		float w = wt[mk[c]];
+		uint8_t m = mk[c], sd = side[m];
 
 		tl_cand[out].id = id;
-		tl_cand[out].w = w;
-		tl_cand[out].fine = 0;
-		out += w > wb;
+		tl_cand[out].mlo = m;
+		out += sd & 1;
 		cl[nb] = id;
-		nb += w == wb;
+		nb += sd >> 1;
+	}
+	for (size_t c = 0; c < out; c++) {
+		tl_cand[c].w = wt[tl_cand[c].mlo];
+		tl_cand[c].fine = 0;
 	}
 	need = keep - out;
 	select_ids(cl, nb, need);

@@ -456,7 +456,7 @@ struct pair_ent {
 	double sim;
 	uint64_t pad;
 };
-#define PAIR_SIZE 65536u /* power of two: 65536 x 32 B = 2 MB per thread */
+#define PAIR_SIZE 131072u /* power of two: 131072 x 32 B = 4 MB per thread */
 #define PAIR_WAYS 2u
 struct cheap_ent {
 	uint32_t ix, q, c; /* ix 0: empty */
