@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "attache/registry.h"
+#include "match/match_int.h"
 #include "attache/users.h"
 #include "attache/exchange.h"
 #include "attache/node.h"
@@ -313,6 +314,22 @@ static double raw_rate(const char *dir, size_t n, size_t batch)
 	return (double)n / t0;
 }
 
+/* Which stage-1 walk the name queries since the last reset took (this
+ * thread's: the holdings' and the protected register's). */
+static void print_walks(const char *what)
+{
+	struct att_walk_stats w;
+	double n;
+
+	att_match_walk_stats(&w, true);
+	n = (double)(w.byte + w.wide + w.general);
+	if (n > 0)
+		printf("%s name queries: %.0f, walks %.1f %% one byte, %.1f %% two bytes, "
+		       "%.1f %% general\n",
+		       what, n, 100.0 * (double)w.byte / n, 100.0 * (double)w.wide / n,
+		       100.0 * (double)w.general / n);
+}
+
 static void crypto_rates(void)
 {
 	unsigned char key[32], nonce[24], msg[400], ct[400 + 16], pk[32], sk[64], sig[64];
@@ -367,6 +384,7 @@ int main(int argc, char **argv)
 	struct att_err err = {0};
 	char path[4096];
 	double secs, *lat;
+	struct att_walk_stats walks;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--crash-child") && i + 1 < argc) {
@@ -407,13 +425,16 @@ int main(int argc, char **argv)
 	if (att_node_open(path, &node, &err))
 		die("open", &err);
 	open_cases(node);
+	att_match_walk_stats(&walks, true);
 	secs = ingest(node, held, 500, NULL, NULL, NULL);
 	printf("preload: %zu messages (5 entities each) in %.1f s (%.0f msg/s, batches of 500)\n",
 	       held, secs, (double)held / secs);
+	print_walks("preload");
 	lat = calloc(measure / batch + 2, sizeof(*lat));
 	if (!lat)
 		die("out of memory", NULL);
 	hits_recorded = 0;
+	att_match_walk_stats(&walks, true);
 	secs = ingest(node, measure, batch, lat, &nlat, NULL);
 	qsort(lat, nlat, sizeof(*lat), cmp_double);
 	printf("ingest through the service path, 1 thread, group commit of %zu, synchronous=FULL, "
@@ -424,6 +445,7 @@ int main(int argc, char **argv)
 	       (double)measure / secs, 1000 * lat[nlat / 2], 1000 * lat[nlat * 99 / 100]);
 	printf("                hits recorded: %.2f per message (%zu cases)\n",
 	       (double)hits_recorded / (double)measure, (size_t)NCASES);
+	print_walks("               ");
 	printf("  raw SQLite %7.0f msg/s   (the same 8 rows per message, same batch and "
 	       "durability)\n",
 	       raw_rate(dir, measure, batch));

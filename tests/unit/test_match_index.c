@@ -65,6 +65,20 @@ static void random_name_repeats(unsigned *seed, char *buf, size_t n)
 	}
 }
 
+/* Short names mixed with names of six to eight tokens (an Arabic nasab
+ * chain, with particles), so that a freed entry and its record's room are
+ * taken again by a name of the other kind. */
+static void random_name_mixed(unsigned *seed, char *buf, size_t n)
+{
+	if (rnd(seed) % 3) {
+		random_name(seed, buf, n);
+		return;
+	}
+	snprintf(buf, n, "%s bin %s bin %s %s%s %s", given[rnd(seed) % 22], given[rnd(seed) % 22],
+		 given[rnd(seed) % 22], rnd(seed) % 2 ? "al " : "", family[rnd(seed) % 20],
+		 family[rnd(seed) % 20]);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -161,6 +175,90 @@ static void test_consistency_hash_map(void **state)
 	(void)state;
 	consistency(random_name, 42, 1);
 	consistency(random_name_repeats, 7, 1);
+}
+
+/* The same with long names and short ones taking each other's freed
+ * entries, through both walks. */
+static void test_consistency_long(void **state)
+{
+	(void)state;
+	consistency(random_name_mixed, 11, 0);
+	consistency(random_name_mixed, 12, 1);
+}
+
+/* Names as bench_ingest's traffic makes them (Elchin Aliyev Mammadova:
+ * common stems and endings), with some surnames one letter off, so that a
+ * query's surnames reach keys of all four levels: more than eight
+ * (token, level) bits, the two-byte walk. Every query gives the same hits,
+ * scores and ranks as the general walk, and both narrow walks are taken. */
+static void wide_name(unsigned *seed, char *buf, size_t n)
+{
+	static const char *const g[] = {"Elchin", "Rauf", "Leyla", "Tural", "Orkhan", "Nigar",
+					 "Kamran", "Farid", "Sevinj", "Aysel", "Ivan", "Sergei"};
+	static const char *const st[] = {"Aliy", "Mammad", "Huseyn", "Gasim", "Jafar", "Karim",
+					  "Ismayil", "Abbas", "Guliy", "Novruz", "Rzay", "Safar",
+					  "Nasir", "Hasan", "Valiy", "Musay", "Kazim", "Qadir"};
+	static const char *const en[] = {"ov", "ova", "li", "zade", "ev", "eva"};
+	char f[2][40];
+
+	for (int k = 0; k < 2; k++) {
+		snprintf(f[k], sizeof(f[k]), "%s%s", st[rnd(seed) % 18], en[rnd(seed) % 6]);
+		/* one in eight: a letter doubled (Mammmadov) */
+		if (rnd(seed) % 8 == 0) {
+			size_t l = strlen(f[k]), at = 1 + rnd(seed) % (l - 1);
+
+			memmove(f[k] + at + 1, f[k] + at, l - at + 1);
+		}
+	}
+	snprintf(buf, n, "%s %s %s", g[rnd(seed) % 12], f[0], f[1]);
+}
+
+static void test_wide_walk(void **state)
+{
+	struct att_match_index *ix;
+	struct att_err err = {0};
+	struct att_walk_stats st;
+	static struct att_match_hit a[16], b[16];
+	unsigned seed = 5;
+	char name[96];
+
+	(void)state;
+	assert_int_equal(att_match_index_new(&ix, NULL, &err), ATT_OK);
+	for (size_t i = 0; i < 20000; i++) {
+		wide_name(&seed, name, sizeof(name));
+		assert_int_equal(att_match_index_add(ix, i, name, strlen(name), NULL, &err), ATT_OK);
+	}
+	att_match_walk_stats(&st, true);
+	for (size_t qi = 0; qi < 400; qi++) {
+		struct att_match_query q = {0};
+		size_t na = 0, nb = 0;
+
+		wide_name(&seed, name, sizeof(name));
+		q.name = name;
+		q.len = strlen(name);
+		q.explain = true;
+		assert_int_equal(att_match_index_query(ix, &q, a, 16, &na, &err), ATT_OK);
+		att_match_force_general(true);
+		assert_int_equal(att_match_index_query(ix, &q, b, 16, &nb, &err), ATT_OK);
+		att_match_force_general(false);
+		if (na != nb)
+			fail_msg("'%s': %zu hits, the general walk %zu", name, na, nb);
+		for (size_t h = 0; h < na; h++) {
+			char ea[512], eb[512];
+
+			assert_true(a[h].ref == b[h].ref);
+			assert_true(a[h].score == b[h].score);
+			assert_true(a[h].rank == b[h].rank);
+			att_match_expl_text(&a[h].expl, ea, sizeof(ea));
+			att_match_expl_text(&b[h].expl, eb, sizeof(eb));
+			assert_string_equal(ea, eb);
+		}
+	}
+	att_match_walk_stats(&st, true);
+	if (st.wide < 40 || st.byte < 40 || st.general < 400)
+		fail_msg("walks: byte %llu, wide %llu, general %llu", (unsigned long long)st.byte,
+			 (unsigned long long)st.wide, (unsigned long long)st.general);
+	att_match_index_free(ix);
 }
 
 /* The same with repeated tokens, particles and initials, whose entries
@@ -879,7 +977,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_consistency), cmocka_unit_test(test_consistency_repeats),
-		cmocka_unit_test(test_consistency_hash_map),
+		cmocka_unit_test(test_consistency_hash_map), cmocka_unit_test(test_consistency_long),
+		cmocka_unit_test(test_wide_walk),
 		cmocka_unit_test(test_shared_token), cmocka_unit_test(test_repeated_token_reuse),
 		cmocka_unit_test(test_remove_readd), cmocka_unit_test(test_hits_and_explain),
 		cmocka_unit_test(test_ids), cmocka_unit_test(test_concurrent),

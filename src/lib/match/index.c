@@ -1108,6 +1108,29 @@ static _Thread_local size_t tl_dense_size;
 #define MASK_KEYS 8u
 static _Thread_local uint8_t *tl_mask;
 static _Thread_local size_t tl_mask_size;
+/* Up to WIDE_KEYS bits, two bytes an entry (a name of three tokens whose
+ * surnames reach keys of all four levels has nine or more: in
+ * bench_ingest's preload, 0 to 100k held, while its given names' keys are
+ * under the cap and seed, a quarter of the name queries, which took the
+ * general walk before). The pre-score depends on each token's best level
+ * only, so a token of L bits has L + 1 states (none, or its best level);
+ * when the product of those over the query's tokens is at most 256, the
+ * combination (a mixed-radix number) takes the place of the one-byte set
+ * in select_masked. Each token's bits are laid out within one byte of the
+ * two, so that the combination is the sum of a lookup in each byte. The
+ * rest (more bits, more combinations) takes the general walk. */
+#define WIDE_KEYS 16u
+static _Thread_local uint16_t *tl_mask16;
+static _Thread_local size_t tl_mask16_size;
+struct wide {
+	uint8_t code[2][256]; /* a byte's part of the combination, per value */
+	uint16_t rep[256];    /* per combination: a set with each token's best bit */
+	unsigned ncode;
+};
+/* Which walk this thread's queries took; the tests' switch to the general
+ * walk (match_int.h). */
+static _Thread_local struct att_walk_stats tl_walks;
+static _Thread_local bool tl_force_general;
 static _Thread_local uint32_t *tl_cid;
 static _Thread_local size_t tl_cid_cap;
 /* Stage 2: the distinct tokens of the candidates (by token id, in an open
@@ -1151,6 +1174,7 @@ void att_index_thread_release(void)
 	free(tl_cand);
 	free(tl_dense);
 	free(tl_mask);
+	free(tl_mask16);
 	free(tl_cid);
 	free(tl_tok);
 	free(tl_tw);
@@ -1163,27 +1187,51 @@ void att_index_thread_release(void)
 	tl_cand = NULL;
 	tl_dense = NULL;
 	tl_mask = NULL;
+	tl_mask16 = NULL;
+	tl_mask16_size = 0;
 	tl_cid = NULL;
 	tl_tok = NULL;
 	tl_map_size = tl_cand_cap = tl_dense_size = tl_mask_size = tl_cid_cap = tl_tok_cap = tl_tok_size = 0;
 	tl_tok_gen = 0;
 }
 
-static bool mask_scratch(size_t n, size_t ncand)
+void att_match_walk_stats(struct att_walk_stats *st, bool reset)
 {
-	if (n > tl_mask_size) {
+	*st = tl_walks;
+	if (reset)
+		memset(&tl_walks, 0, sizeof(tl_walks));
+}
+
+void att_match_force_general(bool on)
+{
+	tl_force_general = on;
+}
+
+/* A per-thread map of at least n entries of elem bytes (*size of them, at
+ * most DENSE_MAX), zero where not yet used: grown, new room cleared. */
+static bool map_scratch(void **map, size_t *size, size_t n, size_t elem)
+{
+	if (n > *size) {
 		size_t ns = n + n / 2 + 1024;
-		uint8_t *d;
+		unsigned char *d;
 
 		if (ns > DENSE_MAX)
 			ns = DENSE_MAX;
-		d = realloc(tl_mask, ns);
+		d = realloc(*map, ns * elem);
 		if (!d)
 			return false;
-		memset(d + tl_mask_size, 0, ns - tl_mask_size);
-		tl_mask = d;
-		tl_mask_size = ns;
+		memset(d + *size * elem, 0, (ns - *size) * elem);
+		*map = d;
+		*size = ns;
 	}
+	return true;
+}
+
+static bool mask_scratch(size_t n, size_t ncand, bool wide)
+{
+	if (wide ? !map_scratch((void **)&tl_mask16, &tl_mask16_size, n, sizeof(*tl_mask16))
+		 : !map_scratch((void **)&tl_mask, &tl_mask_size, n, 1))
+		return false;
 	/* ids, then one byte per id (select_masked) */
 	ncand = ncand + ncand / 4 + 1;
 	if (ncand > tl_cid_cap) {
@@ -1258,20 +1306,7 @@ static struct tslot *tok_slot(uint32_t id, bool *fresh)
 
 static bool dense_scratch(size_t n)
 {
-	if (n > tl_dense_size) {
-		size_t ns = n + n / 2 + 1024;
-		uint32_t *d;
-
-		if (ns > DENSE_MAX)
-			ns = DENSE_MAX;
-		d = realloc(tl_dense, ns * sizeof(*d));
-		if (!d)
-			return false;
-		memset(d + tl_dense_size, 0, (ns - tl_dense_size) * sizeof(*d));
-		tl_dense = d;
-		tl_dense_size = ns;
-	}
-	return true;
+	return map_scratch((void **)&tl_dense, &tl_dense_size, n, sizeof(*tl_dense));
 }
 
 static bool scratch(size_t map_size, size_t ncand)
@@ -1593,52 +1628,55 @@ nomem:
 	return 0;
 }
 
-/* Stage 1 with key masks (see MASK_KEYS) over the nw tokens of plan_walk:
- * the seeding postings make candidates, then the weighing ones mark only
- * those there. Returns the number of candidates, their ids in tl_cid. */
-static size_t walk_masked(const struct att_match_index *ix, size_t nw)
-{
-	uint8_t *d = tl_mask;
-	uint32_t *cl = tl_cid;
-	size_t ncand = 0;
-
-	for (size_t w = 0; w < nw; w++) {
-		const struct tpost *tp = &ix->tp[tl_tw[w].tok];
-		const uint32_t *ids = tp_ids(tp);
-		size_t len = tl_tw[w].seed < tp->len ? tl_tw[w].seed : tp->len;
-		uint8_t bit = (uint8_t)tl_tw[w].bits;
-
-		/* the postings of a token ahead (its head is in cache) */
-		if (w + 4 < nw)
-			__builtin_prefetch(tp_ids(&ix->tp[tl_tw[w + 4].tok]));
-
-		/* no branch either: whether an entry is new is a coin toss,
-		 * and without mispredictions the loads of many postings are
-		 * in flight at once */
-		for (size_t i = 0; i < len; i++) {
-			uint32_t id = ids[i];
-			uint8_t m = d[id];
-
-			cl[ncand] = id;
-			ncand += m == 0;
-			d[id] = (uint8_t)(m | bit);
-		}
+/* Stage 1 with key masks (see MASK_KEYS, WIDE_KEYS) over the nw tokens of
+ * plan_walk, into the map d of one T per entry: the seeding postings make
+ * candidates, then the weighing ones mark only those there. Returns the
+ * number of candidates, their ids in tl_cid. One definition for the two
+ * widths of map. */
+#define DEFINE_WALK_MASKED(name, T)                                                       \
+	static size_t name(const struct att_match_index *ix, size_t nw, T *d)                \
+	{                                                                                  \
+		uint32_t *cl = tl_cid;                                                     \
+		size_t ncand = 0;                                                          \
+                                                                                           \
+		for (size_t w = 0; w < nw; w++) {                                          \
+			const struct tpost *tp = &ix->tp[tl_tw[w].tok];                    \
+			const uint32_t *ids = tp_ids(tp);                                  \
+			size_t len = tl_tw[w].seed < tp->len ? tl_tw[w].seed : tp->len;     \
+			T bit = (T)tl_tw[w].bits;                                          \
+                                                                                           \
+			/* the postings of a token ahead (its head is in cache) */         \
+			if (w + 4 < nw)                                                    \
+				__builtin_prefetch(tp_ids(&ix->tp[tl_tw[w + 4].tok]));      \
+			/* no branch either: whether an entry is new is a coin toss,  \
+			 * and without mispredictions the loads of many postings are  \
+			 * in flight at once */                                            \
+			for (size_t i = 0; i < len; i++) {                                 \
+				uint32_t id = ids[i];                                      \
+				T m = d[id];                                               \
+                                                                                           \
+				cl[ncand] = id;                                            \
+				ncand += m == 0;                                           \
+				d[id] = (T)(m | bit);                                      \
+			}                                                                  \
+		}                                                                          \
+		for (size_t w = 0; w < nw; w++) {                                          \
+			const struct tpost *tp = &ix->tp[tl_tw[w].tok];                    \
+			const uint32_t *ids = tp_ids(tp);                                  \
+			T bit = (T)tl_tw[w].bits;                                          \
+                                                                                           \
+			/* no branch: about half of these are candidates */                \
+			for (size_t i = tl_tw[w].seed; tl_tw[w].weigh && i < tp->len; i++) { \
+				uint32_t id = ids[i];                                      \
+				T m = d[id];                                               \
+                                                                                           \
+				d[id] = (T)(m | (m ? bit : 0));                            \
+			}                                                                  \
+		}                                                                          \
+		return ncand;                                                              \
 	}
-	for (size_t w = 0; w < nw; w++) {
-		const struct tpost *tp = &ix->tp[tl_tw[w].tok];
-		const uint32_t *ids = tp_ids(tp);
-		uint8_t bit = (uint8_t)tl_tw[w].bits;
-
-		/* no branch: about half of these are candidates */
-		for (size_t i = tl_tw[w].seed; tl_tw[w].weigh && i < tp->len; i++) {
-			uint32_t id = ids[i];
-			uint8_t m = d[id];
-
-			d[id] = (uint8_t)(m | (m ? bit : 0));
-		}
-	}
-	return ncand;
-}
+DEFINE_WALK_MASKED(walk_masked, uint8_t)
+DEFINE_WALK_MASKED(walk_masked16, uint16_t)
 
 /* Moves the k smallest of the distinct a[0..n) to the front (quickselect,
  * three-way partition). */
@@ -1712,34 +1750,45 @@ static void select_ids(uint32_t *a, size_t n, size_t k)
 
 /* The keep best of the ncand candidates in tl_cid by pre-score wt[mask]
  * (ties: the lower id), the same set select_top picks, into tl_cand with
- * their pre-scores; clears the masks. Returns how many. */
-static size_t select_masked(size_t ncand, const float *wt, size_t keep)
+ * their pre-scores; clears the masks. With wd, the masks are in tl_mask16
+ * and wt is by combination (see struct wide). Returns how many. */
+static size_t select_masked(size_t ncand, const float *wt, size_t keep,
+			    const struct wide *wd)
 {
 	uint8_t *d = tl_mask;
+	uint16_t *d16 = tl_mask16;
 	uint32_t *cl = tl_cid;
 	uint32_t cnt[1u << MASK_KEYS] = {0};
 	uint8_t ord[1u << MASK_KEYS], side[1u << MASK_KEYS];
 	size_t nord = 0, above = 0, out = 0, nb = 0, need;
-	uint8_t *mk;
+	/* each candidate's set (or with wd, its combination) next to its id
+	 * (cl[ncand..2 ncand) as bytes), the map cleared on the way */
+	uint8_t *mk = (uint8_t *)(cl + ncand);
 	float wb = 0;
 
+	if (wd) {
+		for (size_t c = 0; c < ncand; c++) {
+			uint16_t m = d16[cl[c]];
+
+			mk[c] = (uint8_t)(wd->code[0][m & 0xff] + wd->code[1][m >> 8]);
+			d16[cl[c]] = 0;
+		}
+	} else {
+		for (size_t c = 0; c < ncand; c++) {
+			mk[c] = d[cl[c]];
+			d[cl[c]] = 0;
+		}
+	}
 	if (ncand <= keep) {
 		for (size_t c = 0; c < ncand; c++) {
 			tl_cand[c].id = cl[c];
-			tl_cand[c].w = wt[d[cl[c]]];
+			tl_cand[c].w = wt[mk[c]];
 			tl_cand[c].fine = 0;
-			d[cl[c]] = 0;
 		}
 		return ncand;
 	}
-	/* each candidate's set next to its id (cl[ncand..2 ncand) as bytes),
-	 * the map cleared on the way; counted in four tables, so that runs
-	 * of one set do not wait on each other's increments */
-	mk = (uint8_t *)(cl + ncand);
-	for (size_t c = 0; c < ncand; c++) {
-		mk[c] = d[cl[c]];
-		d[cl[c]] = 0;
-	}
+	/* counted in four tables, so that runs of one set do not wait on
+	 * each other's increments */
 	{
 		uint32_t part[3][1u << MASK_KEYS] = {{0}};
 		size_t c = 0;
@@ -1785,7 +1834,7 @@ static size_t select_masked(size_t ncand, const float *wt, size_t keep)
 	/* each set's side of wb as two flags (1: above, 2: the tie), so
 	 * that the pass below compares no floats */
 	for (unsigned m = 0; m < (1u << MASK_KEYS); m++)
-		side[m] = (uint8_t)((wt[m] > wb) | (wt[m] == wb) << 1);
+		side[m] = (uint8_t)(cnt[m] ? (wt[m] > wb) | (wt[m] == wb) << 1 : 0);
 	/* no branches: which way a candidate goes is unpredictable. Two
 	 * stores a candidate: the ones above into tl_cand with their set
 	 * (it has room for one more than kept), the tie's ids in place
@@ -1896,6 +1945,76 @@ static bool rerank_cheap(const struct att_match_index *ix, const struct att_tokv
 	return true;
 }
 
+/* The two-byte walk's plan (see WIDE_KEYS) for the nused bits laid out in
+ * token order in ps: moves each token's bits so that none crosses from the
+ * first byte to the second (qk's bits and ps with them; *nused becomes the
+ * bits' extent), and fills wd. False (nothing changed) when they do not
+ * fit in two bytes or have more than 256 combinations. */
+static bool wide_plan(struct qkey *qk, size_t nk, struct prescore *ps, size_t *nused,
+		      struct wide *wd)
+{
+	uint8_t start[ATT_NAME_MAX_TOKENS] = {0}, len[ATT_NAME_MAX_TOKENS] = {0};
+	uint8_t to[PRE_BITS], ns[ATT_NAME_MAX_TOKENS];
+	unsigned radix[ATT_NAME_MAX_TOKENS], prod = 1, pos = 0;
+	struct prescore np = *ps;
+
+	for (size_t b = 0; b < *nused; b++)
+		if (len[ps->tok[b]]++ == 0)
+			start[ps->tok[b]] = (uint8_t)b;
+	for (size_t t = 0; t < ps->nq; t++) {
+		if (!len[t])
+			continue;
+		if (pos < 8 && pos + len[t] > 8)
+			pos = 8;
+		ns[t] = (uint8_t)pos;
+		for (unsigned k = 0; k < len[t]; k++)
+			to[start[t] + k] = (uint8_t)(pos + k);
+		pos += len[t];
+		radix[t] = prod;
+		prod *= len[t] + 1u;
+		if (pos > WIDE_KEYS || prod > 256)
+			return false;
+	}
+	/* bits of one token are in level order: the lowest set is its best */
+	memset(np.est, 0, sizeof(np.est));
+	memset(np.tok, 0, sizeof(np.tok));
+	for (size_t b = 0; b < *nused; b++) {
+		np.tok[to[b]] = ps->tok[b];
+		np.est[to[b]] = ps->est[b];
+	}
+	for (size_t k = 0; k < nk; k++)
+		if (qk[k].use)
+			qk[k].bit = to[qk[k].bit];
+	memset(wd->code, 0, sizeof(wd->code));
+	for (unsigned h = 0; h < 2; h++)
+		for (unsigned v = 1; v < 256; v++)
+			for (size_t t = 0; t < ps->nq; t++) {
+				unsigned seg;
+
+				if (!len[t] || ns[t] / 8 != h)
+					continue;
+				seg = (v >> (ns[t] % 8)) & ((1u << len[t]) - 1);
+				if (seg)
+					wd->code[h][v] = (uint8_t)(wd->code[h][v] +
+								   (1u + (unsigned)__builtin_ctz(seg)) * radix[t]);
+			}
+	for (unsigned c = 0; c < prod; c++) {
+		uint16_t m = 0;
+
+		for (size_t t = 0; t < ps->nq; t++) {
+			unsigned i = len[t] ? c / radix[t] % (len[t] + 1u) : 0;
+
+			if (i)
+				m = (uint16_t)(m | 1u << (ns[t] + i - 1));
+		}
+		wd->rep[c] = m;
+	}
+	wd->ncode = prod;
+	*ps = np;
+	*nused = pos;
+	return true;
+}
+
 enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_match_query *q,
 				  struct att_match_hit *hits, size_t max, size_t *n,
 				  struct att_err *err)
@@ -1919,7 +2038,8 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
 	double lognames;
 	uint64_t explained = 0; /* bit h: hits[h].expl is from the scoring */
-	bool dense, masked;
+	bool dense, masked, wide;
+	struct wide wd;
 	enum att_rc rc;
 
 	*n = 0;
@@ -2044,18 +2164,24 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 				ps.est[nused++] = level_est[l];
 			}
 		}
+	dense = ix->nent <= ix->dense_max;
+	masked = dense && nused <= MASK_KEYS && !tl_force_general;
+	wide = dense && !masked && nused <= WIDE_KEYS && !tl_force_general &&
+	       wide_plan(qk, nk, &ps, &nused, &wd);
+	tl_walks.byte += masked;
+	tl_walks.wide += wide;
+	tl_walks.general += !masked && !wide;
 	ntw = plan_walk(ix, qk, nk, seed_max, &total);
 	if (total == SIZE_MAX) {
 		att_memo_end();
 		pthread_rwlock_unlock(&ix->lock);
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	}
-	dense = ix->nent <= ix->dense_max;
-	masked = dense && nused <= MASK_KEYS;
 	for (msize = 1024; !dense && msize < 2 * total; msize *= 2)
 		;
 	if (!scratch(dense ? 0 : msize, total + 1) ||
-	    (masked ? !mask_scratch(ix->nent, total + 1) : dense && !dense_scratch(ix->nent))) {
+	    (masked || wide ? !mask_scratch(ix->nent, total + 1, wide)
+			    : dense && !dense_scratch(ix->nent))) {
 		att_memo_end();
 		pthread_rwlock_unlock(&ix->lock);
 		return att_fail(err, ATT_ENOMEM, "out of memory");
@@ -2063,10 +2189,18 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	if (masked) {
 		float wt[1u << MASK_KEYS];
 
-		ncand = walk_masked(ix, ntw);
+		ncand = walk_masked(ix, ntw, tl_mask);
 		for (unsigned m = 0; m < (1u << nused); m++)
 			wt[m] = pre_score(&ps, m);
-		ncand = select_masked(ncand, wt, rerank);
+		ncand = select_masked(ncand, wt, rerank, NULL);
+	} else if (wide) {
+		float wt[1u << MASK_KEYS];
+
+		ncand = walk_masked16(ix, ntw, tl_mask16);
+		for (unsigned c = 0; c < wd.ncode; c++)
+			wt[c] = pre_score(&ps, wd.rep[c]);
+		ncand = select_masked(ncand, wt, rerank, &wd);
+		masked = true;
 	}
 	/* the general walk (more than MASK_KEYS bits, or an index too large
 	 * for a dense map): as walk_masked, into tl_cand's bit sets */

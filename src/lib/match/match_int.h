@@ -129,4 +129,15 @@ uint32_t att_hash32(const void *p, size_t n, uint32_t seed);
  * entry counts agree with its live records (index.c). */
 bool att_match_index_check(struct att_match_index *ix);
 
+/* For the tests: how many of this thread's name queries took each walk of
+ * stage 1 (index.c): one byte an entry, two bytes (see WIDE_KEYS), or the
+ * general walk; reset when asked. */
+struct att_walk_stats {
+	uint64_t byte, wide, general;
+};
+void att_match_walk_stats(struct att_walk_stats *st, bool reset);
+/* For the tests: while on, this thread's name queries take the general
+ * walk, whose results the others must give too. */
+void att_match_force_general(bool on);
+
 #endif
