@@ -21,10 +21,10 @@
 #include <sqlite3.h>
 
 #include "attache/registry.h"
-#include "match/match_int.h"
 #include "attache/users.h"
 #include "attache/exchange.h"
 #include "attache/node.h"
+#include "match/match_int.h"
 #include "util.h"
 
 static double now_s(void)

@@ -1118,7 +1118,8 @@ static _Thread_local size_t tl_mask_size;
  * combination (a mixed-radix number) takes the place of the one-byte set
  * in select_masked. Each token's bits are laid out within one byte of the
  * two, so that the combination is the sum of a lookup in each byte. The
- * rest (more bits, more combinations) takes the general walk. */
+ * rest (more bits, more combinations) takes the general walk. Its map is
+ * 4 MB at most per querying thread (2 bytes x DENSE_MAX). */
 #define WIDE_KEYS 16u
 static _Thread_local uint16_t *tl_mask16;
 static _Thread_local size_t tl_mask16_size;
@@ -1208,7 +1209,10 @@ void att_match_force_general(bool on)
 }
 
 /* A per-thread map of at least n entries of elem bytes (*size of them, at
- * most DENSE_MAX), zero where not yet used: grown, new room cleared. */
+ * most DENSE_MAX), zero where not yet used: grown, new room cleared. The
+ * maps are used only for an index of at most dense_max entries, which
+ * att_match_index_new keeps at or under DENSE_MAX, so the cap never cuts
+ * one short. */
 static bool map_scratch(void **map, size_t *size, size_t n, size_t elem)
 {
 	if (n > *size) {

@@ -99,7 +99,7 @@ uint32_t att_tok_hash(const struct att_tokv *v);
  * empty when absent; NULL when the memo is off or crowded. When both
  * tokens have index ids the entry is keyed by id (h unused) and backed by
  * the cross-query pair cache of scorer similarities (per thread, bounded:
- * 65536 entries, 2 MB): filled from it on creation, values written
+ * 131072 entries, 4 MB): filled from it on creation, values written
  * through to it. Token ids are never reused within an index and index
  * serials never within a process, so a pair cache entry is exact for as
  * long as it lives. */
@@ -129,9 +129,9 @@ uint32_t att_hash32(const void *p, size_t n, uint32_t seed);
  * entry counts agree with its live records (index.c). */
 bool att_match_index_check(struct att_match_index *ix);
 
-/* For the tests: how many of this thread's name queries took each walk of
- * stage 1 (index.c): one byte an entry, two bytes (see WIDE_KEYS), or the
- * general walk; reset when asked. */
+/* For the tests and bench_ingest: how many of this thread's name queries
+ * took each walk of stage 1 (index.c): one byte an entry, two bytes (see
+ * WIDE_KEYS), or the general walk; reset when asked. */
 struct att_walk_stats {
 	uint64_t byte, wide, general;
 };
