@@ -66,8 +66,8 @@ static void random_name_repeats(unsigned *seed, char *buf, size_t n)
 }
 
 /* Short names mixed with names of six to eight tokens (an Arabic nasab
- * chain, with particles), so that a freed entry and its record's room are
- * taken again by a name of the other kind. */
+ * chain, with particles), so that freed entries are taken again by names
+ * of the other length. */
 static void random_name_mixed(unsigned *seed, char *buf, size_t n)
 {
 	if (rnd(seed) % 3) {
