@@ -315,7 +315,7 @@ static double raw_rate(const char *dir, size_t n, size_t batch)
 }
 
 /* Which stage-1 walk the name queries since the last reset took (this
- * thread's: the holdings' and the protected register's). */
+ * thread's: the holdings' and the protected register's); resets. */
 static void print_walks(const char *what)
 {
 	struct att_walk_stats w;
@@ -434,7 +434,6 @@ int main(int argc, char **argv)
 	if (!lat)
 		die("out of memory", NULL);
 	hits_recorded = 0;
-	att_match_walk_stats(&walks, true);
 	secs = ingest(node, measure, batch, lat, &nlat, NULL);
 	qsort(lat, nlat, sizeof(*lat), cmp_double);
 	printf("ingest through the service path, 1 thread, group commit of %zu, synchronous=FULL, "

@@ -203,26 +203,8 @@ static size_t typo_keys(const struct att_tokv *tv, bool skel_seeds,
 
 /* -------------------------------------------------------------- postings -- */
 
-/* A blocking key: the ids of the tokens that have it (each once, in the
- * order they were interned; never removed, as tokens are not), and how
- * many live entries have it (one of their tokens does), which the query's
- * caps and weights are decided on. An entry holds a key once however many
- * of its tokens give it. */
-struct plist {
-	uint32_t key; /* 0 = empty slot */
-	uint32_t len; /* token ids */
-	uint32_t cap; /* 0: inline */
-	uint32_t nent; /* live entries with the key */
-	union {
-		uint32_t *p;
-		uint32_t in[2];
-	} u;
-};
-
-/* The postings of one token: the entries holding it (each once, in no
- * order once some were removed). Only tokens with blocking keys (not
- * particles, not initials) have any. */
-struct tpost {
+/* A list of 32-bit ids: two inline while cap is 0, else on the heap. */
+struct idlist {
 	uint32_t len;
 	uint32_t cap; /* 0: inline */
 	union {
@@ -230,6 +212,21 @@ struct tpost {
 		uint32_t in[2];
 	} u;
 };
+
+/* A blocking key: the ids of the tokens that have it (each once, in the
+ * order they were interned; never removed, as tokens are not), and how
+ * many live entries have it (one of their tokens does), which the query's
+ * caps and weights are decided on. An entry holds a key once however many
+ * of its tokens give it. */
+struct plist {
+	uint32_t key;  /* 0 = empty slot */
+	uint32_t nent; /* live entries with the key */
+	struct idlist toks;
+};
+
+/* The postings of one token (an idlist): the entries holding it (each
+ * once, in no order once some were removed). Only tokens with blocking
+ * keys (not particles, not initials) have any. */
 
 struct entry {
 	uint64_t ref;
@@ -294,7 +291,7 @@ struct att_match_index {
 	 * added, interned to a 32-bit id; records hold ids */
 	struct ttok *tt;
 	size_t ntt, tt_cap;
-	struct tpost *tp; /* per token id: its postings */
+	struct idlist *tp; /* per token id: its postings */
 	size_t tp_cap;
 	uint32_t *tth; /* open addressing → token id + 1, 0 empty */
 	size_t tth_size;
@@ -364,8 +361,8 @@ void att_match_index_free(struct att_match_index *ix)
 	if (!ix)
 		return;
 	for (size_t i = 0; i < ix->pl_size; i++)
-		if (ix->pl[i].key && ix->pl[i].cap)
-			free(ix->pl[i].u.p);
+		if (ix->pl[i].key && ix->pl[i].toks.cap)
+			free(ix->pl[i].toks.u.p);
 	for (size_t i = 0; i < ix->ntt; i++)
 		if (ix->tp[i].cap)
 			free(ix->tp[i].u.p);
@@ -425,72 +422,62 @@ static bool pl_rehash(struct att_match_index *ix)
 	return true;
 }
 
-static const uint32_t *pl_ids(const struct plist *p)
+static uint32_t *list_ids_mut(struct idlist *l)
 {
-	return p->cap ? p->u.p : p->u.in;
+	return l->cap ? l->u.p : l->u.in;
 }
 
-static const uint32_t *tp_ids(const struct tpost *p)
+static const uint32_t *list_ids(const struct idlist *l)
 {
-	return p->cap ? p->u.p : p->u.in;
+	return l->cap ? l->u.p : l->u.in;
 }
 
-/* Appends id to the list (*len, *cap, u: two inline ids while cap is 0)
- * unless it is its last id already. */
-static bool ids_add(struct att_match_index *ix, uint32_t *len, uint32_t *cap, uint32_t **heap,
-		    uint32_t *in, uint32_t id)
+/* Appends id to the list unless it is its last id already (one name may
+ * hold a token twice, a token give a key twice: their ids come in a row). */
+static bool ids_add(struct att_match_index *ix, struct idlist *l, uint32_t id)
 {
-	if (*len && (*cap ? *heap : in)[*len - 1] == id)
+	if (l->len && list_ids(l)[l->len - 1] == id)
 		return true;
-	if (*cap == 0 && *len < 2) {
-		in[(*len)++] = id;
+	if (l->cap == 0 && l->len < 2) {
+		l->u.in[l->len++] = id;
 		return true;
 	}
-	if (*cap == 0) {
+	if (l->cap == 0) {
 		uint32_t *n = malloc(4 * sizeof(uint32_t));
 
 		if (!n)
 			return false;
-		n[0] = in[0];
-		n[1] = in[1];
-		*heap = n;
-		*cap = 4;
+		n[0] = l->u.in[0];
+		n[1] = l->u.in[1];
+		l->u.p = n;
+		l->cap = 4;
 		ix->postings_bytes += 4 * sizeof(uint32_t);
-	} else if (*len == *cap) {
+	} else if (l->len == l->cap) {
 		uint32_t nc;
 		uint32_t *n;
 
-		if (*cap > UINT32_MAX / 3 * 2)
+		if (l->cap > UINT32_MAX / 3 * 2)
 			return false;
-		nc = *cap + *cap / 2;
-		n = realloc(*heap, (size_t)nc * sizeof(uint32_t));
+		nc = l->cap + l->cap / 2;
+		n = realloc(l->u.p, (size_t)nc * sizeof(uint32_t));
 		if (!n)
 			return false;
-		ix->postings_bytes += (size_t)(nc - *cap) * sizeof(uint32_t);
-		*heap = n;
-		*cap = nc;
+		ix->postings_bytes += (size_t)(nc - l->cap) * sizeof(uint32_t);
+		l->u.p = n;
+		l->cap = nc;
 	}
-	(*heap)[(*len)++] = id;
+	l->u.p[l->len++] = id;
 	return true;
 }
 
-/* An entry id added to token tok's postings (once: one name may hold a
- * token twice, and its ids are added in a row). */
-static bool tp_add(struct att_match_index *ix, uint32_t tok, uint32_t id)
+/* Removes id from the list (order not kept). */
+static void ids_del(struct idlist *l, uint32_t id)
 {
-	struct tpost *p = &ix->tp[tok];
+	uint32_t *a = list_ids_mut(l);
 
-	return ids_add(ix, &p->len, &p->cap, &p->u.p, p->u.in, id);
-}
-
-static void tp_del(struct att_match_index *ix, uint32_t tok, uint32_t id)
-{
-	struct tpost *p = &ix->tp[tok];
-	uint32_t *ids = p->cap ? p->u.p : p->u.in;
-
-	for (uint32_t i = 0; i < p->len; i++)
-		if (ids[i] == id) {
-			ids[i] = ids[--p->len];
+	for (uint32_t i = 0; i < l->len; i++)
+		if (a[i] == id) {
+			a[i] = a[--l->len];
 			return;
 		}
 }
@@ -670,7 +657,7 @@ static uint32_t tok_intern(struct att_match_index *ix, const struct att_tokv *v)
 	if ((ix->ntt + 1) * 10 > ix->tth_size * 7 && !tok_rehash(ix))
 		return NONE;
 	if (!grow((void **)&ix->tt, &ix->tt_cap, ix->ntt + 1, sizeof(struct ttok)) ||
-	    !grow((void **)&ix->tp, &ix->tp_cap, ix->ntt + 1, sizeof(struct tpost)) ||
+	    !grow((void **)&ix->tp, &ix->tp_cap, ix->ntt + 1, sizeof(struct idlist)) ||
 	    !grow((void **)&ix->ttb, &ix->ttb_cap, ix->ttb_len + need, 1))
 		return NONE;
 	id = (uint32_t)ix->ntt;
@@ -682,11 +669,11 @@ static uint32_t tok_intern(struct att_match_index *ix, const struct att_tokv *v)
 			return NONE;
 	for (size_t k = 0; k < nk; k++) {
 		pk[k] = pl_find(ix, keys[k]);
-		if (!ids_add(ix, &pk[k]->len, &pk[k]->cap, &pk[k]->u.p, pk[k]->u.in, id)) {
+		if (!ids_add(ix, &pk[k]->toks, id)) {
 			/* the keys before hold id last (or twice the same key) */
 			for (size_t b = 0; b < k; b++)
-				if (pk[b]->len && pl_ids(pk[b])[pk[b]->len - 1] == id)
-					pk[b]->len--;
+				if (pk[b]->toks.len && list_ids(&pk[b]->toks)[pk[b]->toks.len - 1] == id)
+					pk[b]->toks.len--;
 			return NONE;
 		}
 	}
@@ -831,7 +818,8 @@ static enum att_rc add_locked(struct att_match_index *ix, uint64_t ref,
 	 * failure is live, and its removal uncounts it */
 	count_keys(ix, v, nv, 1);
 	for (size_t i = 0; i < nv; i++)
-		if (!(v[i].flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL)) && !tp_add(ix, tid[i], id))
+		if (!(v[i].flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL)) &&
+		    !ids_add(ix, &ix->tp[tid[i]], id))
 			return att_fail(err, ATT_ENOMEM, "out of memory");
 	return ATT_OK;
 }
@@ -877,7 +865,7 @@ static size_t remove_names_locked(struct att_match_index *ix, struct refslot *rs
 
 		for (size_t i = 0; i < nv; i++)
 			if (!(v[i].flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL)))
-				tp_del(ix, v[i].id, id);
+				ids_del(&ix->tp[v[i].id], id);
 		count_keys(ix, v, nv, -1);
 		ix->arena_dead += bytes;
 		e->off = UINT64_MAX;
@@ -950,7 +938,7 @@ size_t att_match_index_overhead(struct att_match_index *ix)
 
 	pthread_rwlock_rdlock(&ix->lock);
 	n = ix->pl_size * sizeof(struct plist) + ix->postings_bytes +
-	    ix->tp_cap * sizeof(struct tpost) +
+	    ix->tp_cap * sizeof(struct idlist) +
 	    ix->ent_cap * sizeof(struct entry) + ix->rs_size * sizeof(struct refslot) +
 	    ix->idh_size * sizeof(uint32_t) + ix->idn_cap * sizeof(struct idnode) +
 	    ix->idl_cap * sizeof(struct idlink) + (ix->arena_cap - ix->arena_len) +
@@ -981,7 +969,7 @@ bool att_match_index_check(struct att_match_index *ix)
 		r = ix->arena + ix->ent[e].off;
 		for (size_t i = 0; ok && i < r[8]; i++) {
 			uint32_t t = record_id(r, i);
-			const uint32_t *ids = tp_ids(&ix->tp[t]);
+			const uint32_t *ids = list_ids(&ix->tp[t]);
 			size_t k = 0;
 
 			if (ix->tt[t].flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL))
@@ -993,7 +981,7 @@ bool att_match_index_check(struct att_match_index *ix)
 	}
 	/* token postings: live entries holding the token, each once */
 	for (size_t t = 0; ok && t < ix->ntt; t++) {
-		const uint32_t *ids = tp_ids(&ix->tp[t]);
+		const uint32_t *ids = list_ids(&ix->tp[t]);
 
 		stamp++;
 		for (uint32_t j = 0; ok && j < ix->tp[t].len; j++) {
@@ -1014,13 +1002,13 @@ bool att_match_index_check(struct att_match_index *ix)
 	/* keys: distinct tokens that have the key; entries counted once */
 	for (size_t k = 0; ok && k < ix->pl_size; k++) {
 		const struct plist *p = &ix->pl[k];
-		const uint32_t *toks = pl_ids(p);
+		const uint32_t *toks = list_ids(&p->toks);
 		uint32_t n = 0;
 
 		if (!p->key)
 			continue;
 		stamp++;
-		for (uint32_t j = 0; ok && j < p->len; j++) {
+		for (uint32_t j = 0; ok && j < p->toks.len; j++) {
 			struct att_tokv v;
 			uint32_t keys[ATT_TOKEN_KEYS];
 			size_t nk;
@@ -1034,7 +1022,7 @@ bool att_match_index_check(struct att_match_index *ix)
 				has = has || keys[i] == p->key;
 			ok = ok && has;
 			for (uint32_t i = 0; ok && i < ix->tp[toks[j]].len; i++) {
-				uint32_t e = tp_ids(&ix->tp[toks[j]])[i];
+				uint32_t e = list_ids(&ix->tp[toks[j]])[i];
 
 				n += seen[e] != stamp;
 				seen[e] = stamp;
@@ -1554,7 +1542,7 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 	*total = 0;
 	for (size_t k = 0; k < nk; k++) {
 		if (qk[k].use)
-			bound += qk[k].p->len;
+			bound += qk[k].p->toks.len;
 		if (qk[k].use == 1)
 			*total += qk[k].p->nent < seed_max ? qk[k].p->nent : seed_max;
 	}
@@ -1573,9 +1561,9 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 	/* a large index's tokens are scattered: all their postings heads
 	 * asked for first, so that the misses overlap */
 	for (size_t k = 0; k < nk; k++) {
-		const uint32_t *toks = qk[k].use ? pl_ids(qk[k].p) : NULL;
+		const uint32_t *toks = qk[k].use ? list_ids(&qk[k].p->toks) : NULL;
 
-		for (uint32_t j = 0; toks && j < qk[k].p->len; j++)
+		for (uint32_t j = 0; toks && j < qk[k].p->toks.len; j++)
 			__builtin_prefetch(&ix->tp[toks[j]]);
 	}
 	for (size_t k = 0; k < nk; k++) {
@@ -1587,10 +1575,10 @@ static size_t plan_walk(const struct att_match_index *ix, const struct qkey *qk,
 
 		if (!qk[k].use)
 			continue;
-		toks = pl_ids(p);
+		toks = list_ids(&p->toks);
 		bit = 1ULL << qk[k].bit;
 		trunc = qk[k].use == 1 && p->nent > seed_max;
-		for (uint32_t j = 0; j < p->len; j++) {
+		for (uint32_t j = 0; j < p->toks.len; j++) {
 			uint32_t tok = toks[j];
 			size_t mask = tl_twi_size - 1, h = (tok * 2654435761u) & mask;
 			struct twslot *s;
@@ -1637,47 +1625,47 @@ nomem:
  * candidates, then the weighing ones mark only those there. Returns the
  * number of candidates, their ids in tl_cid. One definition for the two
  * widths of map. */
-#define DEFINE_WALK_MASKED(name, T)                                                       \
+#define DEFINE_WALK_MASKED(name, T)                                                          \
 	static size_t name(const struct att_match_index *ix, size_t nw, T *d)                \
-	{                                                                                  \
-		uint32_t *cl = tl_cid;                                                     \
-		size_t ncand = 0;                                                          \
-                                                                                           \
-		for (size_t w = 0; w < nw; w++) {                                          \
-			const struct tpost *tp = &ix->tp[tl_tw[w].tok];                    \
-			const uint32_t *ids = tp_ids(tp);                                  \
-			size_t len = tl_tw[w].seed < tp->len ? tl_tw[w].seed : tp->len;     \
-			T bit = (T)tl_tw[w].bits;                                          \
-                                                                                           \
-			/* the postings of a token ahead (its head is in cache) */         \
-			if (w + 4 < nw)                                                    \
-				__builtin_prefetch(tp_ids(&ix->tp[tl_tw[w + 4].tok]));      \
-			/* no branch either: whether an entry is new is a coin toss,  \
-			 * and without mispredictions the loads of many postings are  \
-			 * in flight at once */                                            \
-			for (size_t i = 0; i < len; i++) {                                 \
-				uint32_t id = ids[i];                                      \
-				T m = d[id];                                               \
-                                                                                           \
-				cl[ncand] = id;                                            \
-				ncand += m == 0;                                           \
-				d[id] = (T)(m | bit);                                      \
-			}                                                                  \
-		}                                                                          \
-		for (size_t w = 0; w < nw; w++) {                                          \
-			const struct tpost *tp = &ix->tp[tl_tw[w].tok];                    \
-			const uint32_t *ids = tp_ids(tp);                                  \
-			T bit = (T)tl_tw[w].bits;                                          \
-                                                                                           \
-			/* no branch: about half of these are candidates */                \
+	{                                                                                    \
+		uint32_t *cl = tl_cid;                                                       \
+		size_t ncand = 0;                                                            \
+                                                                                             \
+		for (size_t w = 0; w < nw; w++) {                                            \
+			const struct idlist *tp = &ix->tp[tl_tw[w].tok];                     \
+			const uint32_t *ids = list_ids(tp);                                  \
+			size_t len = tl_tw[w].seed < tp->len ? tl_tw[w].seed : tp->len;      \
+			T bit = (T)tl_tw[w].bits;                                            \
+                                                                                             \
+			/* the postings of a token ahead (its head is in cache) */           \
+			if (w + 4 < nw)                                                      \
+				__builtin_prefetch(list_ids(&ix->tp[tl_tw[w + 4].tok]));     \
+			/* no branch either: whether an entry is new is a coin toss,         \
+			 * and without mispredictions the loads of many postings are         \
+			 * in flight at once */                                              \
+			for (size_t i = 0; i < len; i++) {                                   \
+				uint32_t id = ids[i];                                        \
+				T m = d[id];                                                 \
+                                                                                             \
+				cl[ncand] = id;                                              \
+				ncand += m == 0;                                             \
+				d[id] = (T)(m | bit);                                        \
+			}                                                                    \
+		}                                                                            \
+		for (size_t w = 0; w < nw; w++) {                                            \
+			const struct idlist *tp = &ix->tp[tl_tw[w].tok];                     \
+			const uint32_t *ids = list_ids(tp);                                  \
+			T bit = (T)tl_tw[w].bits;                                            \
+                                                                                             \
+			/* no branch: about half of these are candidates */                  \
 			for (size_t i = tl_tw[w].seed; tl_tw[w].weigh && i < tp->len; i++) { \
-				uint32_t id = ids[i];                                      \
-				T m = d[id];                                               \
-                                                                                           \
-				d[id] = (T)(m | (m ? bit : 0));                            \
-			}                                                                  \
-		}                                                                          \
-		return ncand;                                                              \
+				uint32_t id = ids[i];                                        \
+				T m = d[id];                                                 \
+                                                                                             \
+				d[id] = (T)(m | (m ? bit : 0));                              \
+			}                                                                    \
+		}                                                                            \
+		return ncand;                                                                \
 	}
 DEFINE_WALK_MASKED(walk_masked, uint8_t)
 DEFINE_WALK_MASKED(walk_masked16, uint16_t)
@@ -1989,19 +1977,16 @@ static bool wide_plan(struct qkey *qk, size_t nk, struct prescore *ps, size_t *n
 	for (size_t k = 0; k < nk; k++)
 		if (qk[k].use)
 			qk[k].bit = to[qk[k].bit];
+	/* each token adds its state times its radix to its byte's part */
 	memset(wd->code, 0, sizeof(wd->code));
-	for (unsigned h = 0; h < 2; h++)
-		for (unsigned v = 1; v < 256; v++)
-			for (size_t t = 0; t < ps->nq; t++) {
-				unsigned seg;
+	for (size_t t = 0; t < ps->nq; t++)
+		for (unsigned v = 1; len[t] && v < 256; v++) {
+			unsigned seg = (v >> (ns[t] % 8)) & ((1u << len[t]) - 1);
+			uint8_t *c = &wd->code[ns[t] / 8][v];
 
-				if (!len[t] || ns[t] / 8 != h)
-					continue;
-				seg = (v >> (ns[t] % 8)) & ((1u << len[t]) - 1);
-				if (seg)
-					wd->code[h][v] = (uint8_t)(wd->code[h][v] +
-								   (1u + (unsigned)__builtin_ctz(seg)) * radix[t]);
-			}
+			if (seg)
+				*c = (uint8_t)(*c + (1u + (unsigned)__builtin_ctz(seg)) * radix[t]);
+		}
 	for (unsigned c = 0; c < prod; c++) {
 		uint16_t m = 0;
 
@@ -2042,7 +2027,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	double minsc = q->min_score > 0 ? q->min_score : ATT_MATCH_THRESHOLD;
 	double lognames;
 	uint64_t explained = 0; /* bit h: hits[h].expl is from the scoring */
-	bool dense, masked, wide;
+	bool dense, masked, wide, general;
 	struct wide wd;
 	enum att_rc rc;
 
@@ -2172,9 +2157,10 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	masked = dense && nused <= MASK_KEYS && !tl_force_general;
 	wide = dense && !masked && nused <= WIDE_KEYS && !tl_force_general &&
 	       wide_plan(qk, nk, &ps, &nused, &wd);
+	general = !masked && !wide;
 	tl_walks.byte += masked;
 	tl_walks.wide += wide;
-	tl_walks.general += !masked && !wide;
+	tl_walks.general += general;
 	ntw = plan_walk(ix, qk, nk, seed_max, &total);
 	if (total == SIZE_MAX) {
 		att_memo_end();
@@ -2204,14 +2190,13 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		for (unsigned c = 0; c < wd.ncode; c++)
 			wt[c] = pre_score(&ps, wd.rep[c]);
 		ncand = select_masked(ncand, wt, rerank, &wd);
-		masked = true;
 	}
 	/* the general walk (more than MASK_KEYS bits, or an index too large
 	 * for a dense map): as walk_masked, into tl_cand's bit sets */
-	for (size_t pass = 0; pass < 2 && !masked; pass++)
+	for (size_t pass = 0; pass < 2 && general; pass++)
 		for (size_t w = 0; w < ntw; w++) {
-			const struct tpost *tp = &ix->tp[tl_tw[w].tok];
-			const uint32_t *ids = tp_ids(tp);
+			const struct idlist *tp = &ix->tp[tl_tw[w].tok];
+			const uint32_t *ids = list_ids(tp);
 			size_t sl = tl_tw[w].seed < tp->len ? tl_tw[w].seed : tp->len;
 			size_t from = pass ? sl : 0;
 			size_t to = pass ? (tl_tw[w].weigh ? tp->len : sl) : sl;
@@ -2258,7 +2243,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 			}
 		}
 	/* clear the map slots used (cheaper than clearing the map) */
-	for (size_t c = 0; dense && !masked && c < ncand; c++)
+	for (size_t c = 0; dense && general && c < ncand; c++)
 		tl_dense[tl_cand[c].id] = 0;
 	for (size_t c = 0; !dense && c < ncand; c++) {
 		size_t h = (tl_cand[c].id * 2654435761u) & (msize - 1);
@@ -2269,7 +2254,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	}
 	/* Backward-shift is not needed: every slot of this query is cleared,
 	 * so no probe chain of a later query crosses a stale slot. */
-	for (size_t c = 0; !masked && c < ncand; c++) {
+	for (size_t c = 0; general && c < ncand; c++) {
 		uint64_t m = (uint64_t)tl_cand[c].mhi << 32 | tl_cand[c].mlo;
 
 		tl_cand[c].w = pre_score(&ps, m);
