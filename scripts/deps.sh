@@ -27,7 +27,7 @@ for p in "${want[@]}"; do
 	nodejs) command -v node >/dev/null 2>&1 && continue ;;
 	npm) command -v npm >/dev/null 2>&1 && continue ;;
 	esac
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
 		missing+=("$p")
 	fi
 done
