@@ -44,7 +44,9 @@ enum att_rc att_post_set_staffing(struct att_node *node, const char *actor_id,
 
 /* Posts as JSON (json_t *): list is an array, show one object with its
  * appointments. Each post carries id, kind, host, city, mission, fields,
- * staffing and used (active appointments). */
+ * staffing and used (active appointments). Every read of the registry is
+ * audited (post.list, post.read, staffing.read, appointment.list,
+ * appointment.read), in one read transaction with the read. */
 enum att_rc att_post_list(struct att_node *node, const char *actor_id, void **out_json,
 			  struct att_err *err) ATT_WUR;
 enum att_rc att_post_show(struct att_node *node, const char *actor_id, const char *post_id,

@@ -741,3 +741,96 @@ void att_audit_mth(const void *const *data, const size_t *lens, size_t n,
 	}
 	frontier_root(&f, out);
 }
+
+/* --- the end of a use case ------------------------------------------------ */
+
+enum att_rc att_audit_json(struct att_node *node, const struct att_actor *actor,
+			   const char *action, const char *object, json_t *detail,
+			   struct att_err *err)
+{
+	char *ds = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	enum att_rc rc;
+
+	json_decref(detail);
+	if (detail && !ds)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	rc = att_audit_append(node, actor, action, object, ds, err);
+	free(ds);
+	return rc;
+}
+
+enum att_rc att_node_done(struct att_node *node, enum att_rc rc, struct att_err *err)
+{
+	if (rc) {
+		att_node_rollback(node);
+		return rc;
+	}
+	return att_node_commit(node, err);
+}
+
+/* Ends a read: audits it (action on object with detail, stolen) when rc is
+ * ATT_OK, ends the transaction, and hands v to *out_json, or frees it when
+ * rc or the end fails. */
+static enum att_rc read_done(struct att_node *node, const struct att_actor *actor,
+			     const char *action, const char *object, json_t *detail,
+			     enum att_rc rc, json_t *v, void **out_json, struct att_err *err)
+{
+	if (!rc)
+		rc = att_audit_json(node, actor, action, object, detail, err);
+	else
+		json_decref(detail);
+	rc = att_node_done(node, rc, err);
+	if (rc) {
+		json_decref(v);
+		return rc;
+	}
+	*out_json = v;
+	return ATT_OK;
+}
+
+enum att_rc att_node_list_done(struct att_node *node, const struct att_actor *actor,
+			       const char *action, const char *object, enum att_rc rc,
+			       json_t *arr, void **out_json, struct att_err *err)
+{
+	return read_done(node, actor, action, object,
+			 rc ? NULL : json_pack("{s:I}", "count", (json_int_t)json_array_size(arr)),
+			 rc, arr, out_json, err);
+}
+
+/* att_node_list and att_node_show; list: *v starts as an empty array and
+ * the entry has its count. */
+static enum att_rc node_read(struct att_node *node, const char *actor_id, enum att_action act,
+			     const char *action, const char *object, bool list,
+			     att_make_fn make, void *ctx, void **out_json, struct att_err *err)
+{
+	struct att_actor actor;
+	json_t *v = NULL;
+	enum att_rc rc;
+
+	*out_json = NULL;
+	rc = att_node_begin_read(node, err);
+	if (rc)
+		return rc;
+	rc = att_actor_authz(node, actor_id, act, &actor, err);
+	if (!rc && list && !(v = json_array()))
+		rc = att_fail(err, ATT_ENOMEM, "out of memory");
+	if (!rc)
+		rc = make(node, ctx, &v, err);
+	if (list)
+		return att_node_list_done(node, &actor, action, object, rc, v, out_json, err);
+	return read_done(node, &actor, action, object, NULL, rc, v, out_json, err);
+}
+
+enum att_rc att_node_list(struct att_node *node, const char *actor_id, enum att_action act,
+			  const char *action, const char *object, att_make_fn fill, void *ctx,
+			  void **out_json, struct att_err *err)
+{
+	return node_read(node, actor_id, act, action, object, true, fill, ctx, out_json, err);
+}
+
+enum att_rc att_node_show(struct att_node *node, const char *actor_id, enum att_action act,
+			  const char *action, const char *object, att_make_fn make, void *ctx,
+			  void **out_json, struct att_err *err)
+{
+	return node_read(node, actor_id, act, action, object, false, make, ctx, out_json, err);
+}

@@ -261,7 +261,7 @@ enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t befor
 		return rc;
 	rc = att_x_access(node, actor_id, ATT_ACT_MSG_READ, &a, err);
 	if (rc)
-		return att_x_done(node, rc, err);
+		return att_node_done(node, rc, err);
 	if (a.actor.role == ATT_ROLE_OVERSEER)
 		rc = att_fail(err, ATT_EDENIED,
 			      "denied: the overseer has no inbox; use the review queue and the "
@@ -285,10 +285,10 @@ enum att_rc att_inbox(struct att_node *node, const char *actor_id, int64_t befor
 			att_holdings_inbox_put(node, key, gen, valid_until, items, next);
 	}
 	if (!rc)
-		rc = att_x_audit(node, &a.actor, "inbox.read", a.m.unit[0] ? a.m.unit : "inbox",
-				 json_pack("{s:I}", "count", (json_int_t)json_array_size(items)),
-				 err);
-	rc = att_x_done(node, rc, err);
+		rc = att_audit_json(node, &a.actor, "inbox.read", a.m.unit[0] ? a.m.unit : "inbox",
+				    json_pack("{s:I}", "count", (json_int_t)json_array_size(items)),
+				    err);
+	rc = att_node_done(node, rc, err);
 	if (rc) {
 		json_decref(items);
 		json_decref(next);
@@ -323,8 +323,8 @@ static enum att_rc load_readable(struct att_node *node, const struct access *a, 
 		m->content = NULL;
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
 		/* The refused attempt is recorded: commit it, then refuse. */
-		if (!att_x_audit(node, &a->actor, "access.denied", obj,
-				 json_pack("{s:s}", "action", action), &ignored)) {
+		if (!att_audit_json(node, &a->actor, "access.denied", obj,
+				    json_pack("{s:s}", "action", action), &ignored)) {
 			if (att_node_commit(node, &ignored))
 				att_err_clear(&ignored); /* the refusal stands either way */
 		} else {
@@ -519,10 +519,10 @@ enum att_rc att_msg_show(struct att_node *node, const char *actor_id, int64_t id
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
-		rc = att_x_audit(node, &a.actor, "message.read", obj, NULL, err);
+		rc = att_audit_json(node, &a.actor, "message.read", obj, NULL, err);
 	}
 	free((void *)m.content);
-	rc = att_x_done(node, rc, err);
+	rc = att_node_done(node, rc, err);
 	if (rc) {
 		json_decref(o);
 		return rc;
@@ -567,10 +567,10 @@ enum att_rc att_msg_ack(struct att_node *node, const char *actor_id, int64_t id,
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
-		rc = att_x_audit(node, &a.actor, "message.ack", obj,
-				 json_pack("{s:s}", "unit", a.m.unit), err);
+		rc = att_audit_json(node, &a.actor, "message.ack", obj,
+				    json_pack("{s:s}", "unit", a.m.unit), err);
 	}
-	return att_x_done(node, rc, err);
+	return att_node_done(node, rc, err);
 }
 
 enum att_rc att_msg_forward(struct att_node *node, const char *actor_id, int64_t id,
@@ -622,12 +622,12 @@ enum att_rc att_msg_forward(struct att_node *node, const char *actor_id, int64_t
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
-		rc = att_x_audit(node, &a.actor, "message.forward", obj,
-				 json_pack("{s:s,s:s,s:b}", "to", unit, "handling", m.handling,
-					   "permitted", permitted),
-				 err);
+		rc = att_audit_json(node, &a.actor, "message.forward", obj,
+				    json_pack("{s:s,s:s,s:b}", "to", unit, "handling", m.handling,
+					      "permitted", permitted),
+				    err);
 	}
-	return att_x_done(node, rc, err);
+	return att_node_done(node, rc, err);
 }
 
 enum att_rc att_msg_permit(struct att_node *node, const char *actor_id, int64_t id,
@@ -663,10 +663,11 @@ enum att_rc att_msg_permit(struct att_node *node, const char *actor_id, int64_t 
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
-		rc = att_x_audit(node, &a.actor, "message.permit", obj,
-				 json_pack("{s:s,s:s}", "to", target, "handling", m.handling), err);
+		rc = att_audit_json(node, &a.actor, "message.permit", obj,
+				    json_pack("{s:s,s:s}", "to", target, "handling", m.handling),
+				    err);
 	}
-	return att_x_done(node, rc, err);
+	return att_node_done(node, rc, err);
 }
 
 enum att_rc att_msg_export(struct att_node *node, const char *actor_id, int64_t id,
@@ -706,12 +707,12 @@ enum att_rc att_msg_export(struct att_node *node, const char *actor_id, int64_t 
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
-		rc = att_x_audit(node, &a.actor, "message.export", obj,
-				 json_pack("{s:s,s:s}", "purpose", "judicial", "handling",
-					   m.handling),
-				 err);
+		rc = att_audit_json(node, &a.actor, "message.export", obj,
+				    json_pack("{s:s,s:s}", "purpose", "judicial", "handling",
+					      m.handling),
+				    err);
 	}
-	rc = att_x_done(node, rc, err);
+	rc = att_node_done(node, rc, err);
 	if (rc) {
 		json_decref(o);
 		return rc;
@@ -781,7 +782,8 @@ enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_
 							: "oversight"));
 	}
 	msg_vec_release(&v);
-	return att_x_list_done(node, &a.actor, "overdue.read", "overdue", rc, arr, out_json, err);
+	return att_node_list_done(node, &a.actor, "overdue.read", "overdue", rc, arr, out_json,
+				  err);
 }
 
 /* --- case thread, grants ----------------------------------------------------------- */
@@ -811,8 +813,8 @@ enum att_rc att_case_show(struct att_node *node, const char *actor_id, int64_t i
 		struct att_err ignored = {0};
 
 		snprintf(obj, sizeof(obj), "case/%lld", (long long)id);
-		if (!att_x_audit(node, &a.actor, "access.denied", obj,
-				 json_pack("{s:s}", "action", "case.read"), &ignored)) {
+		if (!att_audit_json(node, &a.actor, "access.denied", obj,
+				    json_pack("{s:s}", "action", "case.read"), &ignored)) {
 			if (att_node_commit(node, &ignored))
 				att_err_clear(&ignored); /* the refusal stands either way */
 		} else {
@@ -829,9 +831,9 @@ enum att_rc att_case_show(struct att_node *node, const char *actor_id, int64_t i
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "case/%lld", (long long)id);
-		rc = att_x_audit(node, &a.actor, "case.read", obj, NULL, err);
+		rc = att_audit_json(node, &a.actor, "case.read", obj, NULL, err);
 	}
-	rc = att_x_done(node, rc, err);
+	rc = att_node_done(node, rc, err);
 	if (rc) {
 		json_decref(o);
 		return rc;
@@ -876,10 +878,10 @@ enum att_rc att_case_grant(struct att_node *node, const char *actor_id, int64_t 
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "case/%lld", (long long)id);
-		rc = att_x_audit(node, &a.actor, "case.grant", obj,
-				 json_pack("{s:s}", "to", grantee), err);
+		rc = att_audit_json(node, &a.actor, "case.grant", obj,
+				    json_pack("{s:s}", "to", grantee), err);
 	}
-	return att_x_done(node, rc, err);
+	return att_node_done(node, rc, err);
 }
 
 /* --- attachments --------------------------------------------------------------- */
@@ -945,12 +947,12 @@ enum att_rc att_msg_attach(struct att_node *node, const char *actor_id, int64_t 
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)msg_id);
-		rc = att_x_audit(node, &a.actor, "message.attach", obj,
-				 json_pack("{s:I,s:I}", "attachment", (json_int_t)*id, "size",
-					   (json_int_t)len),
-				 err);
+		rc = att_audit_json(node, &a.actor, "message.attach", obj,
+				    json_pack("{s:I,s:I}", "attachment", (json_int_t)*id, "size",
+					      (json_int_t)len),
+				    err);
 	}
-	rc = att_x_done(node, rc, err);
+	rc = att_node_done(node, rc, err);
 	if (rc)
 		*id = 0;
 	return rc;
@@ -994,10 +996,10 @@ enum att_rc att_msg_attachment(struct att_node *node, const char *actor_id, int6
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)msg_id);
-		rc = att_x_audit(node, &a.actor, "attachment.read", obj,
-				 json_pack("{s:I}", "attachment", (json_int_t)att_id), err);
+		rc = att_audit_json(node, &a.actor, "attachment.read", obj,
+				    json_pack("{s:I}", "attachment", (json_int_t)att_id), err);
 	}
-	rc = att_x_done(node, rc, err);
+	rc = att_node_done(node, rc, err);
 	if (rc) {
 		free(pt);
 		*len = 0;

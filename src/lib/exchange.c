@@ -133,47 +133,6 @@ json_t *att_x_time(int64_t t)
 	return json_string(buf);
 }
 
-/* Appends an audit entry built from a JSON detail (stolen). */
-enum att_rc att_x_audit(struct att_node *node, const struct att_actor *actor,
-			      const char *action, const char *object, json_t *detail,
-			      struct att_err *err)
-{
-	char *ds = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	enum att_rc rc;
-
-	json_decref(detail);
-	if (detail && !ds)
-		return att_fail(err, ATT_ENOMEM, "out of memory");
-	rc = att_audit_append(node, actor, action, object, ds, err);
-	free(ds);
-	return rc;
-}
-
-enum att_rc att_x_list_done(struct att_node *node, const struct att_actor *actor,
-			    const char *action, const char *object, enum att_rc rc, json_t *arr,
-			    void **out_json, struct att_err *err)
-{
-	if (!rc)
-		rc = att_x_audit(node, actor, action, object,
-				 json_pack("{s:I}", "count", (json_int_t)json_array_size(arr)), err);
-	rc = att_x_done(node, rc, err);
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	*out_json = arr;
-	return ATT_OK;
-}
-
-enum att_rc att_x_done(struct att_node *node, enum att_rc rc, struct att_err *err)
-{
-	if (rc) {
-		att_node_rollback(node);
-		return rc;
-	}
-	return att_node_commit(node, err);
-}
-
 enum att_rc att_x_access(struct att_node *node, const char *actor_id,
 			       enum att_action act, struct access *a, struct att_err *err)
 {
@@ -315,12 +274,12 @@ enum att_rc att_case_open(struct att_node *node, const char *actor_id,
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "case/%lld", (long long)*id);
-		rc = att_x_audit(node, &a.actor, "case.open", obj,
-				json_pack("{s:s,s:s,s:s}", "field", c.field, "unit", c.owner_unit,
-					  "review", c.review_date),
-				err);
+		rc = att_audit_json(node, &a.actor, "case.open", obj,
+				    json_pack("{s:s,s:s,s:s}", "field", c.field, "unit",
+					      c.owner_unit, "review", c.review_date),
+				    err);
 	}
-	rc = att_x_done(node, rc, err);
+	rc = att_node_done(node, rc, err);
 	if (rc)
 		*id = 0;
 	return rc;
@@ -379,7 +338,7 @@ enum att_rc att_case_list(struct att_node *node, const char *actor_id, void **ou
 	rc = att_store_case_each(node->store, case_list_row, &x, err);
 	if (!rc)
 		rc = x.rc;
-	return att_x_list_done(node, &a.actor, "case.list", "cases", rc, x.arr, out_json, err);
+	return att_node_list_done(node, &a.actor, "case.list", "cases", rc, x.arr, out_json, err);
 }
 
 /* --- message validation ------------------------------------------------------ */
@@ -1618,7 +1577,7 @@ enum att_rc att_msg_send(struct att_node *node, const char *actor_id, const char
 	if (!rc)
 		rc = store(node, &o, res, err);
 	outgoing_release(&o);
-	rc = att_x_done(node, rc, err);
+	rc = att_node_done(node, rc, err);
 	if (rc)
 		att_send_result_release(res);
 	return rc;

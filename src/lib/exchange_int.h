@@ -46,20 +46,6 @@ json_t *att_x_time(int64_t t);
 const char *att_x_jstr(const json_t *o, const char *key);
 json_t *att_x_case_json(const struct att_case_row *c);
 
-/* Audit entry with a JSON detail (stolen). */
-enum att_rc att_x_audit(struct att_node *node, const struct att_actor *actor,
-			const char *action, const char *object, json_t *detail,
-			struct att_err *err) ATT_WUR;
-/* Commits, or rolls back when rc is not ATT_OK; returns the outcome. */
-enum att_rc att_x_done(struct att_node *node, enum att_rc rc, struct att_err *err) ATT_WUR;
-
-/* Ends a list read: audits it (action on object, with the count), ends the
- * transaction, and hands arr to *out_json — or frees it when rc or the end
- * fails. Returns the outcome. */
-enum att_rc att_x_list_done(struct att_node *node, const struct att_actor *actor,
-			    const char *action, const char *object, enum att_rc rc, json_t *arr,
-			    void **out_json, struct att_err *err) ATT_WUR;
-
 /* Cross-matches the entities of a delivered message and records hits. */
 enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, size_t *hits,
 				struct att_err *err) ATT_WUR;

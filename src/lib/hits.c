@@ -236,5 +236,5 @@ enum att_rc att_hits(struct att_node *node, const char *actor_id, void **out_jso
 	for (size_t i = 0; i < c.n; i++)
 		free((void *)c.rows[i].expl);
 	free(c.rows);
-	return att_x_list_done(node, &a.actor, "hits.read", "hits", rc, arr, out_json, err);
+	return att_node_list_done(node, &a.actor, "hits.read", "hits", rc, arr, out_json, err);
 }

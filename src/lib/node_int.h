@@ -4,6 +4,8 @@
 #ifndef ATT_NODE_INT_H
 #define ATT_NODE_INT_H
 
+#include <jansson.h>
+
 #include "attache/audit.h"
 #include "attache/authz.h"
 #include "attache/crypto.h"
@@ -76,6 +78,34 @@ void att_node_rollback(struct att_node *node);
 enum att_rc att_audit_append(struct att_node *node, const struct att_actor *actor,
 			     const char *action, const char *object, const char *detail,
 			     struct att_err *err) ATT_WUR;
+
+/* att_audit_append with the detail as JSON (stolen; NULL for none). */
+enum att_rc att_audit_json(struct att_node *node, const struct att_actor *actor,
+			   const char *action, const char *object, json_t *detail,
+			   struct att_err *err) ATT_WUR;
+/* Ends the transaction, write or read: commits when rc is ATT_OK, else
+ * rolls back. Returns the outcome. */
+enum att_rc att_node_done(struct att_node *node, enum att_rc rc, struct att_err *err) ATT_WUR;
+/* Ends a list read: audits it (action on object, with the count), ends the
+ * transaction, and hands arr to *out_json, or frees it when rc or the end
+ * fails. Returns the outcome. */
+enum att_rc att_node_list_done(struct att_node *node, const struct att_actor *actor,
+			       const char *action, const char *object, enum att_rc rc,
+			       json_t *arr, void **out_json, struct att_err *err) ATT_WUR;
+
+/* A read use case in one read transaction: authorizes act for actor_id,
+ * has make(node, ctx, &v, err) make the JSON value v, audits the read
+ * (action on object) and hands v to *out_json. att_node_list: v starts as
+ * an empty array for make to fill, and the audit entry has its count;
+ * att_node_show: v starts as NULL for make to set. */
+typedef enum att_rc (*att_make_fn)(struct att_node *node, void *ctx, json_t **v,
+				   struct att_err *err);
+enum att_rc att_node_list(struct att_node *node, const char *actor_id, enum att_action act,
+			  const char *action, const char *object, att_make_fn fill, void *ctx,
+			  void **out_json, struct att_err *err) ATT_WUR;
+enum att_rc att_node_show(struct att_node *node, const char *actor_id, enum att_action act,
+			  const char *action, const char *object, att_make_fn make, void *ctx,
+			  void **out_json, struct att_err *err) ATT_WUR;
 
 /* Frees the node's cache of verified API tokens (session.c). */
 void att_session_cache_free(struct att_node *node);

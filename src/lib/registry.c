@@ -239,7 +239,8 @@ static json_t *post_json(struct att_node *node, const struct att_post_row *p,
 			 (json_int_t)p->staffing, "used", (json_int_t)used, "created", t);
 }
 
-struct post_list_ctx {
+/* A listing's rows into arr (rc: the failure of one). */
+struct list_ctx {
 	struct att_node *node;
 	json_t *arr;
 	struct att_err *err;
@@ -248,7 +249,7 @@ struct post_list_ctx {
 
 static int post_list_row(const struct att_post_row *p, void *arg)
 {
-	struct post_list_ctx *c = arg;
+	struct list_ctx *c = arg;
 	json_t *o = post_json(c->node, p, c->err);
 
 	if (!o) {
@@ -259,29 +260,21 @@ static int post_list_row(const struct att_post_row *p, void *arg)
 	return 0;
 }
 
+static enum att_rc post_fill(struct att_node *node, void *ctx, json_t **arr,
+			     struct att_err *err)
+{
+	struct list_ctx c = {node, *arr, err, ATT_OK};
+	enum att_rc rc = att_store_post_each(node->store, post_list_row, &c, err);
+
+	(void)ctx;
+	return rc ? rc : c.rc;
+}
+
 enum att_rc att_post_list(struct att_node *node, const char *actor_id, void **out_json,
 			  struct att_err *err)
 {
-	struct post_list_ctx c = {node, NULL, err, ATT_OK};
-	struct att_actor actor;
-	enum att_rc rc;
-
-	*out_json = NULL;
-	rc = att_actor_authz(node, actor_id, ATT_ACT_POST_READ, &actor, err);
-	if (rc)
-		return rc;
-	c.arr = json_array();
-	if (!c.arr)
-		return att_fail(err, ATT_ENOMEM, "out of memory");
-	rc = att_store_post_each(node->store, post_list_row, &c, err);
-	if (!rc)
-		rc = c.rc;
-	if (rc) {
-		json_decref(c.arr);
-		return rc;
-	}
-	*out_json = c.arr;
-	return ATT_OK;
+	return att_node_list(node, actor_id, ATT_ACT_POST_READ, "post.list", "posts", post_fill,
+			     NULL, out_json, err);
 }
 
 /* --- staffing ---------------------------------------------------------- */
@@ -300,23 +293,26 @@ static enum att_rc service_level(struct att_node *node, int64_t *level, struct a
 	return rc;
 }
 
-enum att_rc att_staffing_get(struct att_node *node, const char *actor_id, void **out_json,
-			     struct att_err *err)
+static enum att_rc staffing_make(struct att_node *node, void *ctx, json_t **v,
+				 struct att_err *err)
 {
-	struct att_actor actor;
 	int64_t level = 0, used = 0;
-	enum att_rc rc;
+	enum att_rc rc = service_level(node, &level, err);
 
-	*out_json = NULL;
-	rc = att_actor_authz(node, actor_id, ATT_ACT_STAFFING_READ, &actor, err);
-	if (!rc)
-		rc = service_level(node, &level, err);
+	(void)ctx;
 	if (!rc)
 		rc = att_store_appt_count_active(node->store, NULL, &used, err);
 	if (rc)
 		return rc;
-	*out_json = json_pack("{s:I,s:I}", "level", (json_int_t)level, "used", (json_int_t)used);
-	return *out_json ? ATT_OK : att_fail(err, ATT_ENOMEM, "out of memory");
+	*v = json_pack("{s:I,s:I}", "level", (json_int_t)level, "used", (json_int_t)used);
+	return *v ? ATT_OK : att_fail(err, ATT_ENOMEM, "out of memory");
+}
+
+enum att_rc att_staffing_get(struct att_node *node, const char *actor_id, void **out_json,
+			     struct att_err *err)
+{
+	return att_node_show(node, actor_id, ATT_ACT_STAFFING_READ, "staffing.read", "staffing",
+			     staffing_make, NULL, out_json, err);
 }
 
 enum att_rc att_staffing_set(struct att_node *node, const char *actor_id,
@@ -737,16 +733,9 @@ static json_t *appt_json(struct att_node *node, const struct att_appt_row *a,
 	return o;
 }
 
-struct appt_list_ctx {
-	struct att_node *node;
-	json_t *arr;
-	struct att_err *err;
-	enum att_rc rc;
-};
-
 static int appt_list_row(const struct att_appt_row *a, void *arg)
 {
-	struct appt_list_ctx *c = arg;
+	struct list_ctx *c = arg;
 	json_t *o = appt_json(c->node, a, c->err);
 
 	if (!o) {
@@ -757,21 +746,34 @@ static int appt_list_row(const struct att_appt_row *a, void *arg)
 	return 0;
 }
 
+/* Which appointments a listing shows (NULL: all). */
+struct appt_filter {
+	const char *post, *status;
+};
+
+static enum att_rc appt_fill(struct att_node *node, void *ctx, json_t **arr,
+			     struct att_err *err)
+{
+	const struct appt_filter *f = ctx;
+	struct list_ctx c = {node, *arr, err, ATT_OK};
+	enum att_rc rc = att_store_appt_each(node->store, f->post, f->status, appt_list_row, &c,
+					     err);
+
+	return rc ? rc : c.rc;
+}
+
 enum att_rc att_appt_list(struct att_node *node, const char *actor_id, const char *post,
 			  const char *status, void **out_json, struct att_err *err)
 {
 	static const char *const statuses[] = {ATT_APPT_PROPOSED, ATT_APPT_MFA_AGREED,
 					       ATT_APPT_PRES_AGREED, ATT_APPT_APPOINTED,
 					       ATT_APPT_ENDED, ATT_APPT_REFUSED};
-	struct appt_list_ctx c = {node, NULL, err, ATT_OK};
-	struct att_actor actor;
+	struct appt_filter f = {post, status};
+	char obj[96] = "appointments";
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_authz(node, actor_id, ATT_ACT_APPT_READ, &actor, err);
-	if (!rc && post)
-		rc = att_check_id(err, "post", post);
-	if (rc)
+	if (post && (rc = att_check_id(err, "post", post)) != ATT_OK)
 		return rc;
 	if (status) {
 		bool known = false;
@@ -784,70 +786,73 @@ enum att_rc att_appt_list(struct att_node *node, const char *actor_id, const cha
 					"president-agreed, appointed, ended, refused)",
 					att_utf8_valid(status, strlen(status)) ? status : "?");
 	}
-	c.arr = json_array();
-	if (!c.arr)
-		return att_fail(err, ATT_ENOMEM, "out of memory");
-	rc = att_store_appt_each(node->store, post, status, appt_list_row, &c, err);
-	if (!rc)
-		rc = c.rc;
-	if (rc) {
-		json_decref(c.arr);
+	if (post)
+		snprintf(obj, sizeof(obj), "post/%s", post);
+	return att_node_list(node, actor_id, ATT_ACT_APPT_READ, "appointment.list", obj,
+			     appt_fill, &f, out_json, err);
+}
+
+static enum att_rc appt_make(struct att_node *node, void *ctx, json_t **v, struct att_err *err)
+{
+	int64_t id = *(const int64_t *)ctx;
+	struct att_appt_row a;
+	enum att_rc rc = att_store_appt_get(node->store, id, &a, err);
+
+	if (rc == ATT_ENOTFOUND)
+		return att_fail(err, ATT_ENOTFOUND, "no such appointment %lld", (long long)id);
+	if (rc)
 		return rc;
-	}
-	*out_json = c.arr;
-	return ATT_OK;
+	*v = appt_json(node, &a, err);
+	return *v ? ATT_OK : ATT_EDB;
 }
 
 enum att_rc att_appt_show(struct att_node *node, const char *actor_id, int64_t id,
 			  void **out_json, struct att_err *err)
 {
-	struct att_actor actor;
-	struct att_appt_row a;
-	enum att_rc rc;
+	char obj[48];
 
-	*out_json = NULL;
-	rc = att_actor_authz(node, actor_id, ATT_ACT_APPT_READ, &actor, err);
-	if (rc)
-		return rc;
-	rc = att_store_appt_get(node->store, id, &a, err);
+	snprintf(obj, sizeof(obj), "appointment/%lld", (long long)id);
+	return att_node_show(node, actor_id, ATT_ACT_APPT_READ, "appointment.read", obj,
+			     appt_make, &id, out_json, err);
+}
+
+/* A post with its appointments. */
+static enum att_rc post_make(struct att_node *node, void *ctx, json_t **v, struct att_err *err)
+{
+	const struct appt_filter *f = ctx; /* the post's */
+	const char *post_id = f->post;
+	struct att_post_row p;
+	json_t *appts;
+	enum att_rc rc = att_store_post_get(node->store, post_id, &p, err);
+
 	if (rc == ATT_ENOTFOUND)
-		return att_fail(err, ATT_ENOTFOUND, "no such appointment %lld", (long long)id);
+		return att_fail(err, ATT_ENOTFOUND, "no such post '%s'", post_id);
 	if (rc)
 		return rc;
-	*out_json = appt_json(node, &a, err);
-	return *out_json ? ATT_OK : ATT_EDB;
+	*v = post_json(node, &p, err);
+	if (!*v)
+		return ATT_EDB;
+	appts = json_array();
+	if (!appts)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	json_object_set_new(*v, "appointments", appts);
+	return appt_fill(node, ctx, &appts, err);
 }
 
 enum att_rc att_post_show(struct att_node *node, const char *actor_id, const char *post_id,
 			  void **out_json, struct att_err *err)
 {
-	struct att_actor actor;
-	struct att_post_row p;
-	json_t *o, *appts = NULL;
+	struct appt_filter f = {post_id, NULL};
+	char obj[96];
 	enum att_rc rc;
 
 	*out_json = NULL;
-	rc = att_actor_authz(node, actor_id, ATT_ACT_POST_READ, &actor, err);
-	if (!rc)
-		rc = att_check_id(err, "post id", post_id);
+	rc = att_check_id(err, "post id", post_id);
 	if (rc)
 		return rc;
-	rc = att_store_post_get(node->store, post_id, &p, err);
-	if (rc == ATT_ENOTFOUND)
-		return att_fail(err, ATT_ENOTFOUND, "no such post '%s'", post_id);
-	if (rc)
-		return rc;
-	o = post_json(node, &p, err);
-	if (!o)
-		return ATT_EDB;
-	rc = att_appt_list(node, actor_id, post_id, NULL, (void **)&appts, err);
-	if (rc) {
-		json_decref(o);
-		return rc;
-	}
-	json_object_set_new(o, "appointments", appts);
-	*out_json = o;
-	return ATT_OK;
+	snprintf(obj, sizeof(obj), "post/%s", post_id);
+	return att_node_show(node, actor_id, ATT_ACT_POST_READ, "post.read", obj, post_make, &f,
+			     out_json, err);
 }
 
 enum att_rc att_appt_active_for(struct att_node *node, const char *person, char *post,

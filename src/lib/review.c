@@ -72,14 +72,14 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 
 		/* The audit names the entry, never the person. */
 		snprintf(obj, sizeof(obj), "protected/%lld", (long long)*id);
-		rc = att_x_audit(node, &actor, "protected.add", obj,
-				 json_pack("{s:s}", "category",
-					   spec->category ? spec->category : "other"),
-				 err);
+		rc = att_audit_json(node, &actor, "protected.add", obj,
+				    json_pack("{s:s}", "category",
+					      spec->category ? spec->category : "other"),
+				    err);
 	}
 	free(sealed);
 	json_decref(v);
-	rc = att_x_done(node, rc, err);
+	rc = att_node_done(node, rc, err);
 	if (rc)
 		*id = 0;
 	return rc;
@@ -126,8 +126,8 @@ enum att_rc att_protect_list(struct att_node *node, const char *actor_id, void *
 	rc = att_store_protected_each(node->store, prot_row, &c, err);
 	if (!rc)
 		rc = c.rc;
-	return att_x_list_done(node, &actor, "protected.read", "protected", rc, c.arr, out_json,
-			       err);
+	return att_node_list_done(node, &actor, "protected.read", "protected", rc, c.arr, out_json,
+				  err);
 }
 
 /* --- review queue ------------------------------------------------------------------ */
@@ -204,7 +204,7 @@ enum att_rc att_review_list(struct att_node *node, const char *actor_id, void **
 		json_decref(content);
 	}
 	free(h.ids);
-	return att_x_list_done(node, &actor, "review.read", "reviews", rc, arr, out_json, err);
+	return att_node_list_done(node, &actor, "review.read", "reviews", rc, arr, out_json, err);
 }
 
 static enum att_rc decide(struct att_node *node, const char *actor_id, int64_t id,
@@ -263,12 +263,13 @@ static enum att_rc decide(struct att_node *node, const char *actor_id, int64_t i
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
-		rc = att_x_audit(node, &actor, release ? "review.release" : "review.reject", obj,
-				 json_pack("{s:s,s:I}", "reason", reason, "hits", (json_int_t)hits),
-				 err);
+		rc = att_audit_json(node, &actor, release ? "review.release" : "review.reject", obj,
+				    json_pack("{s:s,s:I}", "reason", reason, "hits",
+					      (json_int_t)hits),
+				    err);
 	}
 	free(sealed);
-	return att_x_done(node, rc, err);
+	return att_node_done(node, rc, err);
 }
 
 enum att_rc att_review_release(struct att_node *node, const char *actor_id, int64_t id,
@@ -292,25 +293,17 @@ static int term_row(const char *term, const char *lang, const char *category, vo
 	return 0;
 }
 
+static enum att_rc term_fill(struct att_node *node, void *ctx, json_t **arr, struct att_err *err)
+{
+	(void)ctx;
+	return att_store_term_each(node->store, term_row, *arr, err);
+}
+
 enum att_rc att_neutrality_list(struct att_node *node, const char *actor_id, void **out_json,
 				struct att_err *err)
 {
-	struct att_actor actor;
-	json_t *arr;
-	enum att_rc rc;
-
-	*out_json = NULL;
-	rc = att_actor_authz(node, actor_id, ATT_ACT_NEUTRALITY_READ, &actor, err);
-	if (rc)
-		return rc;
-	arr = json_array();
-	rc = att_store_term_each(node->store, term_row, arr, err);
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	*out_json = arr;
-	return ATT_OK;
+	return att_node_list(node, actor_id, ATT_ACT_NEUTRALITY_READ, "neutrality.read",
+			     "neutrality", term_fill, NULL, out_json, err);
 }
 
 enum att_rc att_neutrality_add(struct att_node *node, const char *actor_id, const char *term,
@@ -340,11 +333,11 @@ enum att_rc att_neutrality_add(struct att_node *node, const char *actor_id, cons
 	if (!rc)
 		rc = att_store_counter_bump(node->store, "terms_gen", err);
 	if (!rc)
-		rc = att_x_audit(node, &actor, "neutrality.add", "neutrality",
-				 json_pack("{s:s,s:s,s:s}", "term", term, "lang", lang, "category",
-					   category),
-				 err);
-	return att_x_done(node, rc, err);
+		rc = att_audit_json(node, &actor, "neutrality.add", "neutrality",
+				    json_pack("{s:s,s:s,s:s}", "term", term, "lang", lang,
+					      "category", category),
+				    err);
+	return att_node_done(node, rc, err);
 }
 
 enum att_rc att_neutrality_remove(struct att_node *node, const char *actor_id,
@@ -367,7 +360,7 @@ enum att_rc att_neutrality_remove(struct att_node *node, const char *actor_id,
 	if (!rc)
 		rc = att_store_counter_bump(node->store, "terms_gen", err);
 	if (!rc)
-		rc = att_x_audit(node, &actor, "neutrality.remove", "neutrality",
-				 json_pack("{s:s}", "term", term), err);
-	return att_x_done(node, rc, err);
+		rc = att_audit_json(node, &actor, "neutrality.remove", "neutrality",
+				    json_pack("{s:s}", "term", term), err);
+	return att_node_done(node, rc, err);
 }

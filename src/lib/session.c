@@ -451,26 +451,17 @@ static int token_json(const struct att_token_row *r, void *arg)
 	return 0;
 }
 
+static enum att_rc token_fill(struct att_node *node, void *ctx, json_t **arr, struct att_err *err)
+{
+	(void)ctx;
+	return att_store_token_each(node->store, token_json, *arr, err);
+}
+
 enum att_rc att_token_list(struct att_node *node, const char *actor_id, void **out_json,
 			   struct att_err *err)
 {
-	struct att_actor actor;
-	json_t *arr;
-	enum att_rc rc = att_actor_authz(node, actor_id, ATT_ACT_TOKEN_CREATE, &actor, err);
-
-	*out_json = NULL;
-	if (rc)
-		return rc;
-	arr = json_array();
-	if (!arr)
-		return att_fail(err, ATT_ENOMEM, "out of memory");
-	rc = att_store_token_each(node->store, token_json, arr, err);
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	*out_json = arr;
-	return ATT_OK;
+	return att_node_list(node, actor_id, ATT_ACT_TOKEN_CREATE, "token.list", "tokens",
+			     token_fill, NULL, out_json, err);
 }
 
 /* --- verified tokens ---------------------------------------------------- */

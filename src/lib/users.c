@@ -115,27 +115,17 @@ static int user_json(const struct att_user_row *u, void *arg)
 	return 0;
 }
 
+static enum att_rc user_fill(struct att_node *node, void *ctx, json_t **arr, struct att_err *err)
+{
+	(void)ctx;
+	return att_store_user_each(node->store, user_json, *arr, err);
+}
+
 enum att_rc att_user_list(struct att_node *node, const char *actor_id, void **out_json,
 			  struct att_err *err)
 {
-	struct att_actor actor;
-	json_t *arr;
-	enum att_rc rc;
-
-	*out_json = NULL;
-	rc = att_actor_authz(node, actor_id, ATT_ACT_USER_LIST, &actor, err);
-	if (rc)
-		return rc;
-	arr = json_array();
-	if (!arr)
-		return att_fail(err, ATT_ENOMEM, "out of memory");
-	rc = att_store_user_each(node->store, user_json, arr, err);
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	*out_json = arr;
-	return ATT_OK;
+	return att_node_list(node, actor_id, ATT_ACT_USER_LIST, "user.list", "users", user_fill,
+			     NULL, out_json, err);
 }
 
 enum att_rc att_user_authenticate(struct att_node *node, const char *user_id,

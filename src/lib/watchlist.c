@@ -263,14 +263,14 @@ enum att_rc att_watchlist_import(struct att_node *node, const char *actor_id,
 		char obj[96];
 
 		snprintf(obj, sizeof(obj), "watchlist/%s", name);
-		rc = att_x_audit(node, &actor, "watchlist.import", obj,
-				 json_pack("{s:s,s:I,s:I,s:s,s:I}", "format", format, "version",
-					   (json_int_t)version, "entries", (json_int_t)ic.count,
-					   "sha256", w.sha256, "rescreen_hits",
-					   (json_int_t)rc_ctx.hits),
-				 err);
+		rc = att_audit_json(node, &actor, "watchlist.import", obj,
+				    json_pack("{s:s,s:I,s:I,s:s,s:I}", "format", format, "version",
+					      (json_int_t)version, "entries", (json_int_t)ic.count,
+					      "sha256", w.sha256, "rescreen_hits",
+					      (json_int_t)rc_ctx.hits),
+				    err);
 	}
-	rc = att_x_done(node, rc, err);
+	rc = att_node_done(node, rc, err);
 	if (rc)
 		return rc;
 	*out_json = json_pack("{s:s,s:s,s:I,s:I,s:s,s:I,s:I}", "name", name, "format", format,
@@ -292,25 +292,17 @@ static int wl_row(const struct att_wl_row *w, void *arg)
 	return 0;
 }
 
+static enum att_rc wl_fill(struct att_node *node, void *ctx, json_t **arr, struct att_err *err)
+{
+	(void)ctx;
+	return att_store_wl_each(node->store, wl_row, *arr, err);
+}
+
 enum att_rc att_watchlist_list(struct att_node *node, const char *actor_id, void **out_json,
 			       struct att_err *err)
 {
-	struct att_actor actor;
-	json_t *arr;
-	enum att_rc rc;
-
-	*out_json = NULL;
-	rc = att_actor_authz(node, actor_id, ATT_ACT_WATCHLIST_READ, &actor, err);
-	if (rc)
-		return rc;
-	arr = json_array();
-	rc = att_store_wl_each(node->store, wl_row, arr, err);
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	*out_json = arr;
-	return ATT_OK;
+	return att_node_list(node, actor_id, ATT_ACT_WATCHLIST_READ, "watchlist.list",
+			     "watchlists", wl_fill, NULL, out_json, err);
 }
 
 /* --- screening ---------------------------------------------------------------- */
@@ -499,17 +491,17 @@ enum att_rc att_screen(struct att_node *node, const char *actor_id, const char *
 			 * lists the log. */
 			char *sq = att_x_seal_text(node, names[i], err);
 
-			rc = sq ? att_x_audit(node, &a.actor, "screen",
-					      opts->list ? opts->list : "all",
-					      json_pack("{s:s,s:I}", "query_sealed", sq, "hits",
-							(json_int_t)json_array_size(
-								json_object_get(one, "hits"))),
-					      err)
+			rc = sq ? att_audit_json(node, &a.actor, "screen",
+						 opts->list ? opts->list : "all",
+						 json_pack("{s:s,s:I}", "query_sealed", sq, "hits",
+							   (json_int_t)json_array_size(
+								   json_object_get(one, "hits"))),
+						 err)
 				: ATT_ENOMEM;
 			free(sq);
 		}
 	}
-	rc = att_x_done(node, rc, err);
+	rc = att_node_done(node, rc, err);
 	if (rc) {
 		json_decref(arr);
 		return rc;

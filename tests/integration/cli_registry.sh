@@ -130,6 +130,12 @@ case "$OUT" in "audit log intact: "*) ok "verify says intact";; *) not_ok "verif
 A audit log --json --as over1
 expect_eq "audit log lists appointment steps" "$(echo "$OUT" | python3 -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin) if e["action"]=="appointment.make"))')" 4
 expect_refused "audit log by a rep" "may not audit.read" audit log --as rep1
+# reads are audited too: who looked at which post, staffing, appointment
+expect_ok "a rep reads a post" post show fr-paris --as rep1
+expect_ok "the MFA reads the staffing" staffing --as mfa1
+A audit log --json --as over1
+expect_eq "the post read is in the log" "$(echo "$OUT" | python3 -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin) if e["action"]=="post.read" and e["actor"]=="rep1" and e["object"]=="post/fr-paris"))')" 1
+expect_eq "the staffing read is in the log" "$(echo "$OUT" | python3 -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin) if e["action"]=="staffing.read" and e["actor"]=="mfa1"))')" 1
 
 tamper() { # sql: alter the file as an attacker with the file would
 	cp "$ATTACHE_DB" "$T_DIR/t.db"; cp "$ATTACHE_DB.key" "$T_DIR/t.db.key"

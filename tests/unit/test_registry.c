@@ -146,11 +146,88 @@ static void test_roles_and_validation(void **state)
 	assert_int_equal(id, 0);
 }
 
+/* The newest audit entry's action, actor and object (then the listing's
+ * own entry is the newest). */
+static void expect_last(const char *action, const char *actor, const char *object)
+{
+	struct att_err err = {0};
+	json_t *arr = NULL, *e;
+
+	assert_int_equal(att_audit_list(node, NULL, 0, 1, (void **)&arr, &err), ATT_OK);
+	e = json_array_get(arr, 0);
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(e, "action")), action);
+	assert_string_equal(json_string_value(json_object_get(e, "actor")), actor);
+	assert_string_equal(json_string_value(json_object_get(e, "object")), object);
+	json_decref(arr);
+}
+
+/* Every read of the registry is audited: who read what, in one entry;
+ * a refused read (role or input) leaves none. */
+static void test_reads_audited(void **state)
+{
+	struct att_err err = {0};
+	json_t *j = NULL;
+	uint64_t before;
+	int64_t id;
+	(void)state;
+
+	id = walk("r1", "p2", "organized-crime");
+	assert_int_equal(att_post_list(node, "r1", (void **)&j, &err), ATT_OK);
+	assert_int_equal(json_array_size(j), 2);
+	json_decref(j);
+	expect_last("post.list", "r1", "posts");
+	assert_int_equal(att_post_show(node, "fin", "p2", (void **)&j, &err), ATT_OK);
+	assert_true(json_array_size(json_object_get(j, "appointments")) >= 1);
+	json_decref(j);
+	expect_last("post.read", "fin", "post/p2");
+	assert_int_equal(att_appt_list(node, "mfa", "p2", NULL, (void **)&j, &err), ATT_OK);
+	json_decref(j);
+	expect_last("appointment.list", "mfa", "post/p2");
+	assert_int_equal(att_appt_list(node, "head", NULL, "president-agreed", (void **)&j, &err),
+			 ATT_OK);
+	json_decref(j);
+	expect_last("appointment.list", "head", "appointments");
+	assert_int_equal(att_appt_show(node, "pres", id, (void **)&j, &err), ATT_OK);
+	json_decref(j);
+	{
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "appointment/%lld", (long long)id);
+		expect_last("appointment.read", "pres", obj);
+	}
+	assert_int_equal(att_staffing_get(node, "r2", (void **)&j, &err), ATT_OK);
+	json_decref(j);
+	expect_last("staffing.read", "r2", "staffing");
+	assert_int_equal(att_user_list(node, "head", (void **)&j, &err), ATT_OK);
+	json_decref(j);
+	expect_last("user.list", "head", "users");
+
+	/* refused: nothing is recorded, nothing handed out */
+	before = audit_size();
+	j = NULL;
+	assert_int_equal(att_user_list(node, "r1", (void **)&j, &err), ATT_EDENIED);
+	assert_null(j);
+	att_err_clear(&err);
+	assert_int_equal(att_post_show(node, "r1", "nowhere", (void **)&j, &err), ATT_ENOTFOUND);
+	assert_null(j);
+	assert_non_null(strstr(err.msg, "no such post"));
+	att_err_clear(&err);
+	assert_int_equal(att_post_show(node, "r1", "../etc", (void **)&j, &err), ATT_EINVAL);
+	att_err_clear(&err);
+	assert_int_equal(att_appt_list(node, "r1", NULL, "bogus", (void **)&j, &err), ATT_EINVAL);
+	att_err_clear(&err);
+	assert_int_equal(att_appt_show(node, "r1", 999999, (void **)&j, &err), ATT_ENOTFOUND);
+	assert_null(j);
+	assert_int_equal(audit_size(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_procedure_and_limits),
 		cmocka_unit_test(test_roles_and_validation),
+		cmocka_unit_test(test_reads_audited),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
