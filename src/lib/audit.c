@@ -815,7 +815,7 @@ static enum att_rc node_read(struct att_node *node, const char *actor_id, enum a
 	if (!rc && list && !(v = json_array()))
 		rc = att_fail(err, ATT_ENOMEM, "out of memory");
 	if (!rc)
-		rc = make(node, ctx, &v, err);
+		rc = make(node, &actor, ctx, &v, err);
 	if (list)
 		return att_node_list_done(node, &actor, action, object, rc, v, out_json, err);
 	return read_done(node, &actor, action, object, NULL, rc, v, out_json, err);

@@ -94,12 +94,13 @@ enum att_rc att_node_list_done(struct att_node *node, const struct att_actor *ac
 			       json_t *arr, void **out_json, struct att_err *err) ATT_WUR;
 
 /* A read use case in one read transaction: authorizes act for actor_id,
- * has make(node, ctx, &v, err) make the JSON value v, audits the read
- * (action on object) and hands v to *out_json. att_node_list: v starts as
- * an empty array for make to fill, and the audit entry has its count;
- * att_node_show: v starts as NULL for make to set. */
-typedef enum att_rc (*att_make_fn)(struct att_node *node, void *ctx, json_t **v,
-				   struct att_err *err);
+ * has make(node, actor, ctx, &v, err) make the JSON value v (checking its
+ * input, and any further rule for the actor, itself: after the role), audits
+ * the read (action on object) and hands v to *out_json. att_node_list: v
+ * starts as an empty array for make to fill, and the audit entry has its
+ * count; att_node_show: v starts as NULL for make to set. */
+typedef enum att_rc (*att_make_fn)(struct att_node *node, const struct att_actor *actor,
+				   void *ctx, json_t **v, struct att_err *err);
 enum att_rc att_node_list(struct att_node *node, const char *actor_id, enum att_action act,
 			  const char *action, const char *object, att_make_fn fill, void *ctx,
 			  void **out_json, struct att_err *err) ATT_WUR;

@@ -260,12 +260,13 @@ static int post_list_row(const struct att_post_row *p, void *arg)
 	return 0;
 }
 
-static enum att_rc post_fill(struct att_node *node, void *ctx, json_t **arr,
-			     struct att_err *err)
+static enum att_rc post_fill(struct att_node *node, const struct att_actor *actor, void *ctx,
+			     json_t **arr, struct att_err *err)
 {
 	struct list_ctx c = {node, *arr, err, ATT_OK};
 	enum att_rc rc = att_store_post_each(node->store, post_list_row, &c, err);
 
+	(void)actor;
 	(void)ctx;
 	return rc ? rc : c.rc;
 }
@@ -293,12 +294,13 @@ static enum att_rc service_level(struct att_node *node, int64_t *level, struct a
 	return rc;
 }
 
-static enum att_rc staffing_make(struct att_node *node, void *ctx, json_t **v,
-				 struct att_err *err)
+static enum att_rc staffing_make(struct att_node *node, const struct att_actor *actor,
+				 void *ctx, json_t **v, struct att_err *err)
 {
 	int64_t level = 0, used = 0;
 	enum att_rc rc = service_level(node, &level, err);
 
+	(void)actor;
 	(void)ctx;
 	if (!rc)
 		rc = att_store_appt_count_active(node->store, NULL, &used, err);
@@ -751,53 +753,66 @@ struct appt_filter {
 	const char *post, *status;
 };
 
-static enum att_rc appt_fill(struct att_node *node, void *ctx, json_t **arr,
-			     struct att_err *err)
+static enum att_rc appt_fill(struct att_node *node, const struct att_actor *actor, void *ctx,
+			     json_t **arr, struct att_err *err)
 {
 	const struct appt_filter *f = ctx;
 	struct list_ctx c = {node, *arr, err, ATT_OK};
-	enum att_rc rc = att_store_appt_each(node->store, f->post, f->status, appt_list_row, &c,
-					     err);
+	enum att_rc rc;
 
+	(void)actor;
+	rc = att_store_appt_each(node->store, f->post, f->status, appt_list_row, &c, err);
 	return rc ? rc : c.rc;
+}
+
+/* appt_fill after checking the filter (once the role is known to allow
+ * the read: refusal comes first). */
+static enum att_rc appt_list_make(struct att_node *node, const struct att_actor *actor,
+				  void *ctx, json_t **arr, struct att_err *err)
+{
+	static const char *const statuses[] = {ATT_APPT_PROPOSED, ATT_APPT_MFA_AGREED,
+					       ATT_APPT_PRES_AGREED, ATT_APPT_APPOINTED,
+					       ATT_APPT_ENDED, ATT_APPT_REFUSED};
+	const struct appt_filter *f = ctx;
+	enum att_rc rc;
+
+	if (f->post && (rc = att_check_id(err, "post", f->post)) != ATT_OK)
+		return rc;
+	if (f->status) {
+		bool known = false;
+
+		for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+			known |= !strcmp(f->status, statuses[i]);
+		if (!known)
+			return att_fail(err, ATT_EINVAL,
+					"unknown status '%.32s' (proposed, mfa-agreed, "
+					"president-agreed, appointed, ended, refused)",
+					att_utf8_valid(f->status, strlen(f->status)) ? f->status
+										     : "?");
+	}
+	return appt_fill(node, actor, ctx, arr, err);
 }
 
 enum att_rc att_appt_list(struct att_node *node, const char *actor_id, const char *post,
 			  const char *status, void **out_json, struct att_err *err)
 {
-	static const char *const statuses[] = {ATT_APPT_PROPOSED, ATT_APPT_MFA_AGREED,
-					       ATT_APPT_PRES_AGREED, ATT_APPT_APPOINTED,
-					       ATT_APPT_ENDED, ATT_APPT_REFUSED};
 	struct appt_filter f = {post, status};
 	char obj[96] = "appointments";
-	enum att_rc rc;
 
-	*out_json = NULL;
-	if (post && (rc = att_check_id(err, "post", post)) != ATT_OK)
-		return rc;
-	if (status) {
-		bool known = false;
-
-		for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-			known |= !strcmp(status, statuses[i]);
-		if (!known)
-			return att_fail(err, ATT_EINVAL,
-					"unknown status '%.32s' (proposed, mfa-agreed, "
-					"president-agreed, appointed, ended, refused)",
-					att_utf8_valid(status, strlen(status)) ? status : "?");
-	}
 	if (post)
-		snprintf(obj, sizeof(obj), "post/%s", post);
+		snprintf(obj, sizeof(obj), "post/%.80s", post);
 	return att_node_list(node, actor_id, ATT_ACT_APPT_READ, "appointment.list", obj,
-			     appt_fill, &f, out_json, err);
+			     appt_list_make, &f, out_json, err);
 }
 
-static enum att_rc appt_make(struct att_node *node, void *ctx, json_t **v, struct att_err *err)
+static enum att_rc appt_make(struct att_node *node, const struct att_actor *actor, void *ctx,
+			     json_t **v, struct att_err *err)
 {
 	int64_t id = *(const int64_t *)ctx;
 	struct att_appt_row a;
 	enum att_rc rc = att_store_appt_get(node->store, id, &a, err);
 
+	(void)actor;
 	if (rc == ATT_ENOTFOUND)
 		return att_fail(err, ATT_ENOTFOUND, "no such appointment %lld", (long long)id);
 	if (rc)
@@ -816,17 +831,22 @@ enum att_rc att_appt_show(struct att_node *node, const char *actor_id, int64_t i
 			     appt_make, &id, out_json, err);
 }
 
-/* A post with its appointments. */
-static enum att_rc post_make(struct att_node *node, void *ctx, json_t **v, struct att_err *err)
+/* A post with its appointments: those only for an actor who may also read
+ * appointments. */
+static enum att_rc post_make(struct att_node *node, const struct att_actor *actor, void *ctx,
+			     json_t **v, struct att_err *err)
 {
 	const struct appt_filter *f = ctx; /* the post's */
-	const char *post_id = f->post;
 	struct att_post_row p;
 	json_t *appts;
-	enum att_rc rc = att_store_post_get(node->store, post_id, &p, err);
+	enum att_rc rc = att_check_id(err, "post id", f->post);
 
+	if (!rc)
+		rc = att_authz(actor, ATT_ACT_APPT_READ, NULL, err);
+	if (!rc)
+		rc = att_store_post_get(node->store, f->post, &p, err);
 	if (rc == ATT_ENOTFOUND)
-		return att_fail(err, ATT_ENOTFOUND, "no such post '%s'", post_id);
+		return att_fail(err, ATT_ENOTFOUND, "no such post '%s'", f->post);
 	if (rc)
 		return rc;
 	*v = post_json(node, &p, err);
@@ -835,8 +855,12 @@ static enum att_rc post_make(struct att_node *node, void *ctx, json_t **v, struc
 	appts = json_array();
 	if (!appts)
 		return att_fail(err, ATT_ENOMEM, "out of memory");
-	json_object_set_new(*v, "appointments", appts);
-	return appt_fill(node, ctx, &appts, err);
+	rc = appt_fill(node, actor, ctx, &appts, err);
+	if (!rc && json_object_set_new(*v, "appointments", appts))
+		return att_fail(err, ATT_ENOMEM, "out of memory"); /* appts freed */
+	if (rc)
+		json_decref(appts);
+	return rc;
 }
 
 enum att_rc att_post_show(struct att_node *node, const char *actor_id, const char *post_id,
@@ -844,13 +868,8 @@ enum att_rc att_post_show(struct att_node *node, const char *actor_id, const cha
 {
 	struct appt_filter f = {post_id, NULL};
 	char obj[96];
-	enum att_rc rc;
 
-	*out_json = NULL;
-	rc = att_check_id(err, "post id", post_id);
-	if (rc)
-		return rc;
-	snprintf(obj, sizeof(obj), "post/%s", post_id);
+	snprintf(obj, sizeof(obj), "post/%.80s", post_id ? post_id : "");
 	return att_node_show(node, actor_id, ATT_ACT_POST_READ, "post.read", obj, post_make, &f,
 			     out_json, err);
 }

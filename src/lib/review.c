@@ -293,8 +293,10 @@ static int term_row(const char *term, const char *lang, const char *category, vo
 	return 0;
 }
 
-static enum att_rc term_fill(struct att_node *node, void *ctx, json_t **arr, struct att_err *err)
+static enum att_rc term_fill(struct att_node *node, const struct att_actor *actor, void *ctx,
+			     json_t **arr, struct att_err *err)
 {
+	(void)actor;
 	(void)ctx;
 	return att_store_term_each(node->store, term_row, *arr, err);
 }

@@ -451,8 +451,10 @@ static int token_json(const struct att_token_row *r, void *arg)
 	return 0;
 }
 
-static enum att_rc token_fill(struct att_node *node, void *ctx, json_t **arr, struct att_err *err)
+static enum att_rc token_fill(struct att_node *node, const struct att_actor *actor, void *ctx,
+			      json_t **arr, struct att_err *err)
 {
+	(void)actor;
 	(void)ctx;
 	return att_store_token_each(node->store, token_json, *arr, err);
 }

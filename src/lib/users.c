@@ -115,8 +115,10 @@ static int user_json(const struct att_user_row *u, void *arg)
 	return 0;
 }
 
-static enum att_rc user_fill(struct att_node *node, void *ctx, json_t **arr, struct att_err *err)
+static enum att_rc user_fill(struct att_node *node, const struct att_actor *actor, void *ctx,
+			     json_t **arr, struct att_err *err)
 {
+	(void)actor;
 	(void)ctx;
 	return att_store_user_each(node->store, user_json, *arr, err);
 }

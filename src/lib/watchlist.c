@@ -292,8 +292,10 @@ static int wl_row(const struct att_wl_row *w, void *arg)
 	return 0;
 }
 
-static enum att_rc wl_fill(struct att_node *node, void *ctx, json_t **arr, struct att_err *err)
+static enum att_rc wl_fill(struct att_node *node, const struct att_actor *actor, void *ctx,
+			   json_t **arr, struct att_err *err)
 {
+	(void)actor;
 	(void)ctx;
 	return att_store_wl_each(node->store, wl_row, *arr, err);
 }

@@ -219,6 +219,13 @@ static void test_reads_audited(void **state)
 	att_err_clear(&err);
 	assert_int_equal(att_appt_show(node, "r1", 999999, (void **)&j, &err), ATT_ENOTFOUND);
 	assert_null(j);
+	att_err_clear(&err);
+	/* who may not read learns nothing of the input rules */
+	assert_int_equal(att_appt_list(node, "nobody", NULL, "bogus", (void **)&j, &err),
+			 ATT_EDENIED);
+	att_err_clear(&err);
+	assert_int_equal(att_post_show(node, "nobody", "../etc", (void **)&j, &err), ATT_EDENIED);
+	assert_null(j);
 	assert_int_equal(audit_size(), before);
 }
 
