@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(gcc make cmake ninja-build pkg-config
 	libsqlite3-dev libsodium-dev nettle-dev libjansson-dev libicu-dev icu-devtools libxml2-dev
 	libidn2-dev libpsl-dev libmicrohttpd-dev libgnutls28-dev libcmocka-dev)
-test_pkgs=(sqlite3 curl python3 clang libclang-rt-14-dev chromium nodejs npm)
+test_pkgs=(sqlite3 curl openssl python3 clang libclang-rt-14-dev chromium nodejs npm)
 bench_pkgs=(wrk nginx-light postgresql hyperfine)
 
 want=()

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -474,6 +475,34 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	srv_metrics_inflight(-1);
 }
 
+/* What libmicrohttpd said when the daemon would not start (a certificate
+ * it could not use, say); nothing once it runs: a client's failed
+ * handshake is the client's affair. */
+static char mhd_error[256];
+static atomic_bool mhd_running;
+
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt,
+							   va_list ap)
+{
+	size_t n;
+
+	(void)cls;
+	if (atomic_load(&mhd_running) || mhd_error[0])
+		return;
+	vsnprintf(mhd_error, sizeof(mhd_error), fmt, ap);
+	n = strlen(mhd_error);
+	while (n && (mhd_error[n - 1] == '\n' || mhd_error[n - 1] == '.'))
+		mhd_error[--n] = '\0';
+}
+
+/* TLS 1.2 and 1.3 only (RFC 8996 retires 1.0 and 1.1), forward secrecy
+ * (ECDHE, no static RSA or finite-field DH key exchange) and AEAD ciphers
+ * only (no CBC, no SHA-1 MAC): what NIST SP 800-52r2 asks of a government
+ * server, with the server's order of preference. */
+#define TLS_PRIORITIES                                                                        \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:"           \
+	"+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-RSA:-DHE-RSA:-DHE-DSS:%SERVER_PRECEDENCE"
+
 static bool parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
 	char host[128];
@@ -555,7 +584,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	struct MHD_Daemon *d;
 	char *cert_pem = NULL, *key_pem = NULL;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_ALLOW_SUSPEND_RESUME;
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	sigset_t sigs;
 	size_t npos, n;
 	int rc = cli_parse(argc, argv, 1, opts, pos, 0, &npos, usage), sig = 0;
@@ -618,17 +647,20 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (cert)
 		d = MHD_start_daemon(
-			flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &ss,
+			flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+			NULL, MHD_OPTION_SOCK_ADDR, &ss,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
 			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED,
 			on_completed, NULL, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
-			MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
+			MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_HTTPS_PRIORITIES,
+			TLS_PRIORITIES, MHD_OPTION_END);
 	else
 		d = MHD_start_daemon(
-			flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &ss,
+			flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+			NULL, MHD_OPTION_SOCK_ADDR, &ss,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
 			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
@@ -636,14 +668,25 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED,
 			on_completed, NULL, MHD_OPTION_END);
 	if (!d) {
+		/* In libmicrohttpd's words (a certificate or key GnuTLS refused,
+		 * say), but a failed bind by its cause alone: the daemon names the
+		 * port it was given, 0 with a socket address. */
+		const char *why = strstr(mhd_error, "Failed to bind") ? strrchr(mhd_error, ':') : NULL;
+
 		free(cert_pem);
 		free(key_pem);
 		srv_sendq_stop();
 		att_node_close(base);
-		fprintf(stderr, "attache: cannot listen on %s: %s\n", listen_at,
-			errno ? strerror(errno) : "libmicrohttpd refused the settings");
+		if (why)
+			fprintf(stderr, "attache: cannot listen on %s:%s\n", listen_at, why + 1);
+		else if (mhd_error[0])
+			fprintf(stderr, "attache: cannot serve on %s: %s\n", listen_at, mhd_error);
+		else
+			fprintf(stderr, "attache: cannot listen on %s: %s\n", listen_at,
+				errno ? strerror(errno) : "libmicrohttpd refused the settings");
 		return CLI_REFUSED;
 	}
+	atomic_store(&mhd_running, true);
 	{
 		char host[INET6_ADDRSTRLEN] = "";
 		const char *colon = listen_at[0] == '[' ? strchr(listen_at, ']') + 1

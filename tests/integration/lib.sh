@@ -85,6 +85,11 @@ expect_eq() {
 	if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3')"; fi
 }
 
+# expect_match "what" text extended-regex
+expect_match() {
+	if grep -Eq -- "$3" <<<"$2"; then ok "$1"; else not_ok "$1 ('$(head -c 300 <<<"$2")' does not match /$3/)"; fi
+}
+
 finish() {
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
