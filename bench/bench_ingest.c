@@ -4,8 +4,11 @@
  * beside raw SQLite inserts of the same rows and libsodium's seal and
  * sign/verify rates in the same run.
  *
- *   bench_ingest [--dir D] [--held N] [--measure M] [--batch B] [--keep]
- *                (--keep: leave D/bench-ingest.db and its node files for a look)
+ *   bench_ingest [--dir D] [--held N] [--measure M] [--batch B] [--protected P] [--keep]
+ *                (--keep: leave D/bench-ingest.db and its node files for a look;
+ *                 --protected: P names in the protected-persons register, none
+ *                 of them in the traffic, so that every message's text is read
+ *                 for them and none is held)
  *   bench_ingest --crash-child DB   (used by tests/integration/crash_ingest.sh:
  *                                    sends batches forever, printing "ack ID"
  *                                    after each commit) */
@@ -215,6 +218,7 @@ static void setup_node(const char *path)
 		{"president", "President", "president", NULL, NULL},
 		{"desk-oc", "Desk", "desk", "hq/organized-crime", NULL},
 		{"rep-mammadova", "Leyla Mammadova", "rep", NULL, NULL},
+		{"over", "Oversight", "overseer", NULL, NULL},
 	};
 	struct att_post_spec post = {"gb-london", "state", "GB", "London", NULL,
 				     "terrorism,organized-crime", 2};
@@ -247,6 +251,26 @@ static void open_cases(struct att_node *node)
 	for (size_t i = 0; i < NCASES; i++)
 		if (att_case_open(node, "rep-mammadova", &spec, &cases[i], &err))
 			die("case", &err);
+}
+
+/* P register entries: the traffic's given names with family names the
+ * traffic never uses (192 different names, then again). */
+static void protect(struct att_node *node, size_t p)
+{
+	static const char *const fam[] = {"Hajili",   "Qurbanli", "Mirzali",  "Bakhishli",
+					  "Shirinli", "Dadashli", "Pashayli", "Tagizade"};
+	size_t ng = sizeof(given) / sizeof(given[0]), nf = sizeof(fam) / sizeof(fam[0]);
+	struct att_err err = {0};
+
+	for (size_t i = 0; i < p; i++) {
+		char name[96];
+		struct att_protect_spec spec = {name, NULL, "journalist", NULL};
+		int64_t id;
+
+		snprintf(name, sizeof(name), "%s %s", given[i % ng], fam[i / ng % nf]);
+		if (att_protect_add(node, "over", &spec, &id, &err))
+			die("protect", &err);
+	}
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -389,7 +413,7 @@ int main(int argc, char **argv)
 {
 	const char *dir = "/tmp";
 	bool keep = false;
-	size_t held = 100000, measure = 20000, batch = 64, nlat = 0;
+	size_t held = 100000, measure = 20000, batch = 64, nlat = 0, protected = 0;
 	struct att_node *node = NULL;
 	struct att_err err = {0};
 	char path[4096];
@@ -419,11 +443,13 @@ int main(int argc, char **argv)
 			held = (size_t)strtoull(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--measure") && i + 1 < argc) {
 			measure = (size_t)strtoull(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--protected") && i + 1 < argc) {
+			protected = (size_t)strtoull(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
 			batch = (size_t)strtoull(argv[++i], NULL, 10);
 		} else {
 			fprintf(stderr, "usage: bench_ingest [--dir D] [--held N] [--measure M] "
-					"[--batch B] [--keep]\n");
+					"[--batch B] [--protected P] [--keep]\n");
 			return 2;
 		}
 	}
@@ -435,6 +461,7 @@ int main(int argc, char **argv)
 	if (att_node_open(path, &node, &err))
 		die("open", &err);
 	open_cases(node);
+	protect(node, protected);
 	att_match_walk_stats(&walks, true);
 	secs = ingest(node, held, 500, NULL, NULL, NULL);
 	printf("preload: %zu messages (5 entities each) in %.1f s (%.0f msg/s, batches of 500)\n",
@@ -449,8 +476,8 @@ int main(int argc, char **argv)
 	cpu = cpu_s() - cpu;
 	qsort(lat, nlat, sizeof(*lat), cmp_double);
 	printf("ingest through the service path, 1 thread, group commit of %zu, synchronous=FULL, "
-	       "%zu already held:\n",
-	       batch, held);
+	       "%zu already held, %zu protected persons:\n",
+	       batch, held, protected);
 	printf("  attache   %8.0f msg/s   latency p50 %.1f ms  p99 %.1f ms (submit to durable "
 	       "commit)\n",
 	       (double)measure / secs, 1000 * lat[nlat / 2], 1000 * lat[nlat * 99 / 100]);

@@ -300,6 +300,15 @@ enum att_rc att_match_index_query(struct att_match_index *ix,
 				  struct att_match_hit *hits, size_t max, size_t *n,
 				  struct att_err *err) ATT_WUR;
 
+/* How a name holding token t could match a name in ix: ATT_TOKEN_EXACT when
+ * one there shares its exact key, ATT_TOKEN_NEAR its skeleton or spelling
+ * key (the keys a query seeds from, less prefixes and typos), else
+ * ATT_TOKEN_NONE. The cheap test before querying a run of words of free
+ * text. Thread-safe. */
+enum att_token_level { ATT_TOKEN_NONE, ATT_TOKEN_NEAR, ATT_TOKEN_EXACT };
+enum att_token_level att_match_index_token_level(struct att_match_index *ix,
+						 const struct att_name_token *t);
+
 /* Exact identifier lookup: refs holding (type, canon). For ATT_ID_IP it also
  * returns refs holding a CIDR that contains the address. Writes at most max
  * refs, the number found (may exceed max) into *n. Thread-safe. */

@@ -1302,7 +1302,8 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		if (rc)
 			return rc;
 	}
-	/* safeguards: protected persons, then the neutrality screen */
+	/* safeguards: protected persons (as entities, then named in the
+	 * text), then the neutrality screen */
 	for (i = 0; i < o->nents; i++) {
 		if (!strcmp(o->ents[i].type, "person")) {
 			const struct send_ent *se = &o->ents[i];
@@ -1313,7 +1314,13 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 				return rc;
 		}
 	}
-	rc = att_policy_neutrality(node, o->purpose, "purpose", o->reasons, err);
+	rc = att_policy_protected_text(node, o->purpose, "purpose", o->reasons, err);
+	if (!rc)
+		rc = att_policy_protected_text(node, o->subject, "subject", o->reasons, err);
+	if (!rc)
+		rc = att_policy_protected_text(node, o->body, "body", o->reasons, err);
+	if (!rc)
+		rc = att_policy_neutrality(node, o->purpose, "purpose", o->reasons, err);
 	if (!rc)
 		rc = att_policy_neutrality(node, o->subject, "subject", o->reasons, err);
 	if (!rc)

@@ -110,6 +110,28 @@ struct att_match_index *att_holdings_index(struct att_node *node)
 	return node->hold->ix;
 }
 
+bool att_holdings_protected_any(struct att_node *node)
+{
+	size_t n;
+
+	pthread_mutex_lock(&node->hold->mu);
+	n = node->hold->prot ? att_match_index_count(node->hold->prot) : 0;
+	pthread_mutex_unlock(&node->hold->mu);
+	return n > 0;
+}
+
+enum att_token_level att_holdings_protected_token(struct att_node *node,
+						  const struct att_name_token *t)
+{
+	enum att_token_level level = ATT_TOKEN_NONE;
+
+	pthread_mutex_lock(&node->hold->mu);
+	if (node->hold->prot)
+		level = att_match_index_token_level(node->hold->prot, t);
+	pthread_mutex_unlock(&node->hold->mu);
+	return level;
+}
+
 enum att_rc att_holdings_query_protected(struct att_node *node, const struct att_match_query *q,
 					 struct att_match_hit *hits, size_t max, size_t *n,
 					 struct att_err *err)

@@ -28,6 +28,11 @@ enum att_rc att_holdings_sync(struct att_node *node, struct att_err *err) ATT_WU
 
 /* The index of entities and watchlist entries (after a sync). */
 struct att_match_index *att_holdings_index(struct att_node *node);
+/* Whether the protected-persons register has entries, and how a name
+ * holding token t could match one of them (after a sync). */
+bool att_holdings_protected_any(struct att_node *node);
+enum att_token_level att_holdings_protected_token(struct att_node *node,
+						  const struct att_name_token *t);
 /* Queries the protected-persons register (after a sync). */
 enum att_rc att_holdings_query_protected(struct att_node *node, const struct att_match_query *q,
 					 struct att_match_hit *hits, size_t max, size_t *n,

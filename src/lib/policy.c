@@ -1,5 +1,6 @@
 /* Safeguards: mandate, neutrality screen, protected persons, handling codes.
  * Every rule that keeps the network to its mandate is here. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,180 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 						"entity", (json_int_t)entity_index, "register",
 						(json_int_t)hits[i].ref, "score", hits[i].score));
 	return ATT_OK;
+}
+
+/* Free text is read in chunks of TEXT_CHUNK_WORDS words, each starting
+ * TEXT_CHUNK_STEP words after the last, so that every run of up to
+ * TEXT_NAME_WORDS words lies whole in one chunk; a word longer than
+ * TEXT_WORD_MAX bytes is no name's and is left out. */
+#define TEXT_NAME_WORDS 4u
+#define TEXT_CHUNK_WORDS 8u
+#define TEXT_CHUNK_STEP (TEXT_CHUNK_WORDS - TEXT_NAME_WORDS + 1)
+#define TEXT_WORD_MAX 160u
+
+struct word {
+	const char *s;
+	size_t len;
+};
+
+/* The next word of text at *p (bytes other than ASCII spaces and
+ * punctuation; apostrophes and hyphens stay, as in O'Brien or
+ * Mammadli-Aliyeva); false at the end. */
+static bool next_word(const char **p, struct word *w)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+
+	for (;;) {
+		while (*s && *s < 0x80 && !isalnum(*s))
+			s++;
+		if (!*s) {
+			*p = (const char *)s;
+			return false;
+		}
+		w->s = (const char *)s;
+		while (*s && (*s >= 0x80 || isalnum(*s) || *s == '\'' || *s == '-'))
+			s++;
+		w->len = (size_t)((const char *)s - w->s);
+		if (w->len <= TEXT_WORD_MAX) {
+			*p = (const char *)s;
+			return true;
+		}
+	}
+}
+
+/* Queries the runs of one to TEXT_NAME_WORDS tokens of nm that could be a
+ * registered name: one token the register holds as it is (a name of one
+ * word), or two or more tokens it holds as they are or nearly. A single
+ * near token is not enough: short common words share the coarse keys of
+ * short names ("the" those of a given name), and no name of two words
+ * matches one of them. Appends each entry found (not yet in seen). */
+static enum att_rc protected_runs(struct att_node *node, const struct att_name *nm,
+				  const char *where, json_t *reasons, json_t *seen,
+				  struct att_err *err)
+{
+	enum att_token_level lv[ATT_NAME_MAX_TOKENS];
+	size_t known = 0;
+
+	for (size_t i = 0; i < nm->ntok; i++) {
+		lv[i] = att_holdings_protected_token(node, &nm->tok[i]);
+		known += lv[i] != ATT_TOKEN_NONE;
+	}
+	for (size_t a = 0; known && a < nm->ntok; a++) {
+		size_t near = 0;
+
+		for (size_t k = 1; k <= TEXT_NAME_WORDS && a + k <= nm->ntok; k++) {
+			struct att_name run = {0};
+			struct att_match_query q;
+			struct att_match_hit hits[8];
+			char text[ATT_NAME_MAX_TOKENS * (ATT_NAME_TOKEN_MAX + 1) + 1];
+			size_t n = 0;
+			enum att_rc rc;
+
+			near += lv[a + k - 1] != ATT_TOKEN_NONE;
+			if (k == 1 ? lv[a] != ATT_TOKEN_EXACT : near < 2)
+				continue;
+			run.ntok = k;
+			memcpy(run.tok, nm->tok + a, k * sizeof(run.tok[0]));
+			att_name_format(&run, text, sizeof(text));
+			memset(&q, 0, sizeof(q));
+			q.name = text;
+			q.len = strlen(text);
+			q.norm = &run;
+			q.min_score = PROTECT_THRESHOLD;
+			rc = att_holdings_query_protected(node, &q, hits, 8, &n, err);
+			if (rc == ATT_EINVAL) {
+				att_err_clear(err);
+				continue;
+			}
+			if (rc)
+				return rc;
+			for (size_t i = 0; i < n && i < 8; i++) {
+				char key[24];
+
+				snprintf(key, sizeof(key), "%llu", (unsigned long long)hits[i].ref);
+				if (json_object_get(seen, key))
+					continue;
+				json_object_set_new(seen, key, json_true());
+				json_array_append_new(reasons,
+						      json_pack("{s:s,s:s,s:I,s:f}", "kind",
+								"protected-person", "where", where,
+								"register", (json_int_t)hits[i].ref,
+								"score", hits[i].score));
+			}
+		}
+	}
+	return ATT_OK;
+}
+
+/* Normalises the words w[0..nw) as one name and queries its runs. *whole
+ * is false when it did not fit a name's room (more than ATT_NAME_INPUT_MAX
+ * bytes, or tokens dropped past ATT_NAME_MAX_TOKENS): the caller reads the
+ * words again in smaller runs. */
+static enum att_rc check_words(struct att_node *node, const struct word *w, size_t nw,
+			       const char *where, json_t *reasons, json_t *seen, bool *whole,
+			       struct att_err *err)
+{
+	char buf[TEXT_CHUNK_WORDS * (TEXT_WORD_MAX + 1)];
+	struct att_name nm;
+	size_t len = 0;
+	enum att_rc rc;
+
+	*whole = true;
+	for (size_t i = 0; i < nw; i++) {
+		memcpy(buf + len, w[i].s, w[i].len);
+		len += w[i].len;
+		buf[len++] = ' ';
+	}
+	rc = att_name_normalize(buf, len - 1, &nm, err);
+	if (rc == ATT_EINVAL || rc == ATT_ELIMIT) {
+		/* no letters (no name here), or too long for one name */
+		att_err_clear(err);
+		*whole = rc == ATT_EINVAL;
+		return ATT_OK;
+	}
+	if (rc)
+		return rc;
+	*whole = !nm.truncated;
+	return protected_runs(node, &nm, where, reasons, seen, err);
+}
+
+enum att_rc att_policy_protected_text(struct att_node *node, const char *text, const char *where,
+				      void *reasons, struct att_err *err)
+{
+	struct word w[TEXT_CHUNK_WORDS];
+	const char *p = text;
+	size_t nw = 0;
+	bool more = true, whole;
+	json_t *seen;
+	enum att_rc rc = ATT_OK;
+
+	if (!text || !*text || !att_holdings_protected_any(node))
+		return ATT_OK;
+	seen = json_object();
+	if (!seen)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	while (!rc && more) {
+		while (nw < TEXT_CHUNK_WORDS && (more = next_word(&p, &w[nw])))
+			nw++;
+		if (nw == 0)
+			break;
+		rc = check_words(node, w, nw, where, reasons, seen, &whole, err);
+		/* long words, or words of many tokens: every run of up to
+		 * TEXT_NAME_WORDS words on its own (each fits a name's room) */
+		for (size_t i = 0; !rc && !whole && i < nw; i++) {
+			bool fits;
+
+			rc = check_words(node, w + i, nw - i < TEXT_NAME_WORDS ? nw - i : TEXT_NAME_WORDS,
+					 where, reasons, seen, &fits, err);
+		}
+		if (!more || nw < TEXT_CHUNK_WORDS)
+			break;
+		/* the last TEXT_NAME_WORDS - 1 words begin the next chunk */
+		memmove(w, w + TEXT_CHUNK_STEP, (nw - TEXT_CHUNK_STEP) * sizeof(w[0]));
+		nw -= TEXT_CHUNK_STEP;
+	}
+	json_decref(seen);
+	return rc;
 }
 
 /* --- handling codes ------------------------------------------------------- */

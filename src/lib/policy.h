@@ -46,6 +46,16 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 				 const struct att_name *norm, const char *dob,
 				 size_t entity_index, void *reasons, struct att_err *err) ATT_WUR;
 
+/* The protected-persons check of free text (purpose, subject, body: where):
+ * a name of the register written in the text, in any script or order, is
+ * found as an entity's would be. The text is read in runs of words; a run
+ * with a word some registered name could hold is queried as names of one to
+ * TEXT_NAME_WORDS words. Appends {"kind":"protected-person","where",
+ * "register","score"} once per register entry found. Costs nothing while
+ * the register is empty. */
+enum att_rc att_policy_protected_text(struct att_node *node, const char *text, const char *where,
+				      void *reasons, struct att_err *err) ATT_WUR;
+
 /* Frees the node's cached neutrality terms (at close). */
 void att_policy_cache_free(struct att_node *node);
 

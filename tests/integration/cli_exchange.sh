@@ -135,6 +135,12 @@ CY=$OUT
 held_send "Nasirli Sahib"
 RO=$OUT
 [[ "$ERR" == *"held for review"* ]] && ok "reordered spelling held" || not_ok "reordered spelling not held: $ERR"
+# named only in the text, not as an entity: held all the same
+TX=$(msg tx.json '{"case":'$C4',"type":"information","to":["hq/terrorism"],"field":"terrorism","handling":"H0","source":"C","information":3,"purpose":"Threat assessment","subject":"Contacts of a suspect","body":"The suspect was seen with Сахиб Насирли near the mission.","entities":[{"type":"phone","value":"+33612345678"}]}')
+A send --as rep-aliyev --file "$TX"
+TXID=$OUT
+[[ "$ERR" == *"held for review"*'"where":"body"'* ]] && ok "a protected name in the body is held: $ERR" || not_ok "name in the body not held: $ERR"
+expect_denied_read "held text: not delivered to the recipient" "not a party to message $TXID" show "$TXID" --as desk-ct
 expect_denied_read "held: not delivered to the recipient" "not a party to message $L" show "$L" --as desk-ct
 A show "$L" --as rep-aliyev --json
 expect_eq "the sender sees it as held" "$(echo "$OUT" | jq_ 'd["status"], d["review"]["state"]')" "held pending"

@@ -163,6 +163,98 @@ static void test_protected_across_scripts(void **state)
 	}
 }
 
+/* Sends body (with a person entity nobody protects); whether it was held
+ * for a protected person named in where. */
+static bool held_for_text(const char *body, const char *where)
+{
+	struct att_send_result res;
+	struct att_err err = {0};
+	char *m = message("Kamran Aliyev", body);
+	bool held = false;
+
+	assert_int_equal(att_msg_send(node, "rep", m, strlen(m), &res, &err), ATT_OK);
+	for (size_t i = 0; res.held && i < json_array_size(res.reasons); i++) {
+		json_t *r = json_array_get(res.reasons, i);
+
+		held |= !strcmp(json_string_value(json_object_get(r, "kind")), "protected-person") &&
+			!strcmp(json_string_value(json_object_get(r, "where")), where);
+	}
+	att_send_result_release(&res);
+	free(m);
+	return held;
+}
+
+/* A protected person named in the text, not as an entity, is held too: in
+ * any script and order, wherever the name falls among the words, next to
+ * words too long to be names; text that only shares a given name is not. */
+static void test_protected_in_text(void **state)
+{
+	struct att_protect_spec p = {"Sahib Nəsirli", NULL, "political-emigrant", NULL};
+	const char *filler = "the suspect was seen near the mission with a companion on";
+	struct att_err err = {0};
+	char body[4096];
+	int64_t id;
+	(void)state;
+
+	assert_int_equal(att_protect_add(node, "over", &p, &id, &err), ATT_OK);
+	assert_true(held_for_text("He met Sahib Nasirli at the cafe.", "body"));
+	assert_true(held_for_text("Встреча с Сахиб Насирли в кафе.", "body"));
+	assert_true(held_for_text("Contact: Nasirli, Sahib (see above).", "body"));
+	assert_true(held_for_text("Sahib Nəsirli", "body"));
+	/* every place in a long text: the chunks overlap */
+	for (int at = 0; at <= 12; at++) {
+		int n = snprintf(body, sizeof(body), "%.*s", at * 4, "w01 w02 w03 w04 w05 w06 w07 "
+								    "w08 w09 w10 w11 w12 ");
+
+		snprintf(body + n, sizeof(body) - (size_t)n, "Sahib Nasirli %s %s", filler, filler);
+		if (!held_for_text(body, "body"))
+			fail_msg("not held with the name after %d words: %s", at, body);
+	}
+	/* a word too long to be a name does not shield the one beside it */
+	memset(body, 'x', 2000);
+	snprintf(body + 2000, sizeof(body) - 2000, " Sahib Nasirli");
+	assert_true(held_for_text(body, "body"));
+	/* nor long words around it, nor words of so many parts that every
+	 * chunk holding the name overflows a name's twelve tokens */
+	{
+		size_t n = 0;
+
+		for (int i = 0; i < 6; i++) {
+			memset(body + n, 'y', 150);
+			n += 150;
+			body[n++] = ' ';
+		}
+		snprintf(body + n, sizeof(body) - n, "Sahib Nasirli ");
+		n += strlen(body + n);
+		memset(body + n, 'z', 150);
+		body[n + 150] = '\0';
+		assert_true(held_for_text(body, "body"));
+	}
+	assert_true(held_for_text("w0 w1 w2 w3 w4 ab-cd-ef-gh-ij-kl-mn-op-qr-st-uv-wx Sahib Nasirli",
+				  "body"));
+	assert_false(held_for_text("Sahib came; later a man called Kamal left.", "body"));
+	assert_false(held_for_text(filler, "body"));
+	/* the subject and the purpose are read too */
+	{
+		char *text = message("Kamran Aliyev", "Nothing.");
+		json_t *m = json_loads(text, 0, NULL);
+		struct att_send_result res;
+		char *s;
+
+		free(text);
+		json_object_set_new(m, "subject", json_string("Meeting of Nasirli Sahib"));
+		s = json_dumps(m, JSON_COMPACT);
+		assert_int_equal(att_msg_send(node, "rep", s, strlen(s), &res, &err), ATT_OK);
+		assert_true(res.held);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(res.reasons, 0),
+								       "where")),
+				    "subject");
+		att_send_result_release(&res);
+		free(s);
+		json_decref(m);
+	}
+}
+
 static void test_mandate(void **state)
 {
 	struct att_send_result res;
@@ -815,6 +907,7 @@ int main(void)
 		cmocka_unit_test(test_neutrality_words),
 		cmocka_unit_test(test_neutrality_terms_are_data),
 		cmocka_unit_test(test_protected_across_scripts),
+		cmocka_unit_test(test_protected_in_text),
 		cmocka_unit_test(test_mandate),
 		cmocka_unit_test(test_handling_rules),
 		cmocka_unit_test(test_group_commit),

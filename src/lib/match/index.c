@@ -922,6 +922,29 @@ enum att_rc att_match_index_update(struct att_match_index *ix, uint64_t ref, con
 	return rc;
 }
 
+enum att_token_level att_match_index_token_level(struct att_match_index *ix,
+						 const struct att_name_token *t)
+{
+	struct att_tokv v = {t->text, t->skel, ATT_TOK_NOID, t->len, t->sklen, t->flags};
+	uint32_t keys[ATT_TOKEN_KEYS];
+	uint8_t kinds[ATT_TOKEN_KEYS];
+	size_t nk = att_token_keys(&v, keys, kinds);
+	enum att_token_level level = ATT_TOKEN_NONE;
+
+	pthread_rwlock_rdlock(&ix->lock);
+	for (size_t k = 0; k < nk && level != ATT_TOKEN_EXACT; k++) {
+		const struct plist *p;
+
+		if (kinds[k] == ATT_KEY_PREFIX)
+			continue;
+		p = pl_find(ix, keys[k]);
+		if (p && p->nent > 0)
+			level = kinds[k] == ATT_KEY_EXACT ? ATT_TOKEN_EXACT : ATT_TOKEN_NEAR;
+	}
+	pthread_rwlock_unlock(&ix->lock);
+	return level;
+}
+
 size_t att_match_index_count(struct att_match_index *ix)
 {
 	size_t n;
