@@ -388,177 +388,295 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 	return ATT_OK;
 }
 
-/* Free text is read in chunks of TEXT_CHUNK_WORDS words, each starting
- * TEXT_CHUNK_STEP words after the last, so that every run of up to
- * TEXT_NAME_WORDS words lies whole in one chunk; a word longer than
- * TEXT_WORD_MAX bytes is no name's and is left out. */
-#define TEXT_NAME_WORDS 4u
-#define TEXT_CHUNK_WORDS 8u
-#define TEXT_CHUNK_STEP (TEXT_CHUNK_WORDS - TEXT_NAME_WORDS + 1)
+/* Free text is read as a stream of name tokens: words (split at ASCII
+ * spaces and punctuation; one longer than TEXT_WORD_MAX bytes is cut into
+ * pieces) are normalised TEXT_BATCH_WORDS at a time, as names are, and each
+ * token is weighed against the register as it comes. Runs of up to
+ * TEXT_RUN_MAX tokens ending in the new one are queried as names when they
+ * could be one (see run_worth); a run already queried is not queried again.
+ * A field needing more than TEXT_QUERIES_MAX queries holds the message
+ * unchecked: text made to cost the node its time is for the overseer too. */
 #define TEXT_WORD_MAX 160u
+#define TEXT_BATCH_WORDS 8u
+#define TEXT_RUN_MAX 6u
+#define TEXT_QUERIES_MAX 256u
+#define TEXT_SEEN 1024u /* a power of two, over TEXT_QUERIES_MAX */
 
 struct word {
 	const char *s;
 	size_t len;
 };
 
-/* The next word of text at *p (bytes other than ASCII spaces and
- * punctuation; apostrophes and hyphens stay, as in O'Brien or
- * Mammadli-Aliyeva); false at the end. */
+struct text_scan {
+	struct att_node *node;
+	const char *where;
+	json_t *reasons;
+	json_t *found; /* register ids reported, as keys */
+	struct att_name_token ring[TEXT_RUN_MAX];
+	enum att_token_level lv[TEXT_RUN_MAX];
+	size_t ntok; /* tokens so far; token j is at ring[j % TEXT_RUN_MAX] */
+	uint64_t seen[TEXT_SEEN]; /* runs queried, by hash (0: free) */
+	size_t queries;
+	bool over;
+};
+
+/* The next word of text at *p: bytes other than ASCII spaces and
+ * punctuation (apostrophes and hyphens stay, as in O'Brien or
+ * Mammadli-Aliyeva), at most TEXT_WORD_MAX of them, cut where a UTF-8
+ * character starts; false at the end. */
 static bool next_word(const char **p, struct word *w)
 {
-	const unsigned char *s = (const unsigned char *)*p;
+	const unsigned char *s = (const unsigned char *)*p, *b;
 
-	for (;;) {
-		while (*s && *s < 0x80 && !isalnum(*s))
-			s++;
-		if (!*s) {
-			*p = (const char *)s;
+	while (*s && *s < 0x80 && !isalnum(*s))
+		s++;
+	if (!*s) {
+		*p = (const char *)s;
+		return false;
+	}
+	b = s;
+	while (*s && (*s >= 0x80 || isalnum(*s) || *s == '\'' || *s == '-'))
+		s++;
+	if ((size_t)(s - b) > TEXT_WORD_MAX) {
+		s = b + TEXT_WORD_MAX;
+		while (s > b + 1 && (*s & 0xC0) == 0x80)
+			s--;
+	}
+	w->s = (const char *)b;
+	w->len = (size_t)(s - b);
+	*p = (const char *)s;
+	return true;
+}
+
+static bool token_has_letter(const struct att_name_token *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		if (!isdigit((unsigned char)t->text[i]))
+			return true;
+	return t->len == 0 && t->sklen > 0;
+}
+
+/* Whether the run of k tokens ending in the newest could be a registered
+ * name: one token the register holds as it is (a name of one word); or
+ * both ends counting (held, or an initial) and, inside, two tokens held at
+ * least nearly, or one held exactly beside an initial (S. Nasirli). A
+ * lone near token is not enough, and a word under four letters is never
+ * near: short common words share the coarse keys of short names ("the"
+ * those of a given name of the benchmark's). */
+static bool run_worth(const struct text_scan *sc, size_t k)
+{
+	size_t held = 0, exact = 0, initials = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		size_t j = (sc->ntok - 1 - i) % TEXT_RUN_MAX;
+		bool init = sc->ring[j].flags & ATT_TOK_INITIAL;
+
+		if ((i == 0 || i == k - 1) && sc->lv[j] == ATT_TOKEN_NONE && !init)
 			return false;
-		}
-		w->s = (const char *)s;
-		while (*s && (*s >= 0x80 || isalnum(*s) || *s == '\'' || *s == '-'))
-			s++;
-		w->len = (size_t)((const char *)s - w->s);
-		if (w->len <= TEXT_WORD_MAX) {
-			*p = (const char *)s;
+		held += sc->lv[j] != ATT_TOKEN_NONE;
+		exact += sc->lv[j] == ATT_TOKEN_EXACT;
+		initials += init;
+	}
+	if (k == 1)
+		return exact == 1 && !initials;
+	return held >= 2 || (exact >= 1 && initials >= 1);
+}
+
+/* Remembers the run's hash; false when it was queried already. */
+static bool run_new(struct text_scan *sc, const struct att_name *run)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < run->ntok; i++) {
+		for (size_t c = 0; c < run->tok[i].len; c++)
+			h = (h ^ (unsigned char)run->tok[i].text[c]) * 1099511628211ull;
+		for (size_t c = 0; c < run->tok[i].sklen; c++)
+			h = (h ^ (unsigned char)run->tok[i].skel[c]) * 1099511628211ull;
+		h = (h ^ 0xff) * 1099511628211ull;
+	}
+	h |= 1;
+	for (size_t i = h & (TEXT_SEEN - 1);; i = (i + 1) & (TEXT_SEEN - 1)) {
+		if (sc->seen[i] == h)
+			return false;
+		if (!sc->seen[i]) {
+			sc->seen[i] = h;
 			return true;
 		}
 	}
 }
 
-/* Queries the runs of one to TEXT_NAME_WORDS tokens of nm that could be a
- * registered name: one token the register holds as it is (a name of one
- * word), or two or more tokens it holds as they are or nearly. A single
- * near token is not enough: short common words share the coarse keys of
- * short names ("the" those of a given name), and no name of two words
- * matches one of them. Appends each entry found (not yet in seen). */
-static enum att_rc protected_runs(struct att_node *node, const struct att_name *nm,
-				  const char *where, json_t *reasons, json_t *seen,
-				  struct att_err *err)
+static enum att_rc query_run(struct text_scan *sc, const struct att_name *run,
+			     struct att_err *err)
 {
-	enum att_token_level lv[ATT_NAME_MAX_TOKENS];
-	size_t known = 0;
+	struct att_match_query q;
+	struct att_match_hit hits[8];
+	char text[TEXT_RUN_MAX * (ATT_NAME_TOKEN_MAX + 1) + 1];
+	size_t n = 0;
+	enum att_rc rc;
 
-	for (size_t i = 0; i < nm->ntok; i++) {
-		lv[i] = att_holdings_protected_token(node, &nm->tok[i]);
-		known += lv[i] != ATT_TOKEN_NONE;
+	att_name_format(run, text, sizeof(text));
+	memset(&q, 0, sizeof(q));
+	q.name = text;
+	q.len = strlen(text);
+	q.norm = run;
+	q.min_score = PROTECT_THRESHOLD;
+	rc = att_holdings_query_protected(sc->node, &q, hits, 8, &n, err);
+	if (rc == ATT_EINVAL) {
+		att_err_clear(err);
+		return ATT_OK;
 	}
-	for (size_t a = 0; known && a < nm->ntok; a++) {
-		size_t near = 0;
+	for (size_t i = 0; !rc && i < n && i < 8; i++) {
+		char key[24];
 
-		for (size_t k = 1; k <= TEXT_NAME_WORDS && a + k <= nm->ntok; k++) {
-			struct att_name run = {0};
-			struct att_match_query q;
-			struct att_match_hit hits[8];
-			char text[ATT_NAME_MAX_TOKENS * (ATT_NAME_TOKEN_MAX + 1) + 1];
-			size_t n = 0;
-			enum att_rc rc;
-
-			near += lv[a + k - 1] != ATT_TOKEN_NONE;
-			if (k == 1 ? lv[a] != ATT_TOKEN_EXACT : near < 2)
-				continue;
-			run.ntok = k;
-			memcpy(run.tok, nm->tok + a, k * sizeof(run.tok[0]));
-			att_name_format(&run, text, sizeof(text));
-			memset(&q, 0, sizeof(q));
-			q.name = text;
-			q.len = strlen(text);
-			q.norm = &run;
-			q.min_score = PROTECT_THRESHOLD;
-			rc = att_holdings_query_protected(node, &q, hits, 8, &n, err);
-			if (rc == ATT_EINVAL) {
-				att_err_clear(err);
-				continue;
-			}
-			if (rc)
-				return rc;
-			for (size_t i = 0; i < n && i < 8; i++) {
-				char key[24];
-
-				snprintf(key, sizeof(key), "%llu", (unsigned long long)hits[i].ref);
-				if (json_object_get(seen, key))
-					continue;
-				json_object_set_new(seen, key, json_true());
-				json_array_append_new(reasons,
-						      json_pack("{s:s,s:s,s:I,s:f}", "kind",
-								"protected-person", "where", where,
-								"register", (json_int_t)hits[i].ref,
-								"score", hits[i].score));
-			}
-		}
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)hits[i].ref);
+		if (json_object_get(sc->found, key))
+			continue;
+		if (json_object_set_new(sc->found, key, json_true()) ||
+		    json_array_append_new(sc->reasons,
+					  json_pack("{s:s,s:s,s:I,s:f}", "kind", "protected-person",
+						    "where", sc->where, "register",
+						    (json_int_t)hits[i].ref, "score", hits[i].score)))
+			rc = att_fail(err, ATT_ENOMEM, "out of memory");
 	}
-	return ATT_OK;
+	return rc;
 }
 
-/* Normalises the words w[0..nw) as one name and queries its runs. *whole
- * is false when it did not fit a name's room (more than ATT_NAME_INPUT_MAX
- * bytes, or tokens dropped past ATT_NAME_MAX_TOKENS): the caller reads the
- * words again in smaller runs. */
-static enum att_rc check_words(struct att_node *node, const struct word *w, size_t nw,
-			       const char *where, json_t *reasons, json_t *seen, bool *whole,
-			       struct att_err *err)
+/* Takes the next token of the text and queries the runs it ends. */
+static enum att_rc scan_token(struct text_scan *sc, const struct att_name_token *t,
+			      struct att_err *err)
 {
-	char buf[TEXT_CHUNK_WORDS * (TEXT_WORD_MAX + 1)];
+	size_t j = sc->ntok % TEXT_RUN_MAX;
+	enum att_rc rc = ATT_OK;
+
+	if (sc->over || !token_has_letter(t))
+		return ATT_OK; /* numbers are no part of a name */
+	sc->ring[j] = *t;
+	sc->lv[j] = att_holdings_protected_token(sc->node, t);
+	/* a near match of a word of three letters is a coincidence ("the") */
+	if (sc->lv[j] == ATT_TOKEN_NEAR && !(t->flags & ATT_TOK_SKELETON) && t->len < 4)
+		sc->lv[j] = ATT_TOKEN_NONE;
+	sc->ntok++;
+	for (size_t k = 1; !rc && k <= TEXT_RUN_MAX && k <= sc->ntok; k++) {
+		struct att_name run = {0};
+
+		if (!run_worth(sc, k))
+			continue;
+		run.ntok = k;
+		for (size_t i = 0; i < k; i++)
+			run.tok[i] = sc->ring[(sc->ntok - k + i) % TEXT_RUN_MAX];
+		if (!run_new(sc, &run))
+			continue;
+		if (sc->queries == TEXT_QUERIES_MAX) {
+			sc->over = true;
+			break;
+		}
+		sc->queries++;
+		rc = query_run(sc, &run, err);
+	}
+	return rc;
+}
+
+/* Normalises the words w[0..nw) as one name and scans its tokens. When they
+ * do not fit a name's room (ATT_NAME_INPUT_MAX bytes, ATT_NAME_MAX_TOKENS
+ * tokens), each word on its own, and a word of too many parts part by
+ * part. */
+static enum att_rc scan_words(struct text_scan *sc, const struct word *w, size_t nw,
+			      struct att_err *err)
+{
+	char buf[TEXT_BATCH_WORDS * (TEXT_WORD_MAX + 1)];
 	struct att_name nm;
 	size_t len = 0;
 	enum att_rc rc;
 
-	*whole = true;
 	for (size_t i = 0; i < nw; i++) {
 		memcpy(buf + len, w[i].s, w[i].len);
 		len += w[i].len;
 		buf[len++] = ' ';
 	}
 	rc = att_name_normalize(buf, len - 1, &nm, err);
-	if (rc == ATT_EINVAL || rc == ATT_ELIMIT) {
-		/* no letters (no name here), or too long for one name */
-		att_err_clear(err);
-		*whole = rc == ATT_EINVAL;
+	if (rc == ATT_EINVAL) {
+		att_err_clear(err); /* no letters: no name here */
 		return ATT_OK;
 	}
-	if (rc)
+	if (rc && rc != ATT_ELIMIT)
 		return rc;
-	*whole = !nm.truncated;
-	return protected_runs(node, &nm, where, reasons, seen, err);
+	if (rc == ATT_ELIMIT || nm.truncated) {
+		bool limit = rc == ATT_ELIMIT;
+		struct word part[TEXT_BATCH_WORDS];
+		const char *p = w->s, *end = w->s + w->len;
+		size_t np = 0, parts = 0;
+
+		att_err_clear(err);
+		rc = ATT_OK;
+		if (nw > 1) {
+			for (size_t i = 0; !rc && i < nw; i++)
+				rc = scan_words(sc, &w[i], 1, err);
+			return rc;
+		}
+		/* one word: its parts between hyphens and apostrophes */
+		for (const char *q = p; q < end; q++)
+			parts += *q == '-' || *q == '\'';
+		if (parts > 0) {
+			while (!rc && p <= end) {
+				const char *q = p;
+
+				while (q < end && *q != '-' && *q != '\'')
+					q++;
+				if (q > p) {
+					part[np].s = p;
+					part[np++].len = (size_t)(q - p);
+				}
+				if (np && (np == TEXT_BATCH_WORDS || q == end)) {
+					rc = scan_words(sc, part, np, err);
+					np = 0;
+				}
+				p = q + 1;
+			}
+			return rc;
+		}
+		if (limit)
+			return ATT_OK; /* one part, too long for a name */
+		/* else the tokens that fitted */
+	}
+	for (size_t i = 0; !rc && i < nm.ntok; i++)
+		rc = scan_token(sc, &nm.tok[i], err);
+	return rc;
 }
 
 enum att_rc att_policy_protected_text(struct att_node *node, const char *text, const char *where,
 				      void *reasons, struct att_err *err)
 {
-	struct word w[TEXT_CHUNK_WORDS];
+	struct text_scan *sc;
+	struct word w[TEXT_BATCH_WORDS];
 	const char *p = text;
 	size_t nw = 0;
-	bool more = true, whole;
-	json_t *seen;
+	bool more = true;
 	enum att_rc rc = ATT_OK;
 
 	if (!text || !*text || !att_holdings_protected_any(node))
 		return ATT_OK;
-	seen = json_object();
-	if (!seen)
+	sc = calloc(1, sizeof(*sc));
+	if (!sc || !(sc->found = json_object())) {
+		free(sc);
 		return att_fail(err, ATT_ENOMEM, "out of memory");
-	while (!rc && more) {
-		while (nw < TEXT_CHUNK_WORDS && (more = next_word(&p, &w[nw])))
-			nw++;
-		if (nw == 0)
-			break;
-		rc = check_words(node, w, nw, where, reasons, seen, &whole, err);
-		/* long words, or words of many tokens: every run of up to
-		 * TEXT_NAME_WORDS words on its own (each fits a name's room) */
-		for (size_t i = 0; !rc && !whole && i < nw; i++) {
-			bool fits;
-
-			rc = check_words(node, w + i, nw - i < TEXT_NAME_WORDS ? nw - i : TEXT_NAME_WORDS,
-					 where, reasons, seen, &fits, err);
-		}
-		if (!more || nw < TEXT_CHUNK_WORDS)
-			break;
-		/* the last TEXT_NAME_WORDS - 1 words begin the next chunk */
-		memmove(w, w + TEXT_CHUNK_STEP, (nw - TEXT_CHUNK_STEP) * sizeof(w[0]));
-		nw -= TEXT_CHUNK_STEP;
 	}
-	json_decref(seen);
+	sc->node = node;
+	sc->where = where;
+	sc->reasons = reasons;
+	while (!rc && more && !sc->over) {
+		nw = 0;
+		while (nw < TEXT_BATCH_WORDS && (more = next_word(&p, &w[nw])))
+			nw++;
+		if (nw)
+			rc = scan_words(sc, w, nw, err);
+	}
+	if (!rc && sc->over &&
+	    json_array_append_new(reasons, json_pack("{s:s,s:s,s:I}", "kind",
+						     "protected-unchecked", "where", where,
+						     "queries", (json_int_t)TEXT_QUERIES_MAX)))
+		rc = att_fail(err, ATT_ENOMEM, "out of memory");
+	json_decref(sc->found);
+	free(sc);
 	return rc;
 }
 

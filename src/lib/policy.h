@@ -47,12 +47,13 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 				 size_t entity_index, void *reasons, struct att_err *err) ATT_WUR;
 
 /* The protected-persons check of free text (purpose, subject, body: where):
- * a name of the register written in the text, in any script or order, is
- * found as an entity's would be. The text is read in runs of words; a run
- * with a word some registered name could hold is queried as names of one to
- * TEXT_NAME_WORDS words. Appends {"kind":"protected-person","where",
- * "register","score"} once per register entry found. Costs nothing while
- * the register is empty. */
+ * a name of the register written in the text, in any script or order, with
+ * initials, or with markup or numbers between its words, holds the message
+ * (not a name written as one word, #SahibNasirli). Appends
+ * {"kind":"protected-person","where","register","score"} once per register
+ * entry found, or {"kind":"protected-unchecked","where"} when the text
+ * would cost more queries than a field may. Costs nothing while the
+ * register is empty. */
 enum att_rc att_policy_protected_text(struct att_node *node, const char *text, const char *where,
 				      void *reasons, struct att_err *err) ATT_WUR;
 

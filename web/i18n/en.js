@@ -197,6 +197,7 @@ export default {
   compose_hits: '{n} hit(s) recorded.',
   review_from: 'From {unit} ({user}), case #{case}, {field}',
   review_reason_protected: 'Names a registered protected person (register #{register}, entity {entity}, score {score})',
+  review_reason_protected_unchecked: 'Its {where} holds too many possible names of protected persons to check them all: read it',
   review_reason_protected_text: 'Names a registered protected person in its {where} (register #{register}, score {score})',
   review_reason_neutral: 'Neutrality terms: {terms}',
   picture_title: 'Operational picture',

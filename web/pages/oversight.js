@@ -62,6 +62,7 @@ function decide(id, action, reload) {
 
 function reasonText(r) {
   if (typeof r === 'string') return r;
+  if (r.kind === 'protected-unchecked') return t('review_reason_protected_unchecked', { where: r.where });
   if (r.kind === 'protected-person' && r.where) return t('review_reason_protected_text', { register: r.register, where: r.where, score: Math.round((r.score || 0) * 100) + '%' });
   if (r.kind === 'protected-person') return t('review_reason_protected', { register: r.register, entity: r.entity, score: Math.round((r.score || 0) * 100) + '%' });
   if (r.terms) return t('review_reason_neutral', { terms: r.terms.map((x) => (typeof x === 'string' ? x : x.term || JSON.stringify(x))).join(', ') });
