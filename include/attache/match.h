@@ -308,6 +308,11 @@ enum att_rc att_match_index_query(struct att_match_index *ix,
 enum att_token_level { ATT_TOKEN_NONE, ATT_TOKEN_NEAR, ATT_TOKEN_EXACT };
 enum att_token_level att_match_index_token_level(struct att_match_index *ix,
 						 const struct att_name_token *t);
+/* att_match_index_token_level for the folded Latin text t[0..len) (a
+ * part of a token); with near false, only ATT_TOKEN_EXACT or
+ * ATT_TOKEN_NONE (one hash, no skeleton). Thread-safe. */
+enum att_token_level att_match_index_text_level(struct att_match_index *ix, const char *t,
+						size_t len, bool near);
 
 /* Exact identifier lookup: refs holding (type, canon). For ATT_ID_IP it also
  * returns refs holding a CIDR that contains the address. Writes at most max

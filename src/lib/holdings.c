@@ -132,6 +132,18 @@ enum att_token_level att_holdings_protected_token(struct att_node *node,
 	return level;
 }
 
+enum att_token_level att_holdings_protected_text(struct att_node *node, const char *t,
+						 size_t len, bool near)
+{
+	enum att_token_level level = ATT_TOKEN_NONE;
+
+	pthread_mutex_lock(&node->hold->mu);
+	if (node->hold->prot)
+		level = att_match_index_text_level(node->hold->prot, t, len, near);
+	pthread_mutex_unlock(&node->hold->mu);
+	return level;
+}
+
 enum att_rc att_holdings_query_protected(struct att_node *node, const struct att_match_query *q,
 					 struct att_match_hit *hits, size_t max, size_t *n,
 					 struct att_err *err)

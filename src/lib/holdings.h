@@ -33,6 +33,8 @@ struct att_match_index *att_holdings_index(struct att_node *node);
 bool att_holdings_protected_any(struct att_node *node);
 enum att_token_level att_holdings_protected_token(struct att_node *node,
 						  const struct att_name_token *t);
+enum att_token_level att_holdings_protected_text(struct att_node *node, const char *t,
+						 size_t len, bool near);
 /* Queries the protected-persons register (after a sync). */
 enum att_rc att_holdings_query_protected(struct att_node *node, const struct att_match_query *q,
 					 struct att_match_hit *hits, size_t max, size_t *n,

@@ -541,20 +541,79 @@ static enum att_rc query_run(struct text_scan *sc, const struct att_name *run,
 	return rc;
 }
 
+static enum att_rc scan_token(struct text_scan *sc, const struct att_name_token *t,
+			      struct att_err *err);
+
+/* A token the register does not hold may be a name written as one word
+ * (#SahibNasirli, or its words joined by an invisible character): when it
+ * splits into two texts of which the register holds one as it is and the
+ * other at least nearly, the two are read as a name of their own, then the
+ * stream goes on. */
+static enum att_rc scan_glued(struct text_scan *sc, const struct att_name_token *t,
+			      struct att_err *err)
+{
+	enum { PART_MIN = 3 };
+	struct att_name_token ring[TEXT_RUN_MAX];
+	enum att_token_level lv[TEXT_RUN_MAX];
+
+	for (size_t i = PART_MIN; i + PART_MIN <= t->len; i++) {
+		char two[ATT_NAME_TOKEN_MAX + 2];
+		struct att_name nm;
+		size_t saved = sc->ntok;
+		enum att_rc rc;
+
+		const char *a = t->text, *b = t->text + i;
+		size_t na = i, nb = t->len - i;
+
+		if (att_holdings_protected_text(sc->node, a, na, false) == ATT_TOKEN_EXACT) {
+			if (att_holdings_protected_text(sc->node, b, nb, true) == ATT_TOKEN_NONE)
+				continue;
+		} else if (att_holdings_protected_text(sc->node, b, nb, false) != ATT_TOKEN_EXACT ||
+			   att_holdings_protected_text(sc->node, a, na, true) == ATT_TOKEN_NONE) {
+			continue;
+		}
+		snprintf(two, sizeof(two), "%.*s %s", (int)i, t->text, t->text + i);
+		if (att_name_normalize(two, strlen(two), &nm, err) != ATT_OK || nm.ntok != 2) {
+			att_err_clear(err);
+			continue;
+		}
+		/* the two on their own, not joined to the tokens before, which
+		 * the stream then goes on from */
+		memcpy(ring, sc->ring, sizeof(ring));
+		memcpy(lv, sc->lv, sizeof(lv));
+		sc->ntok = 0;
+		rc = scan_token(sc, &nm.tok[0], err);
+		if (!rc)
+			rc = scan_token(sc, &nm.tok[1], err);
+		sc->ntok = saved;
+		memcpy(sc->ring, ring, sizeof(ring));
+		memcpy(sc->lv, lv, sizeof(lv));
+		if (rc)
+			return rc;
+	}
+	return ATT_OK;
+}
+
 /* Takes the next token of the text and queries the runs it ends. */
 static enum att_rc scan_token(struct text_scan *sc, const struct att_name_token *t,
 			      struct att_err *err)
 {
-	size_t j = sc->ntok % TEXT_RUN_MAX;
+	enum att_token_level level;
 	enum att_rc rc = ATT_OK;
 
 	if (sc->over || !token_has_letter(t))
 		return ATT_OK; /* numbers are no part of a name */
-	sc->ring[j] = *t;
-	sc->lv[j] = att_holdings_protected_token(sc->node, t);
+	level = att_holdings_protected_token(sc->node, t);
 	/* a near match of a word of three letters is a coincidence ("the") */
-	if (sc->lv[j] == ATT_TOKEN_NEAR && !(t->flags & ATT_TOK_SKELETON) && t->len < 4)
-		sc->lv[j] = ATT_TOKEN_NONE;
+	if (level == ATT_TOKEN_NEAR && !(t->flags & ATT_TOK_SKELETON) && t->len < 4)
+		level = ATT_TOKEN_NONE;
+	if (level == ATT_TOKEN_NONE && !(t->flags & ATT_TOK_SKELETON) && t->len >= 6) {
+		rc = scan_glued(sc, t, err);
+		if (rc)
+			return rc;
+	}
+	sc->ring[sc->ntok % TEXT_RUN_MAX] = *t;
+	sc->lv[sc->ntok % TEXT_RUN_MAX] = level;
 	sc->ntok++;
 	for (size_t k = 1; !rc && k <= TEXT_RUN_MAX && k <= sc->ntok; k++) {
 		struct att_name run = {0};

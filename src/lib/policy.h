@@ -48,8 +48,8 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 
 /* The protected-persons check of free text (purpose, subject, body: where):
  * a name of the register written in the text, in any script or order, with
- * initials, or with markup or numbers between its words, holds the message
- * (not a name written as one word, #SahibNasirli). Appends
+ * initials, with markup or numbers between its words, or written as one
+ * word (#SahibNasirli), holds the message. Appends
  * {"kind":"protected-person","where","register","score"} once per register
  * entry found, or {"kind":"protected-unchecked","where"} when the text
  * would cost more queries than a field may. Costs nothing while the

@@ -249,6 +249,11 @@ static void test_protected_in_text(void **state)
 	memcpy(body, "Sahib Nasirli", 13);
 	body[200] = '\0';
 	assert_true(held_in_body(body));
+	/* a name written as one word */
+	assert_true(held_in_body("Follow #SahibNasirli on the channel"));
+	assert_true(held_in_body("SAHIBNASIRLY"));
+	assert_true(held_in_body("Sahib\u200bNasirli was there"));
+	assert_false(held_in_body("Internationalization of administration, thereafter."));
 	assert_false(held_in_body("Sahib came; later a man called Kamal left."));
 	assert_false(held_in_body(filler));
 	/* text made to need more queries than a field may cost is held

@@ -945,6 +945,29 @@ enum att_token_level att_match_index_token_level(struct att_match_index *ix,
 	return level;
 }
 
+enum att_token_level att_match_index_text_level(struct att_match_index *ix, const char *t,
+						size_t len, bool near)
+{
+	struct att_name_token tok;
+	const struct plist *p;
+	bool found;
+
+	if (len == 0 || len > ATT_NAME_TOKEN_MAX)
+		return ATT_TOKEN_NONE;
+	if (near) {
+		memset(&tok, 0, sizeof(tok));
+		memcpy(tok.text, t, len);
+		tok.len = (uint8_t)len;
+		tok.sklen = (uint8_t)att_skel_latin(t, len, tok.skel);
+		return att_match_index_token_level(ix, &tok);
+	}
+	pthread_rwlock_rdlock(&ix->lock);
+	p = pl_find(ix, att_hash32(t, len, 4)); /* att_token_keys' exact key */
+	found = p && p->nent > 0;
+	pthread_rwlock_unlock(&ix->lock);
+	return found ? ATT_TOKEN_EXACT : ATT_TOKEN_NONE;
+}
+
 size_t att_match_index_count(struct att_match_index *ix)
 {
 	size_t n;
