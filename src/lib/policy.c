@@ -559,11 +559,9 @@ static enum att_rc scan_glued(struct text_scan *sc, const struct att_name_token 
 	for (size_t i = PART_MIN; i + PART_MIN <= t->len; i++) {
 		char two[ATT_NAME_TOKEN_MAX + 2];
 		struct att_name nm;
-		size_t saved = sc->ntok;
-		enum att_rc rc;
-
 		const char *a = t->text, *b = t->text + i;
-		size_t na = i, nb = t->len - i;
+		size_t na = i, nb = t->len - i, saved = sc->ntok;
+		enum att_rc rc;
 
 		if (att_holdings_protected_text(sc->node, a, na, false) == ATT_TOKEN_EXACT) {
 			if (att_holdings_protected_text(sc->node, b, nb, true) == ATT_TOKEN_NONE)
