@@ -922,6 +922,25 @@ enum att_rc att_match_index_update(struct att_match_index *ix, uint64_t ref, con
 	return rc;
 }
 
+/* Whether a token with key p (as its exact key) has the text (or, for an
+ * Arabic-script token, the skeleton) t[0..n): keys of different kinds can
+ * share a value (the exact key of "if" is the skeleton key of "aliyev"). */
+static bool key_has_text(const struct att_match_index *ix, const struct plist *p, const char *t,
+			 size_t n, bool skeleton)
+{
+	const uint32_t *ids = list_ids(&p->toks);
+
+	for (size_t i = 0; i < p->toks.len; i++) {
+		const struct ttok *tt = &ix->tt[ids[i]];
+		const char *b = ix->ttb + tt->off;
+
+		if (skeleton ? tt->sklen == n && memcmp(b + tt->len, t, n) == 0
+			     : tt->len == n && memcmp(b, t, n) == 0)
+			return true;
+	}
+	return false;
+}
+
 enum att_token_level att_match_index_token_level(struct att_match_index *ix,
 						 const struct att_name_token *t)
 {
@@ -938,8 +957,13 @@ enum att_token_level att_match_index_token_level(struct att_match_index *ix,
 		if (kinds[k] == ATT_KEY_PREFIX)
 			continue;
 		p = pl_find(ix, keys[k]);
-		if (p && p->nent > 0)
-			level = kinds[k] == ATT_KEY_EXACT ? ATT_TOKEN_EXACT : ATT_TOKEN_NEAR;
+		if (!p || p->nent == 0)
+			continue;
+		if (kinds[k] != ATT_KEY_EXACT)
+			level = ATT_TOKEN_NEAR;
+		else if (t->flags & ATT_TOK_SKELETON ? key_has_text(ix, p, t->skel, t->sklen, true)
+						     : key_has_text(ix, p, t->text, t->len, false))
+			level = ATT_TOKEN_EXACT;
 	}
 	pthread_rwlock_unlock(&ix->lock);
 	return level;
@@ -963,7 +987,7 @@ enum att_token_level att_match_index_text_level(struct att_match_index *ix, cons
 	}
 	pthread_rwlock_rdlock(&ix->lock);
 	p = pl_find(ix, att_hash32(t, len, 4)); /* att_token_keys' exact key */
-	found = p && p->nent > 0;
+	found = p && p->nent > 0 && key_has_text(ix, p, t, len, false);
 	pthread_rwlock_unlock(&ix->lock);
 	return found ? ATT_TOKEN_EXACT : ATT_TOKEN_NONE;
 }
