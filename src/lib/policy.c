@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <unicode/uchar.h>
 #include <unicode/ucasemap.h>
+#include <unicode/utf8.h>
 
 #include "attache/match.h"
 #include "attache/registry.h"
@@ -388,9 +390,9 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 	return ATT_OK;
 }
 
-/* Free text is read as a stream of name tokens: words (split at ASCII
- * spaces and punctuation; one longer than TEXT_WORD_MAX bytes is cut into
- * pieces) are normalised TEXT_BATCH_WORDS at a time, as names are, and each
+/* Free text is read as a stream of name tokens: words (runs of letters in
+ * any script, see word_char; one longer than TEXT_WORD_MAX bytes is cut
+ * into pieces) are normalised TEXT_BATCH_WORDS at a time, as names are, and each
  * token is weighed against the register as it comes. Runs of up to
  * TEXT_RUN_MAX tokens ending in the new one are queried as names when they
  * could be one (see run_worth); a run already queried is not queried again.
@@ -420,31 +422,50 @@ struct text_scan {
 	bool over;
 };
 
-/* The next word of text at *p: bytes other than ASCII spaces and
- * punctuation (apostrophes and hyphens stay, as in O'Brien or
- * Mammadli-Aliyeva), at most TEXT_WORD_MAX of them, cut where a UTF-8
- * character starts; false at the end. */
+/* Whether code point c is part of a word: letters, digits and combining
+ * marks; apostrophes (O'Brien); and invisible format characters, which
+ * normalising deletes (Sahib U+200B Nasirli is then one word, which
+ * scan_glued takes apart). Every other character, in any script (spaces,
+ * dashes, hyphens, quotes, ellipses, symbols), ends a word. */
+static bool word_char(UChar32 c)
+{
+	int8_t t;
+
+	if (c < 0)
+		return false; /* not UTF-8 (the text was checked: never) */
+	if (c < 0x80)
+		return isalnum(c) || c == '\'';
+	if (c == 0x2019 || c == 0x02BC)
+		return true;
+	t = (int8_t)u_charType(c);
+	return u_isalnum(c) || t == U_NON_SPACING_MARK || t == U_COMBINING_SPACING_MARK ||
+	       t == U_ENCLOSING_MARK || t == U_FORMAT_CHAR;
+}
+
+/* The next word of the NUL-terminated UTF-8 text at *p: a run of word
+ * characters of at most TEXT_WORD_MAX bytes (a longer run goes on as the
+ * next word); false at the end. */
 static bool next_word(const char **p, struct word *w)
 {
-	const unsigned char *s = (const unsigned char *)*p, *b;
+	const uint8_t *s = (const uint8_t *)*p;
+	int32_t i = 0, start = -1, at;
+	UChar32 c;
 
-	while (*s && *s < 0x80 && !isalnum(*s))
-		s++;
-	if (!*s) {
-		*p = (const char *)s;
+	for (;;) {
+		at = i;
+		U8_NEXT(s, i, -1, c);
+		if (c == 0 || (start >= 0 && (!word_char(c) || i - start > (int32_t)TEXT_WORD_MAX)))
+			break;
+		if (c > 0 && start < 0 && word_char(c))
+			start = at;
+	}
+	if (start < 0) {
+		*p = (const char *)s + at;
 		return false;
 	}
-	b = s;
-	while (*s && (*s >= 0x80 || isalnum(*s) || *s == '\'' || *s == '-'))
-		s++;
-	if ((size_t)(s - b) > TEXT_WORD_MAX) {
-		s = b + TEXT_WORD_MAX;
-		while (s > b + 1 && (*s & 0xC0) == 0x80)
-			s--;
-	}
-	w->s = (const char *)b;
-	w->len = (size_t)(s - b);
-	*p = (const char *)s;
+	w->s = (const char *)s + start;
+	w->len = (size_t)(at - start);
+	*p = (const char *)s + at;
 	return true;
 }
 

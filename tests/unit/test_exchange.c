@@ -249,6 +249,18 @@ static void test_protected_in_text(void **state)
 	memcpy(body, "Sahib Nasirli", 13);
 	body[200] = '\0';
 	assert_true(held_in_body(body));
+	/* words joined by separators of other scripts, and a name after a
+	 * long run of letters */
+	assert_true(held_in_body("w\u2013w\u2013w\u2013w\u2013w\u2013w\u2013w\u2013w\u2013w\u2013w\u2013w"
+				 "\u2013Sahib\u2013Nasirli"));
+	assert_true(held_in_body("w\u00a0w\u00a0w\u00a0w\u00a0w\u00a0w\u00a0w\u00a0w\u00a0w\u00a0w\u00a0w"
+				 "\u00a0Nasirli\u2026Sahib"));
+	memset(body, 'a', 148);
+	snprintf(body + 148, sizeof(body) - 148, "-Sahib-Nasirli");
+	assert_true(held_in_body(body));
+	memset(body, 'a', 300);
+	snprintf(body + 300, sizeof(body) - 300, " Sahib\u00a0Nasirli");
+	assert_true(held_in_body(body));
 	/* a name written as one word */
 	assert_true(held_in_body("Follow #SahibNasirli on the channel"));
 	assert_true(held_in_body("SAHIBNASIRLY"));
