@@ -5,6 +5,8 @@
  * sign/verify rates in the same run.
  *
  *   bench_ingest [--dir D] [--held N] [--measure M] [--batch B] [--protected P] [--keep]
+ *   bench_ingest --text-worst [--protected P]   (the protected-persons check of
+ *                the text on crafted 255 KiB bodies; P 200 unless given)
  *                (--keep: leave D/bench-ingest.db and its node files for a look;
  *                 --protected: P names in the protected-persons register, none
  *                 of them in the traffic, so that every message's text is read
@@ -30,22 +32,20 @@
 #include "match/match_int.h"
 #include "util.h"
 
-static double now_s(void)
+/* Seconds on clock c: CLOCK_MONOTONIC for wall time; the process's CPU
+ * time (ingest runs on this thread alone) beside it tells what the send
+ * path waits for (the disk). */
+static double clock_s(clockid_t c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(c, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* CPU time of the whole process (ingest runs on this thread alone): set
- * beside wall time it tells what the send path waits for (the disk). */
-static double cpu_s(void)
+static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 static void die(const char *what, const struct att_err *err)
@@ -253,12 +253,14 @@ static void open_cases(struct att_node *node)
 			die("case", &err);
 }
 
-/* P register entries: the traffic's given names with family names the
- * traffic never uses (192 different names, then again). */
+/* The register's family names: none of them in the traffic. */
+static const char *const fam[] = {"Hajili",   "Qurbanli", "Mirzali",  "Bakhishli",
+				  "Shirinli", "Dadashli", "Pashayli", "Tagizade"};
+
+/* P register entries: the traffic's given names with those family names
+ * (192 different names, then again). */
 static void protect(struct att_node *node, size_t p)
 {
-	static const char *const fam[] = {"Hajili",   "Qurbanli", "Mirzali",  "Bakhishli",
-					  "Shirinli", "Dadashli", "Pashayli", "Tagizade"};
 	size_t ng = sizeof(given) / sizeof(given[0]), nf = sizeof(fam) / sizeof(fam[0]);
 	struct att_err err = {0};
 
@@ -270,6 +272,126 @@ static void protect(struct att_node *node, size_t p)
 		snprintf(name, sizeof(name), "%s %s", given[i % ng], fam[i / ng % nf]);
 		if (att_protect_add(node, "over", &spec, &id, &err))
 			die("protect", &err);
+	}
+}
+
+/* A body of about ATT_MSG_BODY_MAX - 1024 bytes made of piece(i, buf)
+ * for i = 0, 1, ... */
+static char *crafted(void (*piece)(size_t i, char *out, size_t n))
+{
+	size_t cap = ATT_MSG_BODY_MAX - 1024, len = 0;
+	char *b = malloc(cap + 1), one[128];
+
+	if (!b)
+		die("out of memory", NULL);
+	for (size_t i = 0;; i++) {
+		size_t n;
+
+		piece(i, one, sizeof(one));
+		n = strlen(one);
+		if (len + n > cap)
+			break;
+		memcpy(b + len, one, n);
+		len += n;
+	}
+	b[len] = '\0';
+	return b;
+}
+
+#define NGIVEN (sizeof(given) / sizeof(given[0]))
+#define NFAM (sizeof(fam) / sizeof(fam[0]))
+
+static void ordinary(size_t i, char *o, size_t n)
+{
+	snprintf(o, n, "%s ", i % 2 ? "The bank reports transfers from the account below."
+				   : "Two companies received them on the same day.");
+}
+
+static void quads(size_t i, char *o, size_t n) /* Ali-Olga-Ivan-Emre ... */
+{
+	snprintf(o, n, "%s-%s-%s-%s ", given[i % NGIVEN], given[(i * 7 + 3) % NGIVEN],
+		 given[(i * 11 + 5) % NGIVEN], given[(i * 13 + 1) % NGIVEN]);
+}
+
+static void glued(size_t i, char *o, size_t n) /* ELCHINHAJILI ... */
+{
+	char w[96];
+
+	snprintf(w, sizeof(w), "%s%s", given[i % NGIVEN], fam[i / NGIVEN % NFAM]);
+	for (char *c = w; *c; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 32);
+	snprintf(o, n, "%s ", w);
+}
+
+static void initials(size_t i, char *o, size_t n) /* A. B. Elchin ... */
+{
+	snprintf(o, n, "%c. %c. %s ", (int)('A' + i % 26), (int)('A' + i / 26 % 26),
+		 given[i % NGIVEN]);
+}
+
+static void letters(size_t i, char *o, size_t n) /* one word of 256 KiB */
+{
+	(void)i;
+	snprintf(o, n, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+}
+
+/* CPU seconds to send one message with the body b; whether it was held. */
+static double send_body(struct att_node *node, const char *b, bool *held)
+{
+	char *m = make_message(0), *t;
+	json_t *o = json_loads(m, 0, NULL);
+	struct att_send_result res;
+	struct att_err err = {0};
+	double t0;
+
+	free(m);
+	json_object_set_new(o, "body", json_string(b));
+	t = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	if (att_msg_send(node, "rep-mammadova", t, strlen(t), &res, &err))
+		die("send", &err);
+	t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
+	*held = res.held;
+	att_send_result_release(&res);
+	free(t);
+	return t0;
+}
+
+/* The protected-persons check of the text on bodies of the largest size
+ * made to cost it most, each sent with the register empty and then with P
+ * names (the check's worst case; it runs inside the write transaction). */
+static void text_worst(struct att_node *node, size_t p)
+{
+	static const struct {
+		const char *what;
+		void (*piece)(size_t, char *, size_t);
+	} kinds[] = {{"ordinary sentences", ordinary},
+		     {"given names hyphenated in fours", quads},
+		     {"given and family names glued, upper case", glued},
+		     {"two initials and a given name", initials},
+		     {"one run of letters", letters}};
+	double empty[sizeof(kinds) / sizeof(kinds[0])];
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		char *b = crafted(kinds[k].piece);
+		bool held;
+
+		empty[k] = send_body(node, b, &held);
+		free(b);
+	}
+	protect(node, p);
+	printf("one message of %u KiB, CPU of the send, register empty | %zu names:\n",
+	       (ATT_MSG_BODY_MAX - 1024) / 1024, p);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		char *b = crafted(kinds[k].piece);
+		bool held;
+		double s = send_body(node, b, &held);
+
+		printf("  %-42s %7.3f s | %7.3f s%s\n", kinds[k].what, empty[k], s,
+		       held ? " (held)" : "");
+		free(b);
 	}
 }
 
@@ -414,6 +536,7 @@ int main(int argc, char **argv)
 	const char *dir = "/tmp";
 	bool keep = false;
 	size_t held = 100000, measure = 20000, batch = 64, nlat = 0, protected = 0;
+	bool text_only = false;
 	struct att_node *node = NULL;
 	struct att_err err = {0};
 	char path[4096];
@@ -443,13 +566,16 @@ int main(int argc, char **argv)
 			held = (size_t)strtoull(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--measure") && i + 1 < argc) {
 			measure = (size_t)strtoull(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--text-worst")) {
+			text_only = true;
 		} else if (!strcmp(argv[i], "--protected") && i + 1 < argc) {
 			protected = (size_t)strtoull(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
 			batch = (size_t)strtoull(argv[++i], NULL, 10);
 		} else {
 			fprintf(stderr, "usage: bench_ingest [--dir D] [--held N] [--measure M] "
-					"[--batch B] [--protected P] [--keep]\n");
+					"[--batch B] [--protected P] [--keep]\n"
+					"       bench_ingest --text-worst [--protected P]\n");
 			return 2;
 		}
 	}
@@ -461,6 +587,12 @@ int main(int argc, char **argv)
 	if (att_node_open(path, &node, &err))
 		die("open", &err);
 	open_cases(node);
+	if (text_only) {
+		text_worst(node, protected ? protected : 200);
+		att_node_close(node);
+		rm_node(path);
+		return 0;
+	}
 	protect(node, protected);
 	att_match_walk_stats(&walks, true);
 	secs = ingest(node, held, 500, NULL, NULL, NULL);
@@ -471,9 +603,9 @@ int main(int argc, char **argv)
 	if (!lat)
 		die("out of memory", NULL);
 	hits_recorded = 0;
-	cpu = cpu_s();
+	cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	secs = ingest(node, measure, batch, lat, &nlat, NULL);
-	cpu = cpu_s() - cpu;
+	cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu;
 	qsort(lat, nlat, sizeof(*lat), cmp_double);
 	printf("ingest through the service path, 1 thread, group commit of %zu, synchronous=FULL, "
 	       "%zu already held, %zu protected persons:\n",

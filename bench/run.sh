@@ -19,6 +19,7 @@ if [ "$SHORT" = 1 ]; then run "$B/bench_audit" "$tmp" 200000; else run "$B/bench
 section "message ingest through the service path (issue: exchange)"
 if [ "$SHORT" = 1 ]; then run "$B/bench_ingest" --dir "$tmp" --held 10000 --measure 5000
 else run "$B/bench_ingest" --dir "$tmp" --held 100000 --measure 20000; fi
+run "$B/bench_ingest" --dir "$tmp" --text-worst
 
 section "name matching quality (issue: cross-matching)"
 if [ -d "$TD" ]; then run "$B/bench_match_quality" "$TD"; else echo "(no $TD: generated sets only)"; run "$B/bench_match_quality"; fi

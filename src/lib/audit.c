@@ -768,6 +768,18 @@ enum att_rc att_node_done(struct att_node *node, enum att_rc rc, struct att_err 
 	return att_node_commit(node, err);
 }
 
+enum att_rc att_node_done_json(struct att_node *node, enum att_rc rc, json_t *v, void **out_json,
+			       struct att_err *err)
+{
+	rc = att_node_done(node, rc, err);
+	if (rc) {
+		json_decref(v);
+		return rc;
+	}
+	*out_json = v;
+	return ATT_OK;
+}
+
 /* Ends a read: audits it (action on object with detail, stolen) when rc is
  * ATT_OK, ends the transaction, and hands v to *out_json, or frees it when
  * rc or the end fails. */
@@ -779,13 +791,7 @@ static enum att_rc read_done(struct att_node *node, const struct att_actor *acto
 		rc = att_audit_json(node, actor, action, object, detail, err);
 	else
 		json_decref(detail);
-	rc = att_node_done(node, rc, err);
-	if (rc) {
-		json_decref(v);
-		return rc;
-	}
-	*out_json = v;
-	return ATT_OK;
+	return att_node_done_json(node, rc, v, out_json, err);
 }
 
 enum att_rc att_node_list_done(struct att_node *node, const struct att_actor *actor,

@@ -522,13 +522,7 @@ enum att_rc att_msg_show(struct att_node *node, const char *actor_id, int64_t id
 		rc = att_audit_json(node, &a.actor, "message.read", obj, NULL, err);
 	}
 	free((void *)m.content);
-	rc = att_node_done(node, rc, err);
-	if (rc) {
-		json_decref(o);
-		return rc;
-	}
-	*out_json = o;
-	return ATT_OK;
+	return att_node_done_json(node, rc, o, out_json, err);
 }
 
 /* --- ack, forward, permit, export ------------------------------------------------ */
@@ -712,13 +706,7 @@ enum att_rc att_msg_export(struct att_node *node, const char *actor_id, int64_t 
 					      m.handling),
 				    err);
 	}
-	rc = att_node_done(node, rc, err);
-	if (rc) {
-		json_decref(o);
-		return rc;
-	}
-	*out_json = o;
-	return ATT_OK;
+	return att_node_done_json(node, rc, o, out_json, err);
 }
 
 /* --- overdue ------------------------------------------------------------------- */
@@ -833,13 +821,7 @@ enum att_rc att_case_show(struct att_node *node, const char *actor_id, int64_t i
 		snprintf(obj, sizeof(obj), "case/%lld", (long long)id);
 		rc = att_audit_json(node, &a.actor, "case.read", obj, NULL, err);
 	}
-	rc = att_node_done(node, rc, err);
-	if (rc) {
-		json_decref(o);
-		return rc;
-	}
-	*out_json = o;
-	return ATT_OK;
+	return att_node_done_json(node, rc, o, out_json, err);
 }
 
 enum att_rc att_case_grant(struct att_node *node, const char *actor_id, int64_t id,

@@ -86,6 +86,10 @@ enum att_rc att_audit_json(struct att_node *node, const struct att_actor *actor,
 /* Ends the transaction, write or read: commits when rc is ATT_OK, else
  * rolls back. Returns the outcome. */
 enum att_rc att_node_done(struct att_node *node, enum att_rc rc, struct att_err *err) ATT_WUR;
+/* att_node_done, then hands v to *out_json, or frees it when rc or the end
+ * failed. Returns the outcome. */
+enum att_rc att_node_done_json(struct att_node *node, enum att_rc rc, json_t *v, void **out_json,
+			       struct att_err *err) ATT_WUR;
 /* Ends a list read: audits it (action on object, with the count), ends the
  * transaction, and hands arr to *out_json, or frees it when rc or the end
  * fails. Returns the outcome. */

@@ -359,15 +359,19 @@ enum att_rc att_policy_neutrality(struct att_node *node, const char *text, const
  * message costs a review, a missed one costs a person's safety. */
 #define PROTECT_THRESHOLD (ATT_MATCH_THRESHOLD - 0.06)
 
-enum att_rc att_policy_protected(struct att_node *node, const char *name,
-				 const struct att_name *norm, const char *dob,
-				 size_t entity_index, void *reasons, struct att_err *err)
+#define PROTECT_HITS 8u
+
+/* The register entries name (normalised in norm, or NULL; dob or NULL)
+ * matches, into hits[0..*n). A name with nothing to match is no hit. */
+static enum att_rc register_query(struct att_node *node, const char *name,
+				  const struct att_name *norm, const char *dob,
+				  struct att_match_hit hits[PROTECT_HITS], size_t *n,
+				  struct att_err *err)
 {
 	struct att_match_query q;
-	struct att_match_hit hits[8];
-	size_t n = 0;
 	enum att_rc rc;
 
+	*n = 0;
 	memset(&q, 0, sizeof(q));
 	q.name = name;
 	q.len = strlen(name);
@@ -375,14 +379,28 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 	q.min_score = PROTECT_THRESHOLD;
 	if (dob && !att_match_dob_parse(dob, &q.attrs.dob))
 		q.attrs.dob = 0;
-	rc = att_holdings_query_protected(node, &q, hits, 8, &n, err);
+	rc = att_holdings_query_protected(node, &q, hits, PROTECT_HITS, n, err);
 	if (rc == ATT_EINVAL) {
 		att_err_clear(err);
+		*n = 0;
 		return ATT_OK;
 	}
+	if (*n > PROTECT_HITS)
+		*n = PROTECT_HITS;
+	return rc;
+}
+
+enum att_rc att_policy_protected(struct att_node *node, const char *name,
+				 const struct att_name *norm, const char *dob,
+				 size_t entity_index, void *reasons, struct att_err *err)
+{
+	struct att_match_hit hits[PROTECT_HITS];
+	size_t n;
+	enum att_rc rc = register_query(node, name, norm, dob, hits, &n, err);
+
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < n && i < 8; i++)
+	for (size_t i = 0; i < n; i++)
 		json_array_append_new(reasons,
 				      json_pack("{s:s,s:I,s:I,s:f}", "kind", "protected-person",
 						"entity", (json_int_t)entity_index, "register",
@@ -529,24 +547,14 @@ static bool run_new(struct text_scan *sc, const struct att_name *run)
 static enum att_rc query_run(struct text_scan *sc, const struct att_name *run,
 			     struct att_err *err)
 {
-	struct att_match_query q;
-	struct att_match_hit hits[8];
+	struct att_match_hit hits[PROTECT_HITS];
 	char text[TEXT_RUN_MAX * (ATT_NAME_TOKEN_MAX + 1) + 1];
-	size_t n = 0;
+	size_t n;
 	enum att_rc rc;
 
 	att_name_format(run, text, sizeof(text));
-	memset(&q, 0, sizeof(q));
-	q.name = text;
-	q.len = strlen(text);
-	q.norm = run;
-	q.min_score = PROTECT_THRESHOLD;
-	rc = att_holdings_query_protected(sc->node, &q, hits, 8, &n, err);
-	if (rc == ATT_EINVAL) {
-		att_err_clear(err);
-		return ATT_OK;
-	}
-	for (size_t i = 0; !rc && i < n && i < 8; i++) {
+	rc = register_query(sc->node, text, run, NULL, hits, &n, err);
+	for (size_t i = 0; !rc && i < n; i++) {
 		char key[24];
 
 		snprintf(key, sizeof(key), "%llu", (unsigned long long)hits[i].ref);

@@ -503,11 +503,5 @@ enum att_rc att_screen(struct att_node *node, const char *actor_id, const char *
 			free(sq);
 		}
 	}
-	rc = att_node_done(node, rc, err);
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	*out_json = arr;
-	return ATT_OK;
+	return att_node_done_json(node, rc, arr, out_json, err);
 }
