@@ -138,9 +138,25 @@ struct att_protect_spec {
 	const char *category; /* refugee, journalist, human-rights-defender, emigrant */
 	const char *reason;   /* optional */
 };
+/* What putting a person on the register did to what was already sent: the
+ * delivered messages naming them, now held for review again (taken from
+ * their recipients, their entities out of matching, until an overseer
+ * releases them), and the messages already held with the person added to
+ * their reasons. incomplete: the search stopped at its limit (4096 names
+ * found), more may name them. */
+struct att_protect_result {
+	int64_t *held;
+	size_t nheld;
+	int64_t *flagged;
+	size_t nflagged;
+	bool incomplete;
+};
+/* Adds the person; res (may be NULL) receives what happened to the
+ * messages already sent, released with att_protect_result_release. */
 enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 			    const struct att_protect_spec *spec, int64_t *id,
-			    struct att_err *err) ATT_WUR;
+			    struct att_protect_result *res, struct att_err *err) ATT_WUR;
+void att_protect_result_release(struct att_protect_result *res);
 enum att_rc att_protect_list(struct att_node *node, const char *actor_id, void **out_json,
 			     struct att_err *err) ATT_WUR;
 

@@ -52,11 +52,23 @@ static void review_line(json_t *v)
 		if (!strcmp(cli_js(r, "kind"), "neutrality"))
 			printf("         neutrality: %s term '%s' in the %s\n", cli_js(r, "category"),
 			       cli_js(r, "term"), cli_js(r, "where"));
+		else if (!strcmp(cli_js(r, "kind"), "protected-unchecked"))
+			printf("         protected persons: the %s holds too many possible names to "
+			       "check: read it\n",
+			       cli_js(r, "where"));
+		else if (json_object_get(r, "where"))
+			printf("         protected person: named in the %s, register entry %lld "
+			       "(score %.2f)\n",
+			       cli_js(r, "where"), cli_ji(r, "register"),
+			       json_real_value(json_object_get(r, "score")));
 		else
 			printf("         protected person: entity %lld matches register entry %lld "
-			       "(score %.2f)\n",
+			       "(score %.2f)%s\n",
 			       cli_ji(r, "entity"), cli_ji(r, "register"),
-			       json_real_value(json_object_get(r, "score")));
+			       json_real_value(json_object_get(r, "score")),
+			       json_is_true(json_object_get(r, "after_delivery"))
+				       ? ", registered after delivery: held again"
+				       : "");
 	}
 }
 
@@ -96,13 +108,49 @@ int cmd_protect(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (add) {
 		struct att_protect_spec spec = {name, dob, cat, reason};
+		struct att_protect_result res;
+		json_t *held, *flagged;
 		int64_t id = 0;
 
-		rc = att_protect_add(node, as, &spec, &id, &err);
+		rc = att_protect_add(node, as, &spec, &id, &res, &err);
 		att_node_close(node);
 		if (rc)
 			return cli_fail(&err);
-		printf("%lld\n", (long long)id);
+		held = json_array();
+		flagged = json_array();
+		for (size_t i = 0; i < res.nheld; i++)
+			json_array_append_new(held, json_integer(res.held[i]));
+		for (size_t i = 0; i < res.nflagged; i++)
+			json_array_append_new(flagged, json_integer(res.flagged[i]));
+		if (json)
+			cli_print_json(json_pack("{s:I,s:O,s:O,s:b}", "id", (json_int_t)id, "held",
+						 held, "flagged", flagged, "incomplete",
+						 res.incomplete));
+		else
+			printf("%lld\n", (long long)id);
+		/* what the register did to what was sent before */
+		if (res.nheld) {
+			char *ids = json_dumps(held, JSON_COMPACT);
+
+			fprintf(stderr,
+				"%zu delivered message(s) naming this person are held for review "
+				"again: %s\n",
+				res.nheld, ids ? ids : "");
+			free(ids);
+		}
+		if (res.nflagged) {
+			char *ids = json_dumps(flagged, JSON_COMPACT);
+
+			fprintf(stderr, "%zu message(s) already held now name this person too: %s\n",
+				res.nflagged, ids ? ids : "");
+			free(ids);
+		}
+		if (res.incomplete)
+			fprintf(stderr, "the search of what was sent stopped at its limit: more "
+					"messages may name this person\n");
+		json_decref(held);
+		json_decref(flagged);
+		att_protect_result_release(&res);
 		return CLI_OK;
 	}
 	rc = att_protect_list(node, as, (void **)&out, &err);

@@ -159,6 +159,20 @@ static enum att_rc send(struct demo *d, const char *who, json_t *m, int64_t *id)
 	return ATT_OK;
 }
 
+/* Paris reports a contact of the walk-in to the terrorism desk. */
+static enum att_rc walkin_contact(struct demo *d, int64_t c_par, int info, const char *subject,
+				  const char *body, const char *person)
+{
+	return send(d, "rep-aliyev",
+		    json_pack("{s:I,s:s,s:[s],s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:[{s:s,s:s}]}",
+			      "case", (json_int_t)c_par, "type", "information", "to",
+			      "hq/terrorism", "field", ATT_FIELD_TERRORISM, "handling", "H0",
+			      "source", "C", "information", info, "priority", "routine", "purpose",
+			      "Report contacts of the walk-in", "subject", subject, "body", body,
+			      "entities", "type", "person", "name", person),
+		    NULL);
+}
+
 static const char demo_list[] =
 	"name,aliases,dob,nationality,type,id\n"
 	"Tahir Qurbanov,Tagir Kurbanov;Тагир Курбанов,1969-07-02,AZ,person,DEMO-001\n"
@@ -179,9 +193,9 @@ static enum att_rc traffic(struct demo *d)
 	d->t = att_now() + 2 * 86400;
 	tick(d, 0);
 	/* The overseer's register and a sanctions list come first. */
-	rc = att_protect_add(d->node, "overseer", &p1, &reg, d->err);
+	rc = att_protect_add(d->node, "overseer", &p1, &reg, NULL, d->err);
 	if (!rc)
-		rc = att_protect_add(d->node, "overseer", &p2, &reg, d->err);
+		rc = att_protect_add(d->node, "overseer", &p2, &reg, NULL, d->err);
 	if (rc)
 		return rc;
 	sayf(d->say, d->arg, "protected-persons register: 2 entries (overseer only)");
@@ -298,16 +312,9 @@ static enum att_rc traffic(struct demo *d)
 	/* A message naming a protected person is held, not delivered. */
 	tick(d, 3600);
 	if (!rc)
-		rc = send(d, "rep-aliyev",
-			  json_pack("{s:I,s:s,s:[s],s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:[{s:s,s:s}]}",
-				    "case", (json_int_t)c_par, "type", "information", "to",
-				    "hq/terrorism", "field", ATT_FIELD_TERRORISM, "handling", "H0",
-				    "source", "C", "information", 4, "priority", "routine", "purpose",
-				    "Report contacts of the walk-in", "subject",
-				    "Contacts of the walk-in", "body",
+		rc = walkin_contact(d, c_par, 4, "Contacts of the walk-in",
 				    "The walk-in named a man who visits the mission's neighbourhood.",
-				    "entities", "type", "person", "name", "Arif Hajili"),
-			  &id);
+				    "Arif Hajili");
 
 	/* Cybercrime: HQ shares a range used by attackers; Berlin then asks
 	 * Europol to preserve data (Budapest art. 29) of an address inside it. */
@@ -357,6 +364,28 @@ static enum att_rc traffic(struct demo *d)
 				    "domain", "value", "update-check.example.net", "type", "btc", "value",
 				    "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"),
 			  NULL);
+
+	/* Ankara reports a blogger as a contact; the overseer registers her as
+	 * a journalist a day later: the delivered report is held again, taken
+	 * back from HQ until the overseer decides. */
+	tick(d, 3600);
+	if (!rc)
+		rc = walkin_contact(d, c_par, 3, "A second contact of the walk-in",
+				    "The walk-in also met this woman twice in Paris.", "Aytan Mammadli");
+	tick(d, 86400);
+	if (!rc) {
+		struct att_protect_spec p3 = {"Айтан Маммадли", NULL, "journalist",
+					      "Exiled blogger; threatened after her reporting"};
+		struct att_protect_result pr;
+
+		rc = att_protect_add(d->node, "overseer", &p3, &reg, &pr, d->err);
+		if (!rc)
+			sayf(d->say, d->arg,
+			     "protected-persons register: a journalist added; %zu message(s) "
+			     "already delivered that name her HELD for review again",
+			     pr.nheld);
+		att_protect_result_release(&pr);
+	}
 	att_clock_set(0);
 	return rc;
 }

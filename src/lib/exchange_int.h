@@ -46,8 +46,10 @@ json_t *att_x_time(int64_t t);
 const char *att_x_jstr(const json_t *o, const char *key);
 json_t *att_x_case_json(const struct att_case_row *c);
 
-/* Cross-matches the entities of a delivered message and records hits. */
-enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, size_t *hits,
-				struct att_err *err) ATT_WUR;
+/* Cross-matches the entities of a delivered message and records hits; with
+ * again (a message delivered before, held, now released) none it already
+ * has. */
+enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, bool again,
+				size_t *hits, struct att_err *err) ATT_WUR;
 
 #endif

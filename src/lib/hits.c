@@ -20,6 +20,7 @@
 struct side {
 	bool ok;           /* the entity exists */
 	bool readable;     /* the actor may read its message */
+	bool delivered;    /* its message is delivered (not held for review) */
 	int64_t msg_id, case_id;
 	char field[32];
 	char unit[130];    /* the holder: the sender unit of its message */
@@ -56,6 +57,7 @@ static enum att_rc load_side(struct att_node *node, const struct access *a, int6
 	free((void *)m.content);
 	m.content = NULL;
 	s->ok = true;
+	s->delivered = !strcmp(m.status, "delivered");
 	s->msg_id = m.id;
 	s->case_id = m.case_id;
 	snprintf(s->field, sizeof(s->field), "%s", m.field);
@@ -183,8 +185,12 @@ enum att_rc att_hits(struct att_node *node, const char *actor_id, void **out_jso
 				break;
 			}
 		}
-		/* Which side is the viewer's? */
-		if (!sa.ok || (!sa.readable && !(sb.ok && sb.readable))) {
+		/* Which side is the viewer's? A hit of a message held for
+		 * review (again, after delivery) is not shown until its
+		 * release: only the overseer sees it. */
+		if (!sa.ok || (!sa.readable && !(sb.ok && sb.readable)) ||
+		    (a.actor.role != ATT_ROLE_OVERSEER &&
+		     (!sa.delivered || (!wl && sb.ok && !sb.delivered)))) {
 			side_release(&sa);
 			side_release(&sb);
 			continue;

@@ -472,12 +472,23 @@ static int load_entity(const struct att_entity_row *e, void *arg)
 	return c->rc != ATT_OK;
 }
 
-static int load_released(int64_t seq, int64_t msg_id, void *arg)
+/* An entity of a message held again: out of the index and its home gone. */
+static int drop_entity(const struct att_entity_row *e, void *arg)
+{
+	struct load_ctx *c = arg;
+
+	att_match_index_remove(c->node->hold->ix, (uint64_t)e->id);
+	home_set(c->node->hold, e->id, NULL);
+	return 0;
+}
+
+static int load_released(int64_t seq, int64_t msg_id, bool withdraw, void *arg)
 {
 	struct load_ctx *c = arg;
 
 	(void)seq;
-	if (att_store_entity_each_of(c->node->store, msg_id, load_entity, c, c->err))
+	if (att_store_entity_each_of(c->node->store, msg_id, withdraw ? drop_entity : load_entity,
+				     c, c->err))
 		c->rc = c->rc ? c->rc : ATT_EDB;
 	return c->rc != ATT_OK;
 }
@@ -591,8 +602,9 @@ enum att_rc att_holdings_sync(struct att_node *node, struct att_err *err)
 		if (rc)
 			goto out;
 	}
-	/* New entities of delivered messages, then entities of messages released
-	 * from review since the last look. */
+	/* New entities of delivered messages, then, since the last look, the
+	 * entities of messages released from review (in) and of delivered
+	 * messages held again (out), in the order it happened. */
 	if (!h->loaded || max_entity > h->last_entity) {
 		c.max_id = h->last_entity;
 		/* After the first load an entity may be indexed already (added by

@@ -360,6 +360,9 @@ enum att_rc att_policy_neutrality(struct att_node *node, const char *text, const
 #define PROTECT_THRESHOLD (ATT_MATCH_THRESHOLD - 0.06)
 
 #define PROTECT_HITS 8u
+/* A person put on the register is looked for in what is already held: at
+ * most this many entities are found (the engine verifies as many). */
+#define PROTECT_HOLDINGS_MAX 4096u
 
 /* The register entries name (normalised in norm, or NULL; dob or NULL)
  * matches, into hits[0..*n). A name with nothing to match is no hit. */
@@ -406,6 +409,59 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 						"entity", (json_int_t)entity_index, "register",
 						(json_int_t)hits[i].ref, "score", hits[i].score));
 	return ATT_OK;
+}
+
+enum att_rc att_policy_protected_holdings(struct att_node *node, const char *name,
+					  const char *dob, int64_t **ids, size_t *n, bool *more,
+					  struct att_err *err)
+{
+	struct att_match_query q;
+	struct att_match_hit *hits = malloc(PROTECT_HOLDINGS_MAX * sizeof(*hits));
+	size_t k = 0;
+	enum att_rc rc;
+
+	*ids = NULL;
+	*n = 0;
+	*more = false;
+	if (!hits)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	memset(&q, 0, sizeof(q));
+	q.name = name;
+	q.len = strlen(name);
+	q.min_score = PROTECT_THRESHOLD;
+	if (dob && !att_match_dob_parse(dob, &q.attrs.dob))
+		q.attrs.dob = 0;
+	rc = att_match_index_query(att_holdings_index(node), &q, hits, PROTECT_HOLDINGS_MAX, &k,
+				   err);
+	if (rc == ATT_EINVAL) {
+		att_err_clear(err);
+		rc = ATT_OK;
+		k = 0;
+	}
+	if (!rc && k) {
+		*ids = malloc(k * sizeof(**ids));
+		if (!*ids)
+			rc = att_fail(err, ATT_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; !rc && i < k; i++) {
+		struct att_entity_home h;
+
+		/* entities of messages only (not watchlist entries), and of
+		 * those the persons: the check at sending reads persons */
+		if (hits[i].ref & ATT_REF_WL)
+			continue;
+		if (att_holdings_home(node, (int64_t)hits[i].ref, &h) && h.kind != ATT_EK_PERSON)
+			continue;
+		(*ids)[(*n)++] = (int64_t)hits[i].ref;
+	}
+	*more = !rc && k >= PROTECT_HOLDINGS_MAX;
+	free(hits);
+	if (rc) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 /* Free text is read as a stream of name tokens: words (runs of letters in

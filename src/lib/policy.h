@@ -46,6 +46,14 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 				 const struct att_name *norm, const char *dob,
 				 size_t entity_index, void *reasons, struct att_err *err) ATT_WUR;
 
+/* The person entities already held (delivered messages) that a name newly
+ * on the register (name, dob or NULL) may match: candidates, in *ids
+ * (malloc'd), for att_policy_protected to confirm one by one; *more when the
+ * search stopped at its limit. */
+enum att_rc att_policy_protected_holdings(struct att_node *node, const char *name,
+					  const char *dob, int64_t **ids, size_t *n, bool *more,
+					  struct att_err *err) ATT_WUR;
+
 /* The protected-persons check of free text (purpose, subject, body: where):
  * a name of the register written in the text, in any script or order, with
  * initials, with markup or numbers between its words, or written as one

@@ -11,7 +11,9 @@
 #include "attache/match.h"
 #include "exchange_int.h"
 #include "holdings.h"
+#include "policy.h"
 #include "store_core.h"
+#include "store_exchange.h"
 #include "util.h"
 #include "banned.h"
 
@@ -19,9 +21,281 @@ static const char *const categories[] = {"refugee", "asylum-holder", "journalist
 					 "human-rights-defender", "political-emigrant",
 					 "emigrant", "other"};
 
-enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
-			    const struct att_protect_spec *spec, int64_t *id, struct att_err *err)
+void att_protect_result_release(struct att_protect_result *res)
 {
+	if (!res)
+		return;
+	free(res->held);
+	free(res->flagged);
+	memset(res, 0, sizeof(*res));
+}
+
+static enum att_rc push_id(int64_t **ids, size_t *n, int64_t id, struct att_err *err)
+{
+	int64_t *g = realloc(*ids, (*n + 1) * sizeof(**ids));
+
+	if (!g)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	g[(*n)++] = id;
+	*ids = g;
+	return ATT_OK;
+}
+
+/* The position of entity ent among its message's entities (a send's
+ * reasons count from 1). */
+struct ent_pos {
+	int64_t ent;
+	size_t i;
+	bool found;
+};
+
+static int ent_pos_row(const struct att_entity_row *e, void *arg)
+{
+	struct ent_pos *p = arg;
+
+	if (e->id == p->ent) {
+		p->found = true;
+		return 1;
+	}
+	p->i++;
+	return 0;
+}
+
+/* Whether entity ent is a person that the check at sending finds on the
+ * register as entry reg: the same rule, after the fact. Appends the reason
+ * to reasons and sets *msg to its message when it is. */
+static enum att_rc confirm_entity(struct att_node *node, int64_t ent, int64_t reg,
+				  json_t *reasons, int64_t *msg, struct att_err *err)
+{
+	struct att_entity_row e;
+	struct ent_pos pos = {ent, 0, false};
+	json_t *v, *found = json_array(), *r;
+	char ad[48];
+	size_t i;
+	enum att_rc rc = found ? att_store_entity_get(node->store, ent, &e, err)
+			       : att_fail(err, ATT_ENOMEM, "out of memory");
+
+	*msg = 0;
+	if (rc == ATT_ENOTFOUND) {
+		att_err_clear(err);
+		json_decref(found);
+		return ATT_OK;
+	}
+	if (rc) {
+		json_decref(found);
+		return rc;
+	}
+	if (strcmp(e.type, "person")) {
+		free((void *)e.value);
+		json_decref(found);
+		return ATT_OK;
+	}
+	att_x_ad(ad, sizeof(ad), "entity", e.msg_id);
+	v = att_x_open_json(node, e.value, e.value_len, ad, err);
+	free((void *)e.value);
+	if (!v) {
+		json_decref(found);
+		return ATT_ECRYPTO;
+	}
+	rc = att_store_entity_each_of(node->store, e.msg_id, ent_pos_row, &pos, err);
+	if (!rc && pos.found && att_x_jstr(v, "name"))
+		rc = att_policy_protected(node, att_x_jstr(v, "name"), NULL, att_x_jstr(v, "dob"),
+					  pos.i + 1, found, err);
+	json_decref(v);
+	json_array_foreach(found, i, r) {
+		if (rc || json_integer_value(json_object_get(r, "register")) != reg)
+			continue;
+		if (json_array_append(reasons, r))
+			rc = att_fail(err, ATT_ENOMEM, "out of memory");
+		*msg = e.msg_id;
+	}
+	json_decref(found);
+	return rc;
+}
+
+/* Holds message msg again for reasons: a delivered one leaves its
+ * recipients (each keeps its state for the release) and matching; a held
+ * one still in the queue gets the reasons added. Others are left. */
+static enum att_rc hold_again(struct att_node *node, const struct att_actor *actor,
+			      int64_t msg, int64_t reg, json_t *reasons,
+			      struct att_protect_result *res, struct att_err *err)
+{
+	struct att_msg_row m = {0};
+	unsigned char *sealed = NULL, *sr = NULL;
+	size_t len = 0, srlen = 0;
+	char ad[48], state[16] = "", obj[48];
+	bool delivered;
+	json_t *all = NULL;
+	enum att_rc rc = att_store_msg_get(node->store, msg, &m, err);
+
+	if (rc)
+		return rc;
+	free((void *)m.content);
+	delivered = !strcmp(m.status, "delivered");
+	if (!delivered && strcmp(m.status, "held"))
+		return ATT_OK;
+	att_x_ad(ad, sizeof(ad), "review", msg);
+	if (delivered) {
+		json_t *r;
+		size_t i;
+
+		json_array_foreach(reasons, i, r)
+			json_object_set_new(r, "after_delivery", json_true());
+	} else {
+		rc = att_store_review_get(node->store, msg, state, &sr, &srlen, err);
+		if (rc == ATT_ENOTFOUND) {
+			att_err_clear(err);
+			return ATT_OK;
+		}
+		if (!rc && strcmp(state, "pending")) {
+			free(sr);
+			return ATT_OK;
+		}
+		if (!rc && !(all = att_x_open_json(node, sr, srlen, ad, err)))
+			rc = ATT_ECRYPTO;
+		free(sr);
+		if (!rc && json_array_extend(all, reasons))
+			rc = att_fail(err, ATT_ENOMEM, "out of memory");
+	}
+	if (!rc)
+		rc = att_x_seal_json(node, all ? all : reasons, ad, &sealed, &len, err);
+	json_decref(all);
+	if (!rc)
+		rc = att_store_review_hold(node->store, msg, sealed, len, err);
+	free(sealed);
+	if (!rc && delivered)
+		rc = att_store_msg_set_status(node->store, msg, "held", err);
+	if (!rc && delivered)
+		rc = att_store_recip_hold_all(node->store, msg, att_now(), err);
+	if (!rc && delivered)
+		rc = att_store_release_add(node->store, msg, true, err);
+	if (!rc) {
+		snprintf(obj, sizeof(obj), "message/%lld", (long long)msg);
+		rc = att_audit_json(node, actor, delivered ? "review.hold" : "review.reason", obj,
+				    json_pack("{s:s,s:I}", "reason", "protected-person", "register",
+					      (json_int_t)reg),
+				    err);
+	}
+	if (!rc)
+		rc = delivered ? push_id(&res->held, &res->nheld, msg, err)
+			       : push_id(&res->flagged, &res->nflagged, msg, err);
+	return rc;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The ids of the entities of messages held for review, which are not in the
+ * index (a held message is not matched). */
+struct held_ents {
+	struct att_node *node;
+	int64_t *ids;
+	size_t n;
+	enum att_rc rc;
+	struct att_err *err;
+};
+
+static int held_ent_row(const struct att_entity_row *e, void *arg)
+{
+	struct held_ents *h = arg;
+
+	if (strcmp(e->type, "person"))
+		return 0;
+	h->rc = push_id(&h->ids, &h->n, e->id, h->err);
+	return h->rc != ATT_OK;
+}
+
+static int held_msg_row(const struct att_msg_row *m, void *arg)
+{
+	struct held_ents *h = arg;
+
+	/* the statement of this walk is busy: the message ids first */
+	h->rc = push_id(&h->ids, &h->n, m->id, h->err);
+	return h->rc != ATT_OK;
+}
+
+static enum att_rc held_entities(struct att_node *node, int64_t **ids, size_t *n,
+				 struct att_err *err)
+{
+	struct held_ents h = {node, NULL, 0, ATT_OK, err};
+	int64_t *msgs;
+	size_t nm;
+	enum att_rc rc = att_store_msg_each_status(node->store, "held", held_msg_row, &h, err);
+
+	if (!rc)
+		rc = h.rc;
+	msgs = h.ids;
+	nm = h.n;
+	h.ids = *ids;
+	h.n = *n;
+	for (size_t i = 0; !rc && i < nm; i++) {
+		rc = att_store_entity_each_of(node->store, msgs[i], held_ent_row, &h, err);
+		if (!rc)
+			rc = h.rc;
+	}
+	free(msgs);
+	*ids = h.ids;
+	*n = h.n;
+	return rc;
+}
+
+/* Looks for the person newly on the register (entry reg) in what is already
+ * sent and holds each message that names them, as if it were sent now: the
+ * delivered ones the index finds, and those held for review. */
+static enum att_rc rescreen(struct att_node *node, const struct att_actor *actor, int64_t reg,
+			    const struct att_protect_spec *spec, struct att_protect_result *res,
+			    struct att_err *err)
+{
+	int64_t *ents = NULL, cur = 0;
+	size_t n = 0;
+	json_t *reasons = json_array();
+	enum att_rc rc = reasons ? att_policy_protected_holdings(node, spec->name,
+								  spec->dob && *spec->dob ? spec->dob
+											  : NULL,
+								  &ents, &n, &res->incomplete, err)
+				 : att_fail(err, ATT_ENOMEM, "out of memory");
+
+	if (!rc)
+		rc = held_entities(node, &ents, &n, err);
+	/* entity ids grow with message ids: in order, a message's are together */
+	if (n)
+		qsort(ents, n, sizeof(*ents), cmp_i64);
+	for (size_t i = 0; !rc && i <= n; i++) {
+		int64_t msg = 0;
+		json_t *one = i < n ? json_array() : NULL;
+
+		if (i < n && !one) {
+			rc = att_fail(err, ATT_ENOMEM, "out of memory");
+			break;
+		}
+		if (i < n && (i == 0 || ents[i] != ents[i - 1]))
+			rc = confirm_entity(node, ents[i], reg, one, &msg, err);
+		if (!rc && cur && (i == n || (msg && msg != cur))) {
+			rc = hold_again(node, actor, cur, reg, reasons, res, err);
+			json_array_clear(reasons);
+			cur = 0;
+		}
+		if (!rc && msg) {
+			cur = msg;
+			if (json_array_extend(reasons, one))
+				rc = att_fail(err, ATT_ENOMEM, "out of memory");
+		}
+		json_decref(one);
+	}
+	json_decref(reasons);
+	free(ents);
+	return rc;
+}
+
+enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
+			    const struct att_protect_spec *spec, int64_t *id,
+			    struct att_protect_result *res, struct att_err *err)
+{
+	struct att_protect_result mine;
 	struct att_actor actor;
 	struct att_name norm;
 	unsigned char *sealed = NULL;
@@ -32,6 +306,9 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 	enum att_rc rc;
 
 	*id = 0;
+	memset(&mine, 0, sizeof(mine));
+	if (res)
+		memset(res, 0, sizeof(*res));
 	rc = att_actor_authz(node, actor_id, ATT_ACT_PROTECT_ADD, &actor, err);
 	if (!rc)
 		rc = att_check_text(err, "name", spec->name, 300, false, false);
@@ -67,14 +344,19 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 						err);
 	if (!rc)
 		rc = att_holdings_add_protected(node, *id, v, err);
+	if (!rc)
+		rc = rescreen(node, &actor, *id, spec, &mine, err);
 	if (!rc) {
 		char obj[48];
 
 		/* The audit names the entry, never the person. */
 		snprintf(obj, sizeof(obj), "protected/%lld", (long long)*id);
 		rc = att_audit_json(node, &actor, "protected.add", obj,
-				    json_pack("{s:s}", "category",
-					      spec->category ? spec->category : "other"),
+				    json_pack("{s:s,s:I,s:I,s:b}", "category",
+					      spec->category ? spec->category : "other", "held",
+					      (json_int_t)mine.nheld, "flagged",
+					      (json_int_t)mine.nflagged, "incomplete",
+					      mine.incomplete),
 				    err);
 	}
 	free(sealed);
@@ -82,6 +364,10 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 	rc = att_node_done(node, rc, err);
 	if (rc)
 		*id = 0;
+	if (!rc && res)
+		*res = mine;
+	else
+		att_protect_result_release(&mine);
 	return rc;
 }
 
@@ -216,6 +502,7 @@ static enum att_rc decide(struct att_node *node, const char *actor_id, int64_t i
 	size_t len = 0, srlen = 0;
 	char state[16] = "", ad[48];
 	size_t hits = 0;
+	bool again = false;
 	enum att_rc rc;
 
 	rc = att_actor_authz(node, actor_id, ATT_ACT_REVIEW_DECIDE, &actor, err);
@@ -238,6 +525,19 @@ static enum att_rc decide(struct att_node *node, const char *actor_id, int64_t i
 			      (long long)id, m.status);
 	if (!rc)
 		rc = att_store_review_get(node->store, id, state, &sr, &srlen, err);
+	if (!rc && release) {
+		/* held again after delivery: its hits from then stand */
+		json_t *rs, *r;
+		size_t i;
+
+		att_x_ad(ad, sizeof(ad), "review", id);
+		rs = att_x_open_json(node, sr, srlen, ad, err);
+		if (!rs)
+			rc = ATT_ECRYPTO;
+		json_array_foreach(rs, i, r)
+			again = again || json_is_true(json_object_get(r, "after_delivery"));
+		json_decref(rs);
+	}
 	free(sr);
 	if (!rc) {
 		json_t *r = json_pack("{s:s}", "reason", reason);
@@ -253,12 +553,12 @@ static enum att_rc decide(struct att_node *node, const char *actor_id, int64_t i
 		rc = att_store_msg_set_status(node->store, id, release ? "delivered" : "rejected",
 					      err);
 	if (!rc)
-		rc = att_store_recip_set_all(node->store, id, release ? "delivered" : "rejected",
-					     att_now(), err);
+		rc = release ? att_store_recip_restore_all(node->store, id, att_now(), err)
+			     : att_store_recip_set_all(node->store, id, "rejected", att_now(), err);
 	if (!rc && release)
-		rc = att_store_release_add(node->store, id, err);
+		rc = att_store_release_add(node->store, id, false, err);
 	if (!rc && release)
-		rc = att_x_match_message(node, id, &hits, err);
+		rc = att_x_match_message(node, id, again, &hits, err);
 	if (!rc) {
 		char obj[48];
 

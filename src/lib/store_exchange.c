@@ -135,6 +135,12 @@ static const struct att_migration exchange_steps[] = {
 	 * hundreds. Updates keep their triggers. */
 	{5, "DROP TRIGGER IF EXISTS inbox_gen_msg_ins;"
 	    "DROP TRIGGER IF EXISTS inbox_gen_rcp_ins;"},
+	/* A delivered message can be held again (a person it names is put on
+	 * the register later): each recipient's state before the hold comes
+	 * back on release, and every process's match index withdraws the
+	 * message's entities (a release row marked withdraw). */
+	{6, "ALTER TABLE recipients ADD COLUMN prior TEXT;"
+	    "ALTER TABLE releases ADD COLUMN withdraw INTEGER NOT NULL DEFAULT 0;"},
 };
 
 const struct att_schema_component att_schema_exchange = {
@@ -544,6 +550,26 @@ enum att_rc att_store_recip_set_all(struct att_store *s, int64_t msg_id, const c
 	return att_store_step_done(s, st, err, "updating delivery state");
 }
 
+enum att_rc att_store_recip_hold_all(struct att_store *s, int64_t msg_id, int64_t at,
+				     struct att_err *err)
+{
+	STMT("UPDATE recipients SET prior=state, state='held', updated=? "
+	     "WHERE msg_id=? AND state NOT IN ('held','rejected')");
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_int64(st, 2, msg_id);
+	return att_store_step_done(s, st, err, "holding the message");
+}
+
+enum att_rc att_store_recip_restore_all(struct att_store *s, int64_t msg_id, int64_t at,
+					struct att_err *err)
+{
+	STMT("UPDATE recipients SET state=coalesce(prior,'delivered'), prior=NULL, updated=? "
+	     "WHERE msg_id=?");
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_int64(st, 2, msg_id);
+	return att_store_step_done(s, st, err, "delivering the message");
+}
+
 static void recip_from(sqlite3_stmt *st, struct att_recip_row *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -742,15 +768,17 @@ enum att_rc att_store_entity_watermark(struct att_store *s, int64_t *max_id,
 	return rc == SQLITE_ROW ? ATT_OK : att_store_dberr(s, err, "reading entities");
 }
 
-enum att_rc att_store_release_add(struct att_store *s, int64_t msg_id, struct att_err *err)
+enum att_rc att_store_release_add(struct att_store *s, int64_t msg_id, bool withdraw,
+				  struct att_err *err)
 {
-	STMT("INSERT INTO releases(msg_id) VALUES(?)");
+	STMT("INSERT INTO releases(msg_id,withdraw) VALUES(?,?)");
 	sqlite3_bind_int64(st, 1, msg_id);
+	sqlite3_bind_int(st, 2, withdraw);
 	return att_store_step_done(s, st, err, "recording the release");
 }
 
 struct rel_ctx {
-	int (*fn)(int64_t seq, int64_t msg_id, void *arg);
+	int (*fn)(int64_t seq, int64_t msg_id, bool withdraw, void *arg);
 	void *arg;
 };
 
@@ -758,15 +786,17 @@ static int rel_row(sqlite3_stmt *st, void *arg)
 {
 	struct rel_ctx *c = arg;
 
-	return c->fn(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), c->arg);
+	return c->fn(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		     sqlite3_column_int(st, 2) != 0, c->arg);
 }
 
 enum att_rc att_store_release_each_since(struct att_store *s, int64_t after,
-					 int (*fn)(int64_t seq, int64_t msg_id, void *arg),
+					 int (*fn)(int64_t seq, int64_t msg_id, bool withdraw,
+						   void *arg),
 					 void *arg, struct att_err *err)
 {
 	struct rel_ctx c = {fn, arg};
-	STMT("SELECT seq, msg_id FROM releases WHERE seq>? ORDER BY seq");
+	STMT("SELECT seq, msg_id, withdraw FROM releases WHERE seq>? ORDER BY seq");
 	sqlite3_bind_int64(st, 1, after);
 	return each(s, st, rel_row, &c, err, "reading releases");
 }
@@ -913,6 +943,34 @@ enum att_rc att_store_hit_each(struct att_store *s, const char *user, const char
 	return each(s, st, hit_row, &c, err, "reading hits");
 }
 
+struct pair_ctx {
+	int (*fn)(int64_t entity_id, const char *kind, int64_t other_ref, void *arg);
+	void *arg;
+};
+
+static int pair_row(sqlite3_stmt *st, void *arg)
+{
+	struct pair_ctx *c = arg;
+
+	return c->fn(sqlite3_column_int64(st, 0), att_col_text(st, 1),
+		     sqlite3_column_int64(st, 2), c->arg);
+}
+
+enum att_rc att_store_hit_each_touching(struct att_store *s, int64_t lo, int64_t hi,
+					int (*fn)(int64_t entity_id, const char *kind,
+						  int64_t other_ref, void *arg),
+					void *arg, struct att_err *err)
+{
+	struct pair_ctx c = {fn, arg};
+	/* hits has no index by entity (the send path writes it; only a
+	 * release of a message held again reads it this way): one pass */
+	STMT("SELECT entity_id, other_kind, other_ref FROM hits WHERE entity_id BETWEEN ?1 AND ?2"
+	     " OR (other_kind='entity' AND other_ref BETWEEN ?1 AND ?2)");
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	return each(s, st, pair_row, &c, err, "reading hits");
+}
+
 /* --- permits, reviews ---------------------------------------------------------- */
 
 enum att_rc att_store_permit_insert(struct att_store *s, int64_t msg_id, const char *target,
@@ -940,6 +998,17 @@ enum att_rc att_store_review_insert(struct att_store *s, int64_t msg_id,
 				    struct att_err *err)
 {
 	STMT("INSERT INTO reviews(msg_id,state,reasons) VALUES(?,'pending',?)");
+	sqlite3_bind_int64(st, 1, msg_id);
+	sqlite3_bind_blob(st, 2, reasons, (int)len, SQLITE_STATIC);
+	return att_store_step_done(s, st, err, "queueing the review");
+}
+
+enum att_rc att_store_review_hold(struct att_store *s, int64_t msg_id,
+				  const unsigned char *reasons, size_t len, struct att_err *err)
+{
+	STMT("INSERT INTO reviews(msg_id,state,reasons) VALUES(?1,'pending',?2) "
+	     "ON CONFLICT(msg_id) DO UPDATE SET state='pending', reasons=?2, decided_by=NULL,"
+	     " decision=NULL, decided_at=NULL");
 	sqlite3_bind_int64(st, 1, msg_id);
 	sqlite3_bind_blob(st, 2, reasons, (int)len, SQLITE_STATIC);
 	return att_store_step_done(s, st, err, "queueing the review");

@@ -6,6 +6,7 @@
 #ifndef ATT_STORE_EXCHANGE_H
 #define ATT_STORE_EXCHANGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "attache/store.h"
@@ -138,6 +139,13 @@ enum att_rc att_store_recip_get(struct att_store *s, int64_t msg_id, const char 
 /* Sets every recipient of a message to state. */
 enum att_rc att_store_recip_set_all(struct att_store *s, int64_t msg_id, const char *state,
 				    int64_t at, struct att_err *err) ATT_WUR;
+/* Holds a delivered message for its recipients, each keeping the state it
+ * had; restore gives it back ('delivered' where there was none: a message
+ * held when sent). */
+enum att_rc att_store_recip_hold_all(struct att_store *s, int64_t msg_id, int64_t at,
+				     struct att_err *err) ATT_WUR;
+enum att_rc att_store_recip_restore_all(struct att_store *s, int64_t msg_id, int64_t at,
+					struct att_err *err) ATT_WUR;
 
 /* entities */
 /* Inserts n entities with the ids they carry (from att_store_next_id and
@@ -164,12 +172,14 @@ enum att_rc att_store_entity_meta(struct att_store *s, int64_t id, int64_t *msg_
 enum att_rc att_store_entity_watermark(struct att_store *s, int64_t *max_id,
 				       int64_t *releases, struct att_err *err) ATT_WUR;
 
-/* Records the release of a held message (its entities come into view);
- * releases are read back in order by every process's match index. */
-enum att_rc att_store_release_add(struct att_store *s, int64_t msg_id,
+/* Records the release of a held message (its entities come into view), or
+ * with withdraw the hold of a delivered one (its entities leave the view);
+ * read back in order by every process's match index. */
+enum att_rc att_store_release_add(struct att_store *s, int64_t msg_id, bool withdraw,
 				  struct att_err *err) ATT_WUR;
 enum att_rc att_store_release_each_since(struct att_store *s, int64_t after,
-					 int (*fn)(int64_t seq, int64_t msg_id, void *arg),
+					 int (*fn)(int64_t seq, int64_t msg_id, bool withdraw,
+						   void *arg),
 					 void *arg, struct att_err *err) ATT_WUR;
 /* The next AUTOINCREMENT id of table (inside a write transaction, stable
  * until commit), so content can be sealed bound to its own id. */
@@ -201,6 +211,13 @@ enum att_rc att_store_hit_each(struct att_store *s, const char *user, const char
 			       int (*fn)(const struct att_hit_row *h, void *arg), void *arg,
 			       struct att_err *err) ATT_WUR;
 
+/* The hits where either side is an entity with id in [lo, hi], as stored
+ * (entity_id, other_kind, other_ref). */
+enum att_rc att_store_hit_each_touching(struct att_store *s, int64_t lo, int64_t hi,
+					int (*fn)(int64_t entity_id, const char *kind,
+						  int64_t other_ref, void *arg),
+					void *arg, struct att_err *err) ATT_WUR;
+
 /* handling permissions (H1 judicial use, H2 passing on) */
 enum att_rc att_store_permit_insert(struct att_store *s, int64_t msg_id, const char *target,
 				    const char *by, int64_t at, struct att_err *err) ATT_WUR;
@@ -211,6 +228,11 @@ enum att_rc att_store_permit_has(struct att_store *s, int64_t msg_id, const char
 enum att_rc att_store_review_insert(struct att_store *s, int64_t msg_id,
 				    const unsigned char *reasons, size_t len,
 				    struct att_err *err) ATT_WUR;
+/* Queues a review, or puts a decided one back in the queue with new reasons
+ * (a released message held again), or replaces a pending one's reasons. */
+enum att_rc att_store_review_hold(struct att_store *s, int64_t msg_id,
+				  const unsigned char *reasons, size_t len,
+				  struct att_err *err) ATT_WUR;
 enum att_rc att_store_review_get(struct att_store *s, int64_t msg_id, char *state,
 				 unsigned char **reasons, size_t *len, struct att_err *err) ATT_WUR;
 enum att_rc att_store_review_decide(struct att_store *s, int64_t msg_id, const char *state,

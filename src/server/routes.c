@@ -777,6 +777,7 @@ static enum att_rc h_protected(struct srv_call *c)
 static enum att_rc h_protect_add(struct srv_call *c)
 {
 	struct att_protect_spec spec;
+	struct att_protect_result res;
 	int64_t id = 0;
 	enum att_rc rc;
 
@@ -789,8 +790,21 @@ static enum att_rc h_protect_add(struct srv_call *c)
 	if (!rc)
 		rc = jstr(c, "reason", false, &spec.reason);
 	if (!rc)
-		rc = att_protect_add(c->node, c->who->user, &spec, &id, &c->err);
-	return rc ? rc : created_id(c, id);
+		rc = att_protect_add(c->node, c->who->user, &spec, &id, &res, &c->err);
+	if (!rc) {
+		json_t *held = json_array(), *flagged = json_array();
+
+		for (size_t i = 0; held && i < res.nheld; i++)
+			json_array_append_new(held, json_integer(res.held[i]));
+		for (size_t i = 0; flagged && i < res.nflagged; i++)
+			json_array_append_new(flagged, json_integer(res.flagged[i]));
+		c->status = 201;
+		rc = out_or_oom(c, json_pack("{s:I,s:o*,s:o*,s:b}", "id", (json_int_t)id, "held",
+					     held, "flagged", flagged, "incomplete",
+					     res.incomplete));
+		att_protect_result_release(&res);
+	}
+	return rc;
 }
 
 static enum att_rc h_reviews(struct srv_call *c)

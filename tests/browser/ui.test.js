@@ -239,3 +239,16 @@ test('the overseer registers a person, a message naming her is held, the oversee
   await page.waitForSelector('text=Browser: a contact');
   await shot('16-released-delivered');
 });
+
+test('a message delivered before its person was registered is back in the review queue', async () => {
+  await login('overseer');
+  await page.goto(URL + '#/reviews');
+  const card = page.locator('article.card', { hasText: 'A second contact of the walk-in' });
+  await card.waitFor();
+  assert.match(await card.textContent(), /registered as protected after it was delivered/);
+  await shot('15b-review-held-again');
+  await login('desk-ct');
+  await page.goto(URL + '#/inbox');
+  await page.waitForSelector('main table tbody tr');
+  assert.doesNotMatch(await page.locator('main').textContent(), /A second contact of the walk-in/);
+});

@@ -83,6 +83,11 @@ expect "register a protected person" "$(req overseer POST /protected '{"name":"N
 expect "send a message naming her" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H0 'About a contact' '[{"type":"person","name":"Наргиз Гулиева"}]')")" 201
 HELD=$(num)
 expect_match "held for review" "$(cat "$work/body")" '"held":true,"reasons":\[.+\]'
+expect "send a message before its person is registered" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H0 'Another contact' '[{"type":"person","name":"Farid Guliyev"}]')")" 201
+EARLY=$(num)
+expect "register him afterwards" "$(req overseer POST /protected '{"name":"Fərid Quliyev","category":"refugee"}')" 201
+expect_match "the delivered message is held again" "$(cat "$work/body")" "\"held\":\\[$EARLY\\]"
+expect "the recipient desk no longer reads it" "$(req desk-oc GET /messages/$EARLY)" 403
 
 # --- every route x every role ------------------------------------------------
 # route|method|path|body|roles allowed ("*" all, "-" none). Allowed means the

@@ -163,6 +163,28 @@ expect_eq "neutrality reasons by category" "$(echo "$OUT" | jq_ 'sorted(set(r["c
 expect_ok "the overseer adds a term" neutrality add "diaspora*" --lang en --category emigration --as overseer
 expect_refused "a desk cannot edit the terms" "may not neutrality.edit" neutrality add "abc*" --lang en --category x --as desk-ct
 
+# a person put on the register after messages naming them were delivered:
+# those messages are held again, taken from their recipients until the
+# overseer decides, and a release gives each recipient its state back
+A show "$M1ID" --as desk-oc --json
+DESK_STATE=$(echo "$OUT" | jq_ 'd["to"][0]["state"]')
+HITS_ROWS=$(sqlite3 "$ATTACHE_DB" "SELECT count(*) FROM hits")
+A protect add --as overseer --name "Elchin Mammadov" --dob 1975-03-14 --category journalist --json
+expect_eq "delivered messages naming the person are held again" "$(echo "$OUT" | jq_ "sorted(i for i in d['held'] if i in ($M1ID, $M4ID))")" "[$M1ID, $M4ID]"
+[[ "$ERR" == *"held for review again"* ]] && ok "protect add says what it held: $ERR" || not_ok "protect add stderr: $ERR"
+expect_denied_read "held again: the recipient desk no longer reads it" "not a party to message $M1ID" show "$M1ID" --as desk-oc
+A show "$M1ID" --as rep-mammadova --json
+expect_eq "its sender sees it held, the recipient's state kept aside" "$(echo "$OUT" | jq_ 'd["status"], d["to"][0]["state"], d["review"]["reasons"][0]["after_delivery"]')" "held held True"
+A hits --as rep-gasimov --json
+expect_eq "its hits are hidden while it is held" "$(echo "$OUT" | jq_ 'sum(1 for h in d if h["other"].get("case")=='$C1')')" 0
+expect_ok "the overseer releases it" review release "$M1ID" --as overseer --reason "Named as the account holder, not for his journalism"
+A show "$M1ID" --as desk-oc --json
+expect_eq "released: the desk's state is back" "$(echo "$OUT" | jq_ 'd["status"], d["to"][0]["state"]')" "delivered $DESK_STATE"
+expect_eq "its hits from before the hold are not written twice" "$(sqlite3 "$ATTACHE_DB" "SELECT count(*) FROM hits")" "$HITS_ROWS"
+expect_ok "the overseer rejects the other" review reject "$M4ID" --as overseer --reason "Asks about a journalist"
+A hits --as rep-mammadova --json
+expect_eq "a rejected message's hits stay hidden" "$(echo "$OUT" | jq_ 'sum(1 for h in d if h["other"].get("case")=='$C3')')" 0
+
 # an ended appointment ends access
 A appoint list --post unodc --json
 expect_refused "an ended representative has no access" "no active appointment" inbox --as rep-guliyeva

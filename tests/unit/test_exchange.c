@@ -140,7 +140,7 @@ static void test_protected_across_scripts(void **state)
 	int64_t id;
 	(void)state;
 
-	assert_int_equal(att_protect_add(node, "over", &p, &id, &err), ATT_OK);
+	assert_int_equal(att_protect_add(node, "over", &p, &id, NULL, &err), ATT_OK);
 	for (size_t i = 0; i < 3; i++) {
 		char *m = message(spellings[i], "Seen near the mission.");
 
@@ -215,7 +215,7 @@ static void test_protected_in_text(void **state)
 	int64_t id;
 	(void)state;
 
-	assert_int_equal(att_protect_add(node, "over", &p, &id, &err), ATT_OK);
+	assert_int_equal(att_protect_add(node, "over", &p, &id, NULL, &err), ATT_OK);
 	assert_true(held_in_body("He met Sahib Nasirli at the cafe."));
 	assert_true(held_in_body("Встреча с Сахиб Насирли в кафе."));
 	assert_true(held_in_body("Contact: Nasirli, Sahib (see above)."));
@@ -863,6 +863,197 @@ static void test_hit_filter_homes(void **state)
 	}
 }
 
+/* Sends ents in case c as rep; the message's id, its hits in *hits. */
+static int64_t send_in(int64_t c, const char *ents, size_t *hits)
+{
+	char *m = message_to(c, "hq/terrorism", 0, ents);
+	struct att_send_result res;
+	struct att_err err = {0};
+	int64_t id;
+
+	assert_int_equal(att_msg_send(node, "rep", m, strlen(m), &res, &err), ATT_OK);
+	assert_false(res.held);
+	id = res.id;
+	if (hits)
+		*hits = res.hits;
+	att_send_result_release(&res);
+	free(m);
+	return id;
+}
+
+static int64_t count_rows(struct att_node *n, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(n->store->db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Whether actor's hits show a hit touching case c. */
+static bool hit_in_case(const char *actor, int64_t c)
+{
+	json_t *h = NULL, *x;
+	struct att_err err = {0};
+	bool found = false;
+	size_t i;
+
+	assert_int_equal(att_hits(node, actor, (void **)&h, &err), ATT_OK);
+	json_array_foreach(h, i, x)
+		found = found ||
+			json_integer_value(json_object_get(json_object_get(x, "mine"), "case")) == c ||
+			json_integer_value(json_object_get(json_object_get(x, "other"), "case")) == c;
+	json_decref(h);
+	return found;
+}
+
+/* The state of the first recipient of msg, as its sender sees it. */
+static const char *recipient_state(int64_t msg)
+{
+	static char out[32];
+	json_t *m = NULL;
+	struct att_err err = {0};
+
+	assert_int_equal(att_msg_show(node, "rep", msg, (void **)&m, &err), ATT_OK);
+	snprintf(out, sizeof(out), "%s",
+		 json_string_value(json_object_get(
+			 json_array_get(json_object_get(m, "to"), 0), "state")));
+	json_decref(m);
+	return out;
+}
+
+/* A person put on the register after messages naming them were delivered:
+ * those messages are held again, as if sent now (out of the recipients'
+ * reach and of matching, their hits hidden, in every process), until the
+ * overseer decides; a release gives each recipient back its state and
+ * records only the hits that are new. A message already held gets the
+ * person added to its reasons. */
+static void test_protect_after_delivery(void **state)
+{
+	const char *iban = "GB33BUKB20201555555555";
+	int64_t a = new_case("After A"), b = new_case("After B"), c = new_case("After C");
+	int64_t d = new_case("After D");
+	char *ea = person_iban("R\u0259\u015fad Qafarzad\u0259", iban);
+	char *eb = person_iban("Vusal Huseynli", iban), *ec = person_iban("Elnur Valiyev", iban);
+	struct att_protect_spec p = {"\u0420\u0430\u0448\u0430\u0434 \u0413\u0430\u0444\u0430"
+				     "\u0440\u0437\u0430\u0434\u0435",
+				     NULL, "journalist", NULL};
+	struct att_protect_spec p2 = {"Rashad Gafarzadeh", NULL, "journalist", NULL};
+	struct att_protect_result pr;
+	struct att_err err = {0};
+	struct att_node *other = NULL;
+	json_t *j = NULL;
+	int64_t ma, mb, mc, reg, hits_before, held_now;
+	size_t hits;
+	(void)state;
+
+	ma = send_in(a, ea, &hits);
+	mb = send_in(b, eb, &hits);
+	assert_int_equal(hits, 1); /* the IBAN, against A */
+	assert_int_equal(att_msg_ack(node, "desk", ma, &err), ATT_OK);
+	assert_true(hit_in_case("desk", a));
+	/* another process, its index loaded before the register changes */
+	assert_int_equal(att_node_open(path, &other, &err), ATT_OK);
+	assert_int_equal(att_inbox(other, "desk", 0, 5, (void **)&j, &err), ATT_OK);
+	json_decref(j);
+
+	assert_int_equal(att_protect_add(node, "over", &p, &reg, &pr, &err), ATT_OK);
+	assert_int_equal(pr.nheld, 1);
+	assert_int_equal(pr.held[0], ma);
+	assert_int_equal(pr.nflagged, 0);
+	assert_false(pr.incomplete);
+	att_protect_result_release(&pr);
+	/* gone from the recipient, shown to its sender as held */
+	assert_int_equal(att_msg_show(node, "desk", ma, (void **)&j, &err), ATT_EDENIED);
+	att_err_clear(&err);
+	assert_string_equal(recipient_state(ma), "held");
+	assert_int_equal(att_inbox(node, "desk", 0, 500, (void **)&j, &err), ATT_OK);
+	{
+		json_t *x;
+		size_t i;
+
+		json_array_foreach(json_object_get(j, "items"), i, x)
+			assert_int_not_equal(json_integer_value(json_object_get(x, "id")), ma);
+	}
+	json_decref(j);
+	assert_false(hit_in_case("desk", a));
+	assert_int_equal(att_review_list(node, "over", (void **)&j, &err), ATT_OK);
+	{
+		json_t *x, *r;
+		size_t i;
+		bool seen = false;
+
+		json_array_foreach(j, i, x) {
+			if (json_integer_value(json_object_get(x, "id")) != ma)
+				continue;
+			r = json_array_get(json_object_get(x, "reasons"), 0);
+			assert_string_equal(json_string_value(json_object_get(r, "kind")),
+					    "protected-person");
+			assert_true(json_is_true(json_object_get(r, "after_delivery")));
+			assert_int_equal(json_integer_value(json_object_get(r, "register")), reg);
+			seen = true;
+		}
+		assert_true(seen);
+	}
+	json_decref(j);
+	/* out of matching here and in the other process: C's IBAN hits B only */
+	mc = send_in(c, ec, &hits);
+	assert_int_equal(hits, 1);
+	{
+		char *m = message_to(d, "hq/terrorism", 0, ec);
+		struct att_send_result res;
+
+		assert_int_equal(att_msg_send(other, "rep", m, strlen(m), &res, &err), ATT_OK);
+		/* B's IBAN, C's IBAN and person; not A */
+		assert_int_equal(res.hits, 3);
+		att_send_result_release(&res);
+		free(m);
+	}
+	/* the release: the recipient's state back, the IBAN hits with C and
+	 * the other process's message new, the one with B not written twice */
+	hits_before = count_rows(node, "SELECT count(*) FROM hits");
+	assert_int_equal(att_review_release(node, "over", ma, "Victim, not target", &err), ATT_OK);
+	assert_string_equal(recipient_state(ma), "acknowledged");
+	assert_int_equal(count_rows(node, "SELECT count(*) FROM hits"), hits_before + 2);
+	assert_true(hit_in_case("desk", a));
+	(void)mb;
+	(void)mc;
+	/* a second spelling on the register: A is held again (its decided
+	 * review back in the queue), a message held when sent gets the reason */
+	{
+		char *m = message_to(d, "hq/terrorism", 0, ea);
+		struct att_send_result res;
+
+		assert_int_equal(att_msg_send(node, "rep", m, strlen(m), &res, &err), ATT_OK);
+		assert_true(res.held);
+		held_now = res.id;
+		att_send_result_release(&res);
+		free(m);
+	}
+	assert_int_equal(att_protect_add(other, "over", &p2, &reg, &pr, &err), ATT_OK);
+	assert_int_equal(pr.nheld, 1);
+	assert_int_equal(pr.held[0], ma);
+	assert_int_equal(pr.nflagged, 1);
+	assert_int_equal(pr.flagged[0], held_now);
+	att_protect_result_release(&pr);
+	assert_string_equal(recipient_state(ma), "held");
+	assert_int_equal(att_review_reject(node, "over", ma, "Target is the journalist", &err),
+			 ATT_OK);
+	assert_string_equal(recipient_state(ma), "rejected");
+	{
+		struct att_audit_report rep;
+
+		assert_int_equal(att_audit_verify(node, &rep, &err), ATT_OK);
+	}
+	att_node_close(other);
+	free(ea);
+	free(eb);
+	free(ec);
+}
+
 static void test_sealed_at_rest(void **state)
 {
 	char *m = message("Tural Nasibli", "The courier carries zebra-striped suitcases.");
@@ -950,6 +1141,7 @@ int main(void)
 		cmocka_unit_test(test_batch_reads_own_writes),
 		cmocka_unit_test(test_batch_torn_late),
 		cmocka_unit_test(test_hit_filter_homes),
+		cmocka_unit_test(test_protect_after_delivery),
 		cmocka_unit_test(test_inbox_cache),
 		cmocka_unit_test(test_sealed_at_rest),
 	};

@@ -107,6 +107,7 @@ export default {
   protected_name: 'Name (any script)',
   protected_dob: 'Date of birth (optional)',
   protected_category: 'Category',
+  protected_rescreened: 'Registered. {held} delivered message(s) naming this person are held for review again; {flagged} held message(s) now name them too',
   // exchange
   inbox_title: 'Inbox',
   overdue_title: 'Overdue',
@@ -198,6 +199,7 @@ export default {
   review_from: 'From {unit} ({user}), case #{case}, {field}',
   review_reason_protected: 'Names a registered protected person (register #{register}, entity {entity}, score {score})',
   review_reason_protected_unchecked: 'Its {where} holds too many possible names of protected persons to check them all: read it',
+  review_reason_protected_after: 'Names a person registered as protected after it was delivered: taken back from its recipients (register #{register}, entity {entity}, score {score})',
   review_reason_protected_text: 'Names a registered protected person in its {where} (register #{register}, score {score})',
   review_reason_neutral: 'Neutrality terms: {terms}',
   picture_title: 'Operational picture',

@@ -64,6 +64,7 @@ function reasonText(r) {
   if (typeof r === 'string') return r;
   if (r.kind === 'protected-unchecked') return t('review_reason_protected_unchecked', { where: r.where });
   if (r.kind === 'protected-person' && r.where) return t('review_reason_protected_text', { register: r.register, where: r.where, score: Math.round((r.score || 0) * 100) + '%' });
+  if (r.kind === 'protected-person' && r.after_delivery) return t('review_reason_protected_after', { register: r.register, entity: r.entity, score: Math.round((r.score || 0) * 100) + '%' });
   if (r.kind === 'protected-person') return t('review_reason_protected', { register: r.register, entity: r.entity, score: Math.round((r.score || 0) * 100) + '%' });
   if (r.terms) return t('review_reason_neutral', { terms: r.terms.map((x) => (typeof x === 'string' ? x : x.term || JSON.stringify(x))).join(', ') });
   return Object.entries(r).map(([k, v]) => k + ': ' + (typeof v === 'object' ? JSON.stringify(v) : v)).join(', ');
@@ -101,8 +102,11 @@ export async function protectedPersons() {
         try {
           const body = { name: name.value.trim(), category: category.value, reason: reason.value.trim() };
           if (dob.value) body.dob = dob.value;
-          await api('POST', '/protected', body);
-          toast(t('done'));
+          const res = await api('POST', '/protected', body);
+          const held = (res && res.held) || [], flagged = (res && res.flagged) || [];
+          toast(held.length || flagged.length
+            ? t('protected_rescreened', { held: held.length, flagged: flagged.length })
+            : t('done'));
           window.dispatchEvent(new HashChangeEvent('hashchange'));
         } catch (e) { out.replaceChildren(errorBox(e)); }
       },
