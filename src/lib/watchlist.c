@@ -397,6 +397,13 @@ static enum att_rc screen_one(struct att_node *node, const struct access *a, con
 				json_decref(expl);
 				break;
 			}
+			/* a message held for review is not there for others, not
+			 * even as a hit/no-hit */
+			if (!yes && strcmp(m.status, "delivered")) {
+				free((void *)e.value);
+				json_decref(expl);
+				continue;
+			}
 			if (yes) {
 				char ad[48];
 				json_t *v;

@@ -923,8 +923,9 @@ enum att_rc att_match_index_update(struct att_match_index *ix, uint64_t ref, con
 }
 
 /* Whether a token with key p (as its exact key) has the text (or, for an
- * Arabic-script token, the skeleton) t[0..n): keys of different kinds can
- * share a value (the exact key of "if" is the skeleton key of "aliyev"). */
+ * Arabic-script token, the skeleton) t[0..n): keys are 32-bit hashes, and
+ * keys of different kinds can share a value (until att_hash32 hashed its
+ * seed, the exact key of "if" was the skeleton key of "aliyev"). */
 static bool key_has_text(const struct att_match_index *ix, const struct plist *p, const char *t,
 			 size_t n, bool skeleton)
 {

@@ -122,7 +122,8 @@ void att_memo_stats(struct att_memo_stats *st, bool reset);
 /* Frees the calling thread's memo (called by att_match_thread_release). */
 void att_score_thread_release(void);
 
-/* FNV-1a 32-bit, never 0. */
+/* FNV-1a 32-bit over the seed's four bytes and then p[0..n), finished with
+ * a mix; never 0. */
 uint32_t att_hash32(const void *p, size_t n, uint32_t seed);
 
 /* For the tests: true when the index's token postings and its keys'

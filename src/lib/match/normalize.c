@@ -55,8 +55,17 @@ void att_match_thread_release(void)
 uint32_t att_hash32(const void *p, size_t n, uint32_t seed)
 {
 	const unsigned char *s = p;
-	uint32_t h = 2166136261u ^ seed;
+	/* The seed is hashed as four bytes before the text, not XORed into
+	 * the offset basis: that would meet the text's first byte in the
+	 * first step, and keys of two kinds would share values whenever
+	 * their seeds and first bytes XOR alike (the exact key of "if" was
+	 * the skeleton key of "aliyev"). */
+	uint32_t h = 2166136261u;
 
+	for (int i = 0; i < 4; i++) {
+		h ^= (seed >> (8 * i)) & 0xffu;
+		h *= 16777619u;
+	}
 	for (size_t i = 0; i < n; i++) {
 		h ^= s[i];
 		h *= 16777619u;
