@@ -1377,6 +1377,12 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		rc = att_policy_protected_text(node, o->subject, "subject", o->reasons, err);
 	if (!rc)
 		rc = att_policy_protected_text(node, o->body, "body", o->reasons, err);
+	if (!rc) {
+		const char *texts[] = {o->purpose, o->subject, o->body};
+		const char *wheres[] = {"purpose", "subject", "body"};
+
+		rc = att_policy_protected_seams(node, texts, wheres, 3, o->reasons, err);
+	}
 	if (!rc)
 		rc = att_policy_neutrality(node, o->purpose, "purpose", o->reasons, err);
 	if (!rc)

@@ -822,6 +822,87 @@ enum att_rc att_policy_protected_text(struct att_node *node, const char *text, c
 	return rc;
 }
 
+/* Appends to b (room: TEXT_RUN_MAX words and spaces) the first (head) or
+ * the last TEXT_RUN_MAX words of text, each followed by a space. */
+static size_t seam_words(const char *text, bool head, char *b)
+{
+	struct word w[TEXT_RUN_MAX];
+	const char *p = text;
+	size_t k = 0, n = 0;
+
+	while (next_word(&p, &w[k % TEXT_RUN_MAX])) {
+		k++;
+		if (head && k == TEXT_RUN_MAX)
+			break;
+	}
+	for (size_t i = k > TEXT_RUN_MAX ? k - TEXT_RUN_MAX : 0; i < k; i++) {
+		const struct word *x = &w[i % TEXT_RUN_MAX];
+
+		memcpy(b + n, x->s, x->len);
+		n += x->len;
+		b[n++] = ' ';
+	}
+	return n;
+}
+
+static bool is_protected_person(const json_t *r)
+{
+	const char *k = json_string_value(json_object_get(r, "kind"));
+
+	return k && !strcmp(k, "protected-person");
+}
+
+static bool reason_has_register(const json_t *reasons, json_int_t reg)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(reasons, i, r)
+		if (is_protected_person(r) &&
+		    json_integer_value(json_object_get(r, "register")) == reg)
+			return true;
+	return false;
+}
+
+enum att_rc att_policy_protected_seams(struct att_node *node, const char *const *texts,
+				       const char *const *wheres, size_t n, void *reasons,
+				       struct att_err *err)
+{
+	/* the words of one side, at most TEXT_WORD_MAX bytes each, a space after */
+	char buf[2 * TEXT_RUN_MAX * (TEXT_WORD_MAX + 1) + 1];
+	enum att_rc rc = ATT_OK;
+
+	if (!att_holdings_protected_any(node))
+		return ATT_OK;
+	for (size_t i = 0; !rc && i < n; i++)
+		for (size_t j = i + 1; !rc && j < n; j++) {
+			json_t *found = json_array(), *r;
+			char where[64];
+			size_t len, k;
+
+			if (!found)
+				return att_fail(err, ATT_ENOMEM, "out of memory");
+			len = seam_words(texts[i] ? texts[i] : "", false, buf);
+			if (len)
+				len += seam_words(texts[j] ? texts[j] : "", true, buf + len);
+			buf[len] = '\0';
+			snprintf(where, sizeof(where), "%s+%s", wheres[i], wheres[j]);
+			rc = len ? att_policy_protected_text(node, buf, where, found, err) : ATT_OK;
+			json_array_foreach(found, k, r) {
+				if (rc)
+					break;
+				if (is_protected_person(r) &&
+				    reason_has_register(reasons,
+							json_integer_value(json_object_get(r, "register"))))
+					continue;
+				if (json_array_append(reasons, r))
+					rc = att_fail(err, ATT_ENOMEM, "out of memory");
+			}
+			json_decref(found);
+		}
+	return rc;
+}
+
 /* --- handling codes ------------------------------------------------------- */
 
 bool att_handling_valid(const char *h)

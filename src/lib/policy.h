@@ -65,6 +65,14 @@ enum att_rc att_policy_protected_holdings(struct att_node *node, const char *nam
 enum att_rc att_policy_protected_text(struct att_node *node, const char *text, const char *where,
 				      void *reasons, struct att_err *err) ATT_WUR;
 
+/* The protected-persons check of a name cut across two fields (the end of
+ * texts[i] and the start of texts[j], i < j, read as one text, its where
+ * "wheres[i]+wheres[j]"), for each pair of the n fields: appends the
+ * register entries found that reasons does not name yet. */
+enum att_rc att_policy_protected_seams(struct att_node *node, const char *const *texts,
+				       const char *const *wheres, size_t n, void *reasons,
+				       struct att_err *err) ATT_WUR;
+
 /* Frees the node's cached neutrality terms (at close). */
 void att_policy_cache_free(struct att_node *node);
 

@@ -186,6 +186,30 @@ static const char *first_reason(const char *member, const char *value, const cha
 	return out;
 }
 
+/* Sends a message with these purpose, subject and body; where its first
+ * hold reason is ("" when it was not held). */
+static const char *across(const char *purpose, const char *subject, const char *body)
+{
+	static char out[64];
+	char *text = message("Kamran Aliyev", body);
+	json_t *m = json_loads(text, 0, NULL);
+	struct att_send_result res;
+	struct att_err err = {0};
+	const char *v;
+
+	free(text);
+	json_object_set_new(m, "purpose", json_string(purpose));
+	json_object_set_new(m, "subject", json_string(subject));
+	text = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	assert_int_equal(att_msg_send(node, "rep", text, strlen(text), &res, &err), ATT_OK);
+	v = json_string_value(json_object_get(json_array_get(res.reasons, 0), "where"));
+	snprintf(out, sizeof(out), "%s", res.held && v ? v : "");
+	att_send_result_release(&res);
+	free(text);
+	return out;
+}
+
 /* Whether body holds the message for a protected person named in it. */
 static bool held_in_body(const char *body)
 {
@@ -286,6 +310,15 @@ static void test_protected_in_text(void **state)
 	/* the subject and the purpose are read too */
 	assert_string_equal(first_reason("subject", "Meeting of Nasirli Sahib", "where"), "subject");
 	assert_string_equal(first_reason("purpose", "Locate Sahib Nasirli", "where"), "purpose");
+	/* and a name cut across two fields, in reading order */
+	assert_string_equal(across("Threat assessment", "Meeting with Sahib",
+				   "Nasirli confirmed the plan."),
+			    "subject+body");
+	assert_string_equal(across("Locate Nasirli", "A contact", "Sahib, it seems, left."),
+			    "purpose+body");
+	assert_string_equal(across("Threat assessment", "Meeting with Sahib",
+				   "Kamal confirmed the plan."),
+			    "");
 }
 
 static void test_mandate(void **state)
