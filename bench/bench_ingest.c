@@ -319,8 +319,8 @@ static void register_late(struct att_node *node, size_t held)
 	t3 = now_s() - t3;
 	printf("a person registered after the fact, %zu+ messages held:\n", held);
 	printf("  named in the traffic  %7.1f ms  (%zu delivered message(s) held again, %zu "
-	       "flagged%s)\n",
-	       1000 * t1, r1.nheld, r1.nflagged, r1.incomplete ? ", search incomplete" : "");
+	       "flagged)\n",
+	       1000 * t1, r1.nheld, r1.nflagged);
 	printf("  named nowhere         %7.1f ms  (%zu held: the register and the search alone)\n",
 	       1000 * t2, r2.nheld);
 	printf("  a crowd's name        %7.1f ms  (%zu delivered message(s) held again)\n",

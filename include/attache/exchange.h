@@ -142,14 +142,12 @@ struct att_protect_spec {
  * delivered messages naming them, now held for review again (taken from
  * their recipients, their entities out of matching, until an overseer
  * releases them), and the messages already held with the person added to
- * their reasons. incomplete: the search stopped at its limit (4096 names
- * found), more may name them. */
+ * their reasons. */
 struct att_protect_result {
 	int64_t *held;
 	size_t nheld;
 	int64_t *flagged;
 	size_t nflagged;
-	bool incomplete;
 };
 /* Adds the person; res (may be NULL) receives what happened to the
  * messages already sent, released with att_protect_result_release. */

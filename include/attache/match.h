@@ -274,6 +274,14 @@ struct att_match_query {
 	struct att_match_attrs attrs;
 	double min_score;   /* 0 = ATT_MATCH_THRESHOLD */
 	bool explain;       /* fill hits[].expl */
+	/* Exhaustive: every key of the query seeds, none is capped, and every
+	 * candidate is verified; each name scoring >= min_score is passed to
+	 * each (a ref once per such name), and hits gets at most max as
+	 * usual. Costs what the candidates cost: for a rare search over what
+	 * is held (a person newly protected), not for traffic. */
+	bool exhaustive;
+	void (*each)(uint64_t ref, double score, void *arg);
+	void *each_arg;
 };
 
 struct att_match_hit {

@@ -41,6 +41,19 @@ static void protect_line(json_t *v)
 	       cli_js(v, "category"), cli_js(v, "added"));
 }
 
+/* "N what: id, id, ..." on standard error, the first 20 ids. */
+static void print_ids(const char *what, const int64_t *ids, size_t n)
+{
+	if (!n)
+		return;
+	fprintf(stderr, "%zu %s:", n, what);
+	for (size_t i = 0; i < n && i < 20; i++)
+		fprintf(stderr, " %lld", (long long)ids[i]);
+	if (n > 20)
+		fprintf(stderr, " and %zu more (--json lists them all)", n - 20);
+	fputc('\n', stderr);
+}
+
 static void review_line(json_t *v)
 {
 	json_t *r;
@@ -123,31 +136,15 @@ int cmd_protect(struct cli *cli, int argc, char **argv)
 		for (size_t i = 0; i < res.nflagged; i++)
 			json_array_append_new(flagged, json_integer(res.flagged[i]));
 		if (json)
-			cli_print_json(json_pack("{s:I,s:O,s:O,s:b}", "id", (json_int_t)id, "held",
-						 held, "flagged", flagged, "incomplete",
-						 res.incomplete));
+			cli_print_json(json_pack("{s:I,s:O,s:O}", "id", (json_int_t)id, "held", held,
+						 "flagged", flagged));
 		else
 			printf("%lld\n", (long long)id);
 		/* what the register did to what was sent before */
-		if (res.nheld) {
-			char *ids = json_dumps(held, JSON_COMPACT);
-
-			fprintf(stderr,
-				"%zu delivered message(s) naming this person are held for review "
-				"again: %s\n",
-				res.nheld, ids ? ids : "");
-			free(ids);
-		}
-		if (res.nflagged) {
-			char *ids = json_dumps(flagged, JSON_COMPACT);
-
-			fprintf(stderr, "%zu message(s) already held now name this person too: %s\n",
-				res.nflagged, ids ? ids : "");
-			free(ids);
-		}
-		if (res.incomplete)
-			fprintf(stderr, "the search of what was sent stopped at its limit: more "
-					"messages may name this person\n");
+		print_ids("delivered message(s) naming this person are held for review again",
+			  res.held, res.nheld);
+		print_ids("message(s) already held now name this person too", res.flagged,
+			  res.nflagged);
 		json_decref(held);
 		json_decref(flagged);
 		att_protect_result_release(&res);

@@ -804,54 +804,9 @@ static enum att_rc other_home(struct att_node *node, int64_t id, struct att_enti
  * found; *hits counts them. Hits are stored for both holders; content is
  * never copied. Where the index does not know the other entity's home, its
  * row is read, so the messages before this one must be written. */
-/* Hits a message already has (entity, kind, other), to record none twice. */
-struct had {
-	struct had_hit {
-		int64_t mine, other;
-		bool wl;
-	} *v;
-	size_t n, cap;
-	int64_t lo, hi;
-	bool oom;
-};
-
-static int had_row(int64_t entity_id, const char *kind, int64_t other_ref, void *arg)
-{
-	struct had *h = arg;
-	bool wl = !strcmp(kind, "watchlist");
-	struct had_hit x = {entity_id, other_ref, wl};
-
-	/* stored from the other side: the message's entity is other_ref */
-	if (entity_id < h->lo || entity_id > h->hi) {
-		x.mine = other_ref;
-		x.other = entity_id;
-	}
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? 2 * h->cap : 16;
-		struct had_hit *nv = realloc(h->v, cap * sizeof(*nv));
-
-		if (!nv) {
-			h->oom = true;
-			return 1;
-		}
-		h->v = nv;
-		h->cap = cap;
-	}
-	h->v[h->n++] = x;
-	return 0;
-}
-
-static bool had_hit(const struct had *h, int64_t mine, int64_t other, bool wl)
-{
-	for (size_t i = 0; h && i < h->n; i++)
-		if (h->v[i].mine == mine && h->v[i].other == other && h->v[i].wl == wl)
-			return true;
-	return false;
-}
-
 static enum att_rc record_hits(struct att_node *node, const struct att_entity_home *home,
 			       int64_t entity_id, const struct att_entity_form *f,
-			       const struct found *fd, const struct had *had, size_t *hits,
+			       const struct found *fd, bool again, size_t *hits,
 			       struct att_err *err)
 {
 	enum att_rc rc = ATT_OK;
@@ -888,8 +843,16 @@ static enum att_rc record_hits(struct att_node *node, const struct att_entity_ho
 			snprintf(h.other_kind, sizeof(h.other_kind), "entity");
 			h.other_ref = (int64_t)ref;
 		}
-		if (had_hit(had, entity_id, h.other_ref, !strcmp(h.other_kind, "watchlist")))
-			continue;
+		if (again) {
+			bool had = false;
+
+			rc = att_store_hit_exists(node->store, entity_id, h.other_kind, h.other_ref,
+						  &had, err);
+			if (rc)
+				break;
+			if (had)
+				continue;
+		}
 		h.entity_id = entity_id;
 		h.score = fd->hits[i].score;
 		h.created = att_now();
@@ -921,14 +884,14 @@ static enum att_rc record_hits(struct att_node *node, const struct att_entity_ho
 /* Matches one new entity against everything held, records its hits and
  * adds it to the index: the query and the writes of one entity together. */
 static enum att_rc match_entity(struct att_node *node, const struct att_entity_home *home,
-				int64_t entity_id, const struct att_entity_form *f,
-				const struct had *had, size_t *hits, struct att_err *err)
+				int64_t entity_id, const struct att_entity_form *f, bool again,
+				size_t *hits, struct att_err *err)
 {
 	struct found fd;
 	enum att_rc rc = match_query(node, entity_id, home, f, &fd, err);
 
 	if (!rc)
-		rc = record_hits(node, home, entity_id, f, &fd, had, hits, err);
+		rc = record_hits(node, home, entity_id, f, &fd, again, hits, err);
 	found_release(&fd);
 	return rc;
 }
@@ -976,21 +939,13 @@ enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, bool agai
 {
 	struct ent_list l = {NULL, 0, 0};
 	struct att_msg_row m = {0};
-	struct had had = {NULL, 0, 0, 0, 0, false};
 	enum att_rc rc = att_store_msg_get(node->store, msg_id, &m, err);
 
 	*hits = 0;
 	free((void *)m.content);
 	if (!rc)
 		rc = att_store_entity_each_of(node->store, msg_id, collect_entity, &l, err);
-	if (!rc && again && l.n) {
-		/* a message's entities have consecutive ids */
-		had.lo = l.rows[0].id;
-		had.hi = l.rows[l.n - 1].id;
-		rc = att_store_hit_each_touching(node->store, had.lo, had.hi, had_row, &had, err);
-		if (!rc && had.oom)
-			rc = att_fail(err, ATT_ENOMEM, "out of memory");
-	}
+
 	for (size_t i = 0; !rc && i < l.n; i++) {
 		const struct att_entity_row *e = &l.rows[i];
 		struct att_entity_form f;
@@ -1007,12 +962,11 @@ enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, bool agai
 			struct att_entity_home home = {e->msg_id, m.case_id,
 						       att_entity_kind_of(att_x_jstr(v, "type"))};
 
-			rc = match_entity(node, &home, e->id, &f, again ? &had : NULL, hits, err);
+			rc = match_entity(node, &home, e->id, &f, again, hits, err);
 		}
 		json_decref(v);
 	}
 	ent_list_free(&l);
-	free(had.v);
 	return rc;
 }
 
@@ -1582,7 +1536,7 @@ static enum att_rc write_outgoing(struct att_node *node, struct outgoing *o,
 			struct att_entity_home home = {res->id, o->case_id,
 						       att_entity_kind_of(se->type)};
 
-			rc = record_hits(node, &home, rows[i].id, &se->form, &se->found, NULL,
+			rc = record_hits(node, &home, rows[i].id, &se->form, &se->found, false,
 					 &res->hits, err);
 		}
 	}

@@ -414,6 +414,7 @@ void att_holdings_commit(struct att_node *node)
 	}
 	node->n_tx_refs = 0;
 	node->tx_refs_protected_dirty = false;
+	node->tx_wl_loaded = false;
 }
 
 void att_holdings_rollback(struct att_node *node)
@@ -427,6 +428,13 @@ void att_holdings_rollback(struct att_node *node)
 		node->hold->prot_max = -1;
 		pthread_mutex_unlock(&node->hold->mu);
 		node->tx_refs_protected_dirty = false;
+	}
+	if (node->tx_wl_loaded) {
+		/* loaded from what is rolled back (an import): load again */
+		pthread_mutex_lock(&node->hold->mu);
+		node->hold->wl_gen = -1;
+		pthread_mutex_unlock(&node->hold->mu);
+		node->tx_wl_loaded = false;
 	}
 }
 
@@ -629,8 +637,13 @@ enum att_rc att_holdings_sync(struct att_node *node, struct att_err *err)
 			goto out;
 		c.replace = false;
 	}
-	h->last_release = releases;
-	if (!h->loaded || gen != h->wl_gen) {
+	/* never back: a thread whose read began before another's sync must not
+	 * replay releases without the withdrawals after them */
+	if (releases > h->last_release)
+		h->last_release = releases;
+	/* the generation and the register's last id only grow: a thread on
+	 * an older read must not load what another thread has moved past */
+	if (!h->loaded || gen > h->wl_gen) {
 		for (size_t i = 0; i < h->n_wl; i++)
 			att_match_index_remove(h->ix, h->wl_refs[i]);
 		h->n_wl = 0;
@@ -640,12 +653,13 @@ enum att_rc att_holdings_sync(struct att_node *node, struct att_err *err)
 		if (rc)
 			goto out;
 		h->wl_gen = gen;
+		node->tx_wl_loaded = true;
 	}
 	/* The register is small: its index is rebuilt whenever it changed. */
 	rc = att_store_protected_max(node->store, &prot_max, err);
 	if (rc)
 		goto out;
-	if (!h->loaded || prot_max != h->prot_max) {
+	if (!h->loaded || prot_max > h->prot_max) {
 		struct att_match_index *fresh = NULL;
 
 		rc = att_match_index_new(&fresh, NULL, err);

@@ -33,6 +33,7 @@ struct att_node {
 	uint64_t *tx_refs;
 	size_t n_tx_refs, cap_tx_refs;
 	bool tx_refs_protected_dirty;
+	bool tx_wl_loaded; /* this transaction's sync loaded the watchlists */
 	void *policy_cache;                    /* neutrality terms, see policy.c */
 	void *auth_cache;                      /* verified API tokens, see session.c */
 	uint64_t tx_epoch;                     /* bumped by every att_node_begin */

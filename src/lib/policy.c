@@ -360,9 +360,6 @@ enum att_rc att_policy_neutrality(struct att_node *node, const char *text, const
 #define PROTECT_THRESHOLD (ATT_MATCH_THRESHOLD - 0.06)
 
 #define PROTECT_HITS 8u
-/* A person put on the register is looked for in what is already held: at
- * most this many entities are found (the engine verifies as many). */
-#define PROTECT_HOLDINGS_MAX 4096u
 
 /* The register entries name (normalised in norm, or NULL; dob or NULL)
  * matches, into hits[0..*n). A name with nothing to match is no hit. */
@@ -411,57 +408,77 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 	return ATT_OK;
 }
 
+struct holdings_found {
+	struct att_node *node;
+	int64_t *ids;
+	size_t n, cap;
+	bool oom;
+};
+
+static void holding_found(uint64_t ref, double score, void *arg)
+{
+	struct holdings_found *f = arg;
+	struct att_entity_home h;
+
+	(void)score;
+	/* entities of messages only (not watchlist entries), and of those
+	 * the persons: the check at sending reads persons */
+	if ((ref & ATT_REF_WL) || f->oom)
+		return;
+	if (att_holdings_home(f->node, (int64_t)ref, &h) && h.kind != ATT_EK_PERSON)
+		return;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 64;
+		int64_t *g = realloc(f->ids, cap * sizeof(*g));
+
+		if (!g) {
+			f->oom = true;
+			return;
+		}
+		f->ids = g;
+		f->cap = cap;
+	}
+	f->ids[f->n++] = (int64_t)ref;
+}
+
 enum att_rc att_policy_protected_holdings(struct att_node *node, const char *name,
-					  const char *dob, int64_t **ids, size_t *n, bool *more,
+					  const char *dob, int64_t **ids, size_t *n,
 					  struct att_err *err)
 {
+	struct holdings_found f = {node, NULL, 0, 0, false};
 	struct att_match_query q;
-	struct att_match_hit *hits = malloc(PROTECT_HOLDINGS_MAX * sizeof(*hits));
+	struct att_match_hit one;
 	size_t k = 0;
 	enum att_rc rc;
 
 	*ids = NULL;
 	*n = 0;
-	*more = false;
-	if (!hits)
-		return att_fail(err, ATT_ENOMEM, "out of memory");
 	memset(&q, 0, sizeof(q));
 	q.name = name;
 	q.len = strlen(name);
 	q.min_score = PROTECT_THRESHOLD;
 	if (dob && !att_match_dob_parse(dob, &q.attrs.dob))
 		q.attrs.dob = 0;
-	rc = att_match_index_query(att_holdings_index(node), &q, hits, PROTECT_HOLDINGS_MAX, &k,
-				   err);
+	/* every name the keys reach, however common its words: the check at
+	 * sending reads a small register whole, this reads the holdings */
+	q.exhaustive = true;
+	q.each = holding_found;
+	q.each_arg = &f;
+	rc = att_match_index_query(att_holdings_index(node), &q, &one, 1, &k, err);
 	if (rc == ATT_EINVAL) {
 		att_err_clear(err);
 		rc = ATT_OK;
-		k = 0;
+		f.n = 0;
 	}
-	if (!rc && k) {
-		*ids = malloc(k * sizeof(**ids));
-		if (!*ids)
-			rc = att_fail(err, ATT_ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; !rc && i < k; i++) {
-		struct att_entity_home h;
-
-		/* entities of messages only (not watchlist entries), and of
-		 * those the persons: the check at sending reads persons */
-		if (hits[i].ref & ATT_REF_WL)
-			continue;
-		if (att_holdings_home(node, (int64_t)hits[i].ref, &h) && h.kind != ATT_EK_PERSON)
-			continue;
-		(*ids)[(*n)++] = (int64_t)hits[i].ref;
-	}
-	*more = !rc && k >= PROTECT_HOLDINGS_MAX;
-	free(hits);
+	if (!rc && f.oom)
+		rc = att_fail(err, ATT_ENOMEM, "out of memory");
 	if (rc) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
+		free(f.ids);
+		return rc;
 	}
-	return rc;
+	*ids = f.ids;
+	*n = f.n;
+	return ATT_OK;
 }
 
 /* Free text is read as a stream of name tokens: words (runs of letters in

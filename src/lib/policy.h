@@ -47,11 +47,11 @@ enum att_rc att_policy_protected(struct att_node *node, const char *name,
 				 size_t entity_index, void *reasons, struct att_err *err) ATT_WUR;
 
 /* The person entities already held (delivered messages) that a name newly
- * on the register (name, dob or NULL) may match: candidates, in *ids
- * (malloc'd), for att_policy_protected to confirm one by one; *more when the
- * search stopped at its limit. */
+ * on the register (name, dob or NULL) matches: every one the index's keys
+ * reach, none capped (an exhaustive query), in *ids (malloc'd), for
+ * att_policy_protected to confirm one by one. */
 enum att_rc att_policy_protected_holdings(struct att_node *node, const char *name,
-					  const char *dob, int64_t **ids, size_t *n, bool *more,
+					  const char *dob, int64_t **ids, size_t *n,
 					  struct att_err *err) ATT_WUR;
 
 /* The protected-persons check of free text (purpose, subject, body: where):

@@ -256,7 +256,7 @@ static enum att_rc rescreen(struct att_node *node, const struct att_actor *actor
 	enum att_rc rc = reasons ? att_policy_protected_holdings(node, spec->name,
 								  spec->dob && *spec->dob ? spec->dob
 											  : NULL,
-								  &ents, &n, &res->incomplete, err)
+								  &ents, &n, err)
 				 : att_fail(err, ATT_ENOMEM, "out of memory");
 
 	if (!rc)
@@ -352,11 +352,10 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 		/* The audit names the entry, never the person. */
 		snprintf(obj, sizeof(obj), "protected/%lld", (long long)*id);
 		rc = att_audit_json(node, &actor, "protected.add", obj,
-				    json_pack("{s:s,s:I,s:I,s:b}", "category",
+				    json_pack("{s:s,s:I,s:I}", "category",
 					      spec->category ? spec->category : "other", "held",
 					      (json_int_t)mine.nheld, "flagged",
-					      (json_int_t)mine.nflagged, "incomplete",
-					      mine.incomplete),
+					      (json_int_t)mine.nflagged),
 				    err);
 	}
 	free(sealed);

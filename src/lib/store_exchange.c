@@ -140,7 +140,11 @@ static const struct att_migration exchange_steps[] = {
 	 * back on release, and every process's match index withdraws the
 	 * message's entities (a release row marked withdraw). */
 	{6, "ALTER TABLE recipients ADD COLUMN prior TEXT;"
-	    "ALTER TABLE releases ADD COLUMN withdraw INTEGER NOT NULL DEFAULT 0;"},
+	    "ALTER TABLE releases ADD COLUMN withdraw INTEGER NOT NULL DEFAULT 0;"
+	    /* a release of such a message writes only the hits it has not
+	     * got, each looked up by the newer entity (an index that grows
+	     * at its end: new hits are of new entities) */
+	    "CREATE INDEX hits_entity ON hits(entity_id);"},
 };
 
 const struct att_schema_component att_schema_exchange = {
@@ -924,14 +928,17 @@ enum att_rc att_store_hit_each(struct att_store *s, const char *user, const char
 {
 	struct hit_each_ctx c = {fn, arg, {0}};
 	/* Hits where either side's message was sent by the user, reached their
-	 * unit, or sits in a case granted to them; user NULL: all. The exact
+	 * unit, or sits in a case granted to them, both messages delivered (a
+	 * held one's hits are the overseer's); user NULL: all. The exact
 	 * need-to-know check is the service's, on each row. */
 	STMT("SELECT h.id,h.entity_id,h.other_ref,h.other_kind,h.score,h.created,h.expl "
 	     "FROM hits h JOIN entities ea ON ea.id=h.entity_id "
 	     "JOIN messages ma ON ma.id=ea.msg_id "
 	     "LEFT JOIN entities eb ON h.other_kind='entity' AND eb.id=h.other_ref "
 	     "LEFT JOIN messages mb ON mb.id=eb.msg_id "
-	     "WHERE h.id<?3 AND (?1 IS NULL OR ma.sender=?1 OR mb.sender=?1"
+	     "WHERE h.id<?3 AND (?1 IS NULL OR (ma.status='delivered'"
+	     " AND (h.other_kind<>'entity' OR mb.status='delivered'))) "
+	     "AND (?1 IS NULL OR ma.sender=?1 OR mb.sender=?1"
 	     " OR EXISTS (SELECT 1 FROM recipients r WHERE r.msg_id IN (ma.id, mb.id) AND r.unit=?2)"
 	     " OR EXISTS (SELECT 1 FROM case_grants g WHERE g.case_id IN (ma.case_id, mb.case_id)"
 	     "   AND g.grantee IN (?1, ?2))) "
@@ -943,32 +950,22 @@ enum att_rc att_store_hit_each(struct att_store *s, const char *user, const char
 	return each(s, st, hit_row, &c, err, "reading hits");
 }
 
-struct pair_ctx {
-	int (*fn)(int64_t entity_id, const char *kind, int64_t other_ref, void *arg);
-	void *arg;
-};
-
-static int pair_row(sqlite3_stmt *st, void *arg)
+enum att_rc att_store_hit_exists(struct att_store *s, int64_t entity_id, const char *kind,
+				 int64_t other_ref, bool *yes, struct att_err *err)
 {
-	struct pair_ctx *c = arg;
-
-	return c->fn(sqlite3_column_int64(st, 0), att_col_text(st, 1),
-		     sqlite3_column_int64(st, 2), c->arg);
-}
-
-enum att_rc att_store_hit_each_touching(struct att_store *s, int64_t lo, int64_t hi,
-					int (*fn)(int64_t entity_id, const char *kind,
-						  int64_t other_ref, void *arg),
-					void *arg, struct att_err *err)
-{
-	struct pair_ctx c = {fn, arg};
-	/* hits has no index by entity (the send path writes it; only a
-	 * release of a message held again reads it this way): one pass */
-	STMT("SELECT entity_id, other_kind, other_ref FROM hits WHERE entity_id BETWEEN ?1 AND ?2"
-	     " OR (other_kind='entity' AND other_ref BETWEEN ?1 AND ?2)");
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	return each(s, st, pair_row, &c, err, "reading hits");
+	int rc;
+	/* stored once, by the entity of the message sent later */
+	STMT("SELECT 1 FROM hits WHERE entity_id=?1 AND other_kind=?2 AND other_ref=?3 "
+	     "UNION ALL SELECT 1 FROM hits WHERE ?2='entity' AND entity_id=?3"
+	     " AND other_kind='entity' AND other_ref=?1 LIMIT 1");
+	sqlite3_bind_int64(st, 1, entity_id);
+	att_bind_text(st, 2, kind);
+	sqlite3_bind_int64(st, 3, other_ref);
+	rc = sqlite3_step(st);
+	*yes = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ATT_OK
+						     : att_store_dberr(s, err, "reading hits");
 }
 
 /* --- permits, reviews ---------------------------------------------------------- */

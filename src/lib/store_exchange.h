@@ -211,12 +211,10 @@ enum att_rc att_store_hit_each(struct att_store *s, const char *user, const char
 			       int (*fn)(const struct att_hit_row *h, void *arg), void *arg,
 			       struct att_err *err) ATT_WUR;
 
-/* The hits where either side is an entity with id in [lo, hi], as stored
- * (entity_id, other_kind, other_ref). */
-enum att_rc att_store_hit_each_touching(struct att_store *s, int64_t lo, int64_t hi,
-					int (*fn)(int64_t entity_id, const char *kind,
-						  int64_t other_ref, void *arg),
-					void *arg, struct att_err *err) ATT_WUR;
+/* Whether a hit of entity_id with (kind, other_ref) is recorded, in either
+ * direction. */
+enum att_rc att_store_hit_exists(struct att_store *s, int64_t entity_id, const char *kind,
+				 int64_t other_ref, bool *yes, struct att_err *err) ATT_WUR;
 
 /* handling permissions (H1 judicial use, H2 passing on) */
 enum att_rc att_store_permit_insert(struct att_store *s, int64_t msg_id, const char *target,

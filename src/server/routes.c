@@ -799,9 +799,8 @@ static enum att_rc h_protect_add(struct srv_call *c)
 		for (size_t i = 0; flagged && i < res.nflagged; i++)
 			json_array_append_new(flagged, json_integer(res.flagged[i]));
 		c->status = 201;
-		rc = out_or_oom(c, json_pack("{s:I,s:o*,s:o*,s:b}", "id", (json_int_t)id, "held",
-					     held, "flagged", flagged, "incomplete",
-					     res.incomplete));
+		rc = out_or_oom(c, json_pack("{s:I,s:o*,s:o*}", "id", (json_int_t)id, "held",
+					     held, "flagged", flagged));
 		att_protect_result_release(&res);
 	}
 	return rc;

@@ -2126,6 +2126,11 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	cap = cap > DEFAULT_CAP ? cap : DEFAULT_CAP;
 	seed_max = ix->live / 50 > SEED_MAX ? ix->live / 50 : SEED_MAX;
 	weight_max = ix->live / 16 > WEIGHT_MAX ? ix->live / 16 : WEIGHT_MAX;
+	if (q->exhaustive) {
+		/* every key seeds with all its postings; all are verified */
+		cap = seed_max = SIZE_MAX;
+		rerank = verify = SIZE_MAX;
+	}
 	for (size_t i = 0; i < nq; i++) {
 		uint32_t keys[ATT_TOKEN_KEYS + TYPO_KEEP], tk[ATT_TYPO_KEYS];
 		uint8_t kinds[ATT_TOKEN_KEYS + TYPO_KEEP];
@@ -2381,7 +2386,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		size_t put;
 
 		if (c == batch_end) {
-			if (!batch_hit)
+			if (!batch_hit && !q->exhaustive)
 				break;
 			batch_hit = 0;
 			batch_end += ix->verify_max;
@@ -2393,6 +2398,8 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 					q->explain ? &ex : NULL, &rank);
 		if (s < minsc)
 			continue;
+		if (q->each)
+			q->each(e->ref, s, q->each_arg);
 		/* the explanation of this scoring is the hit's when the ref
 		 * has no other name (else the best of its names is explained
 		 * below, as it is without q->explain's shortcut) */
