@@ -839,6 +839,21 @@ enum att_rc att_policy_protected_text(struct att_node *node, const char *text, c
 	return rc;
 }
 
+/* Whether the word holds a letter (a token of it would). */
+static bool word_has_letter(const struct word *w)
+{
+	const uint8_t *s = (const uint8_t *)w->s;
+	int32_t i = 0, n = (int32_t)w->len;
+	UChar32 c;
+
+	while (i < n) {
+		U8_NEXT(s, i, n, c);
+		if (c > 0 && u_isalpha(c))
+			return true;
+	}
+	return false;
+}
+
 /* Appends to b (room: TEXT_RUN_MAX words and spaces) the first (head) or
  * the last TEXT_RUN_MAX words of text, each followed by a space. */
 static size_t seam_words(const char *text, bool head, char *b)
@@ -848,6 +863,11 @@ static size_t seam_words(const char *text, bool head, char *b)
 	size_t k = 0, n = 0;
 
 	while (next_word(&p, &w[k % TEXT_RUN_MAX])) {
+		/* as the field's own scan: a word without a letter (digits, a
+		 * lone apostrophe or zero-width character) is no token and
+		 * takes no place of the six */
+		if (!word_has_letter(&w[k % TEXT_RUN_MAX]))
+			continue;
 		k++;
 		if (head && k == TEXT_RUN_MAX)
 			break;

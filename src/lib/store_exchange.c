@@ -140,11 +140,11 @@ static const struct att_migration exchange_steps[] = {
 	 * back on release, and every process's match index withdraws the
 	 * message's entities (a release row marked withdraw). */
 	{6, "ALTER TABLE recipients ADD COLUMN prior TEXT;"
-	    "ALTER TABLE releases ADD COLUMN withdraw INTEGER NOT NULL DEFAULT 0;"
-	    /* a release of such a message writes only the hits it has not
-	     * got, each looked up by the newer entity (an index that grows
-	     * at its end: new hits are of new entities) */
-	    "CREATE INDEX hits_entity ON hits(entity_id);"},
+	    "ALTER TABLE releases ADD COLUMN withdraw INTEGER NOT NULL DEFAULT 0;"},
+	/* A release of such a message writes only the hits it has not got,
+	 * each looked up by the newer entity (an index that grows at its end:
+	 * new hits are of new entities). */
+	{7, "CREATE INDEX IF NOT EXISTS hits_entity ON hits(entity_id);"},
 };
 
 const struct att_schema_component att_schema_exchange = {

@@ -320,6 +320,14 @@ static void test_protected_in_text(void **state)
 	assert_string_equal(across("Threat assessment", "Meeting with Sahib",
 				   "Kamal confirmed the plan."),
 			    "");
+	/* words without a letter take no place in the six, as in a field */
+	assert_string_equal(across("Threat assessment", "Meeting with Sahib 1 2 3 4 5 6",
+				   "Nasirli confirmed the plan."),
+			    "subject+body");
+	assert_string_equal(across("Threat assessment", "Meeting with Sahib ​ ​ ​ "
+				   "​ ​ ​ ' ' '",
+				   "1 2 3 4 5 6 Nasirli confirmed."),
+			    "subject+body");
 }
 
 static void test_mandate(void **state)
@@ -1135,6 +1143,38 @@ static void test_protect_after_delivery_crowd(void **state)
 	att_protect_result_release(&pr);
 }
 
+/* The search of what is held finds what the check at sending would hold,
+ * typos either way: a held name with a letter more (reached at sending by
+ * dropping one) and one with a letter less. */
+static void test_protect_after_delivery_typos(void **state)
+{
+	struct att_protect_spec p = {"Ramin Isayilov", NULL, "journalist", NULL};
+	struct att_protect_result pr;
+	struct att_err err = {0};
+	int64_t c = new_case("Typos"), more, less, reg;
+	size_t got = 0;
+	(void)state;
+
+	more = send_in(c, "[{\"type\":\"person\",\"name\":\"Radmin Ismayilov\"}]", NULL);
+	less = send_in(c, "[{\"type\":\"person\",\"name\":\"Ramin Isayilovv\"}]", NULL);
+	assert_int_equal(att_protect_add(node, "over", &p, &reg, &pr, &err), ATT_OK);
+	for (size_t i = 0; i < pr.nheld; i++)
+		got += pr.held[i] == more || pr.held[i] == less;
+	assert_int_equal(got, 2);
+	att_protect_result_release(&pr);
+	/* as the check at sending does */
+	{
+		char *m = message_to(c, "hq/terrorism", 0,
+				     "[{\"type\":\"person\",\"name\":\"Radmin Ismayilov\"}]");
+		struct att_send_result res;
+
+		assert_int_equal(att_msg_send(node, "rep", m, strlen(m), &res, &err), ATT_OK);
+		assert_true(res.held);
+		att_send_result_release(&res);
+		free(m);
+	}
+}
+
 /* Threads share the match index: one whose read began before a release and
  * a later hold again must not, by syncing late, put the held message's
  * entities back (the releases seen only move forward). */
@@ -1325,6 +1365,7 @@ int main(void)
 		cmocka_unit_test(test_hit_filter_homes),
 		cmocka_unit_test(test_protect_after_delivery),
 		cmocka_unit_test(test_protect_after_delivery_crowd),
+		cmocka_unit_test(test_protect_after_delivery_typos),
 		cmocka_unit_test(test_sync_never_goes_back),
 		cmocka_unit_test(test_import_rolled_back),
 		cmocka_unit_test(test_inbox_cache),

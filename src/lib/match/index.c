@@ -1481,6 +1481,30 @@ struct qkey {
  * the query's own). */
 #define TYPO_KEEP 6u
 #define TYPO_DIV 4u
+/* an exhaustive query: every neighbour the index has, insertions too */
+#define TYPO_KEEP_ALL 64u
+#define INS_KEYS (26u * (ATT_NAME_TOKEN_MAX + 1))
+
+/* Exact keys of the Latin token's neighbours with one letter more: what a
+ * query for them reaches through typo_keys' dropped letter. */
+static size_t ins_keys(const struct att_tokv *tv, uint32_t *keys)
+{
+	char b[ATT_NAME_TOKEN_MAX + 1];
+	size_t n = tv->len, nk = 0;
+
+	if ((tv->flags & (ATT_TOK_PARTICLE | ATT_TOK_INITIAL | ATT_TOK_SKELETON)) || n < 4 ||
+	    n >= ATT_NAME_TOKEN_MAX)
+		return 0;
+	for (size_t i = 0; i <= n; i++)
+		for (char c = 'a'; c <= 'z'; c++) {
+			memcpy(b, tv->t, i);
+			b[i] = c;
+			memcpy(b + i + 1, tv->t + i, n - i);
+			keys[nk++] = att_hash32(b, n + 1, 4);
+		}
+	return nk;
+}
+
 /* Stage 1's pre-score of a candidate, from the set of the query's keys it
  * holds: per query token, the token's weight (qw: its rarity) times the
  * likeness the best of its keys present promises (level_est, below),
@@ -2082,7 +2106,7 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	struct att_name qn;
 	const struct att_name *nm = q->norm;
 	struct att_tokv qv[ATT_NAME_MAX_TOKENS];
-	struct qkey qk[(ATT_TOKEN_KEYS + TYPO_KEEP) * ATT_NAME_MAX_TOKENS];
+	struct qkey qk[(ATT_TOKEN_KEYS + TYPO_KEEP_ALL) * ATT_NAME_MAX_TOKENS];
 	float qw[ATT_NAME_MAX_TOKENS];
 	uint32_t qid[ATT_NAME_MAX_TOKENS];
 	struct prescore ps;
@@ -2132,8 +2156,9 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		rerank = verify = SIZE_MAX;
 	}
 	for (size_t i = 0; i < nq; i++) {
-		uint32_t keys[ATT_TOKEN_KEYS + TYPO_KEEP], tk[ATT_TYPO_KEYS];
-		uint8_t kinds[ATT_TOKEN_KEYS + TYPO_KEEP];
+		uint32_t keys[ATT_TOKEN_KEYS + TYPO_KEEP_ALL], tk[ATT_TYPO_KEYS + INS_KEYS];
+		uint8_t kinds[ATT_TOKEN_KEYS + TYPO_KEEP_ALL];
+		size_t keep = q->exhaustive ? TYPO_KEEP_ALL : TYPO_KEEP;
 		size_t c = att_token_keys(&qv[i], keys, kinds), nt = 0;
 		float tf = (qv[i].flags & ATT_TOK_PATRONYMIC) ? 0.5f : 1.0f;
 
@@ -2141,9 +2166,12 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		if (c > 0) {
 			const struct plist *sp =
 				c > 1 && kinds[1] == ATT_KEY_SKELETON ? pl_find(ix, keys[1]) : NULL;
-			size_t nn = typo_keys(&qv[i], sp && sp->nent && sp->nent <= cap, tk);
+			size_t nn = typo_keys(&qv[i],
+					      !q->exhaustive && sp && sp->nent && sp->nent <= cap, tk);
 
-			for (size_t k = 0; k < nn && nt < TYPO_KEEP; k++) {
+			if (q->exhaustive)
+				nn += ins_keys(&qv[i], tk + nn);
+			for (size_t k = 0; k < nn && nt < keep; k++) {
 				const struct plist *p = pl_find(ix, tk[k]);
 
 				if (p && p->nent && p->nent <= cap / TYPO_DIV)
