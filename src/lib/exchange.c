@@ -1314,28 +1314,45 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		if (rc)
 			return rc;
 	}
-	/* safeguards: protected persons (as entities, then named in the
-	 * text), then the neutrality screen */
-	for (i = 0; i < o->nents; i++) {
-		if (!strcmp(o->ents[i].type, "person")) {
-			const struct send_ent *se = &o->ents[i];
+	/* safeguards: protected persons (as entities, a person's name or an
+	 * organization's, or in an address's text; then named in any field of
+	 * free text, or cut across two), then the neutrality screen */
+	for (i = 0; !rc && i < o->nents; i++) {
+		const struct send_ent *se = &o->ents[i];
+		enum att_id_type t = se->form.idtype;
 
+		if (se->form.name) {
 			rc = att_policy_protected(node, se->form.name, se->norm, se->dob, i + 1,
 						  o->reasons, err);
-			if (rc)
-				return rc;
+		} else if (se->form.canon &&
+			   (t == ATT_ID_EMAIL || t == ATT_ID_DOMAIN || t == ATT_ID_URL)) {
+			char where[32];
+
+			snprintf(where, sizeof(where), "entity %zu", i + 1);
+			rc = att_policy_protected_text(node, se->form.canon, where, o->reasons, err);
 		}
 	}
-	rc = att_policy_protected_text(node, o->purpose, "purpose", o->reasons, err);
-	if (!rc)
-		rc = att_policy_protected_text(node, o->subject, "subject", o->reasons, err);
-	if (!rc)
-		rc = att_policy_protected_text(node, o->body, "body", o->reasons, err);
-	if (!rc) {
-		const char *texts[] = {o->purpose, o->subject, o->body};
-		const char *wheres[] = {"purpose", "subject", "body"};
+	{
+		const char *texts[] = {o->purpose, o->subject, o->body, o->htext, o->legal};
+		const char *wheres[] = {"purpose", "subject", "body", "handling_text",
+					"legal_basis"};
+		const char *k;
+		json_t *x;
 
-		rc = att_policy_protected_seams(node, texts, wheres, 3, o->reasons, err);
+		for (i = 0; !rc && i < 5; i++)
+			rc = att_policy_protected_text(node, texts[i], wheres[i], o->reasons, err);
+		if (!rc)
+			rc = att_policy_protected_seams(node, texts, wheres, 5, o->reasons, err);
+		/* a preservation request's elements are free text too */
+		json_object_foreach(o->pres, k, x) {
+			char where[48];
+
+			if (rc || !json_is_string(x))
+				continue;
+			snprintf(where, sizeof(where), "preservation.%s", k);
+			rc = att_policy_protected_text(node, json_string_value(x), where, o->reasons,
+						       err);
+		}
 	}
 	if (!rc)
 		rc = att_policy_neutrality(node, o->purpose, "purpose", o->reasons, err);

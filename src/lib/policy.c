@@ -422,10 +422,11 @@ static void holding_found(uint64_t ref, double score, void *arg)
 
 	(void)score;
 	/* entities of messages only (not watchlist entries), and of those
-	 * the persons: the check at sending reads persons */
+	 * the names: the check at sending reads persons and organizations */
 	if ((ref & ATT_REF_WL) || f->oom)
 		return;
-	if (att_holdings_home(f->node, (int64_t)ref, &h) && h.kind != ATT_EK_PERSON)
+	if (att_holdings_home(f->node, (int64_t)ref, &h) && h.kind != ATT_EK_PERSON &&
+	    h.kind != ATT_EK_ORGANIZATION)
 		return;
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? 2 * f->cap : 64;

@@ -38,15 +38,16 @@ enum att_rc att_policy_neutrality(struct att_node *node, const char *text, const
 
 struct att_name;
 
-/* The protected-persons check of one person entity (its name, normalised in
- * norm when the caller has it, else NULL; dob): appends
+/* The protected-persons check of one named entity, a person or an
+ * organization (its name, normalised in norm when the caller has it, else
+ * NULL; dob): appends
  * {"kind":"protected-person","entity":i,"register":id,"score"} for each
  * register entry it matches. */
 enum att_rc att_policy_protected(struct att_node *node, const char *name,
 				 const struct att_name *norm, const char *dob,
 				 size_t entity_index, void *reasons, struct att_err *err) ATT_WUR;
 
-/* The person entities already held (delivered messages) that a name newly
+/* The named entities already held (delivered messages) that a name newly
  * on the register (name, dob or NULL) matches: every one the index's keys
  * reach, none capped (an exhaustive query), in *ids (malloc'd), for
  * att_policy_protected to confirm one by one. */

@@ -61,8 +61,9 @@ static int ent_pos_row(const struct att_entity_row *e, void *arg)
 	return 0;
 }
 
-/* Whether entity ent is a person that the check at sending finds on the
- * register as entry reg: the same rule, after the fact. Appends the reason
+/* Whether entity ent is a name (a person's or an organization's) that the
+ * check at sending finds on the register as entry reg: the same rule, after
+ * the fact. Appends the reason
  * to reasons and sets *msg to its message when it is. */
 static enum att_rc confirm_entity(struct att_node *node, int64_t ent, int64_t reg,
 				  json_t *reasons, int64_t *msg, struct att_err *err)
@@ -85,7 +86,7 @@ static enum att_rc confirm_entity(struct att_node *node, int64_t ent, int64_t re
 		json_decref(found);
 		return rc;
 	}
-	if (strcmp(e.type, "person")) {
+	if (strcmp(e.type, "person") && strcmp(e.type, "organization")) {
 		free((void *)e.value);
 		json_decref(found);
 		return ATT_OK;
@@ -203,7 +204,7 @@ static int held_ent_row(const struct att_entity_row *e, void *arg)
 {
 	struct held_ents *h = arg;
 
-	if (strcmp(e->type, "person"))
+	if (strcmp(e->type, "person") && strcmp(e->type, "organization"))
 		return 0;
 	h->rc = push_id(&h->ids, &h->n, e->id, h->err);
 	return h->rc != ATT_OK;

@@ -187,6 +187,31 @@ static const char *first_reason(const char *member, const char *value, const cha
 	return out;
 }
 
+static char *message_to(int64_t c, const char *to, int64_t reply_to, const char *ents);
+
+/* Sends a message with entities ents (a JSON list); its first hold
+ * reason's entity ("entity N") or where ("" when it was not held). */
+static const char *entity_reason(const char *ents)
+{
+	static char out[64];
+	char *text = message_to(case_id, "hq/terrorism", 0, ents);
+	struct att_send_result res;
+	struct att_err err = {0};
+	json_t *r;
+
+	assert_int_equal(att_msg_send(node, "rep", text, strlen(text), &res, &err), ATT_OK);
+	r = json_array_get(res.reasons, 0);
+	out[0] = '\0';
+	if (res.held && json_object_get(r, "entity"))
+		snprintf(out, sizeof(out), "entity %lld",
+			 (long long)json_integer_value(json_object_get(r, "entity")));
+	else if (res.held)
+		snprintf(out, sizeof(out), "%s", json_string_value(json_object_get(r, "where")));
+	att_send_result_release(&res);
+	free(text);
+	return out;
+}
+
 /* Sends a message with these purpose, subject and body; where its first
  * hold reason is ("" when it was not held). */
 static const char *across(const char *purpose, const char *subject, const char *body)
@@ -320,6 +345,58 @@ static void test_protected_in_text(void **state)
 	assert_string_equal(across("Threat assessment", "Meeting with Sahib",
 				   "Kamal confirmed the plan."),
 			    "");
+	/* every other field of free text, and names in entities that are not
+	 * persons: an organization's, an address's */
+	assert_string_equal(first_reason("handling_text", "Do not contact Sahib Nasirli", "where"),
+			    "handling_text");
+	assert_string_equal(first_reason("legal_basis", "Locate Sahib Nasirli", "where"),
+			    "legal_basis");
+	assert_string_equal(entity_reason("[{\"type\":\"organization\",\"name\":"
+					  "\"Sahib Nasirli\"}]"),
+			    "entity 1");
+	assert_string_equal(entity_reason("[{\"type\":\"phone\",\"value\":\"+33612345678\"},"
+					  "{\"type\":\"email\",\"value\":"
+					  "\"sahib.nasirli@example.org\"}]"),
+			    "entity 2");
+	assert_string_equal(entity_reason("[{\"type\":\"email\",\"value\":"
+					  "\"kamal.rzayev@example.org\"}]"),
+			    "");
+	/* a preservation request's elements */
+	{
+		static const struct att_user_spec cy = {"cydesk", "Cyber desk", "desk",
+							"hq/cybercrime", NULL};
+		static const struct att_user_spec ep = {"ep", "Europol", "partner",
+							"partner/europol", NULL};
+		struct att_case_spec cs = {"cybercrime", "Intrusions", "Trace intruders",
+					   "Budapest Convention", NULL, NULL};
+		struct att_send_result res;
+		int64_t cc;
+		json_t *m;
+		char *text;
+
+		assert_int_equal(att_user_add(node, NULL, &cy, &err), ATT_OK);
+		assert_int_equal(att_user_add(node, NULL, &ep, &err), ATT_OK);
+		assert_int_equal(att_case_open(node, "cydesk", &cs, &cc, &err), ATT_OK);
+		m = json_pack("{s:I,s:s,s:[s],s:s,s:s,s:s,s:i,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,"
+			      "s:b}}",
+			      "case", (json_int_t)cc, "type", "preservation", "to", "partner/europol",
+			      "field", "cybercrime", "handling", "H0", "source", "A", "information",
+			      1, "purpose", "Preserve logs", "subject", "Preservation",
+			      "preservation", "authority", "SSS cyber unit", "offence",
+			      "Illegal access", "facts", "The account of Sahib Nasirli was used.",
+			      "data", "Logs", "custodian", "A provider", "necessity",
+			      "Logs kept 30 days", "mlat_intent", 1);
+		text = json_dumps(m, JSON_COMPACT);
+		json_decref(m);
+		assert_int_equal(att_msg_send(node, "cydesk", text, strlen(text), &res, &err),
+				 ATT_OK);
+		assert_true(res.held);
+		assert_string_equal(json_string_value(json_object_get(
+					    json_array_get(res.reasons, 0), "where")),
+				    "preservation.facts");
+		att_send_result_release(&res);
+		free(text);
+	}
 	/* words without a letter take no place in the six, as in a field */
 	assert_string_equal(across("Threat assessment", "Meeting with Sahib 1 2 3 4 5 6",
 				   "Nasirli confirmed the plan."),
@@ -1162,6 +1239,18 @@ static void test_protect_after_delivery_typos(void **state)
 		got += pr.held[i] == more || pr.held[i] == less;
 	assert_int_equal(got, 2);
 	att_protect_result_release(&pr);
+	/* an organization of the name is held again too */
+	{
+		struct att_protect_spec p2 = {"Zarifa Mirzayeva", NULL, "journalist", NULL};
+		int64_t org = send_in(c, "[{\"type\":\"organization\",\"name\":"
+					 "\"Zarifa Mirzayeva\"}]",
+				      NULL);
+
+		assert_int_equal(att_protect_add(node, "over", &p2, &reg, &pr, &err), ATT_OK);
+		assert_int_equal(pr.nheld, 1);
+		assert_int_equal(pr.held[0], org);
+		att_protect_result_release(&pr);
+	}
 	/* as the check at sending does */
 	{
 		char *m = message_to(c, "hq/terrorism", 0,
