@@ -466,6 +466,9 @@ enum att_rc att_policy_protected_holdings(struct att_node *node, const char *nam
 	q.each = holding_found;
 	q.each_arg = &f;
 	rc = att_match_index_query(att_holdings_index(node), &q, &one, 1, &k, err);
+	/* its scratch is sized for every candidate (tens of MB for a common
+	 * name in millions): not kept for the thread's next query */
+	att_match_thread_release();
 	if (rc == ATT_EINVAL) {
 		att_err_clear(err);
 		rc = ATT_OK;
