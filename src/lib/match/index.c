@@ -1485,6 +1485,10 @@ struct qkey {
 #define TYPO_KEEP_ALL 64u
 #define INS_KEYS (26u * (ATT_NAME_TOKEN_MAX + 1))
 
+static _Thread_local struct qkey tl_qk_all[(ATT_TOKEN_KEYS + TYPO_KEEP_ALL) *
+					    ATT_NAME_MAX_TOKENS];
+static _Thread_local uint32_t tl_tk_all[ATT_TYPO_KEYS + INS_KEYS];
+
 /* Exact keys of the Latin token's neighbours with one letter more: what a
  * query for them reaches through typo_keys' dropped letter. */
 static size_t ins_keys(const struct att_tokv *tv, uint32_t *keys)
@@ -2106,7 +2110,10 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 	struct att_name qn;
 	const struct att_name *nm = q->norm;
 	struct att_tokv qv[ATT_NAME_MAX_TOKENS];
-	struct qkey qk[(ATT_TOKEN_KEYS + TYPO_KEEP_ALL) * ATT_NAME_MAX_TOKENS];
+	struct qkey qk_few[(ATT_TOKEN_KEYS + TYPO_KEEP) * ATT_NAME_MAX_TOKENS];
+	/* an exhaustive query's many keys live in the thread's arrays, so that
+	 * the stack of every other query stays as small as it was */
+	struct qkey *qk = q->exhaustive ? tl_qk_all : qk_few;
 	float qw[ATT_NAME_MAX_TOKENS];
 	uint32_t qid[ATT_NAME_MAX_TOKENS];
 	struct prescore ps;
@@ -2156,7 +2163,8 @@ enum att_rc att_match_index_query(struct att_match_index *ix, const struct att_m
 		rerank = verify = SIZE_MAX;
 	}
 	for (size_t i = 0; i < nq; i++) {
-		uint32_t keys[ATT_TOKEN_KEYS + TYPO_KEEP_ALL], tk[ATT_TYPO_KEYS + INS_KEYS];
+		uint32_t keys[ATT_TOKEN_KEYS + TYPO_KEEP_ALL], tk_few[ATT_TYPO_KEYS];
+		uint32_t *tk = q->exhaustive ? tl_tk_all : tk_few;
 		uint8_t kinds[ATT_TOKEN_KEYS + TYPO_KEEP_ALL];
 		size_t keep = q->exhaustive ? TYPO_KEEP_ALL : TYPO_KEEP;
 		size_t c = att_token_keys(&qv[i], keys, kinds), nt = 0;

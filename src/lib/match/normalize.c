@@ -327,17 +327,27 @@ static void fold_latin(const UChar *u, int32_t n, bool az, struct tokbuf *tb)
 	}
 }
 
-static bool has_suffix(const char *t, size_t n, const char *suf, size_t minstem)
-{
-	size_t m = strlen(suf);
+/* A suffix with its length (every token of every name is classified: the
+ * lengths are not counted again each time). */
+struct suffix {
+	const char *s;
+	size_t n;
+};
+#define SUF(x) {x, sizeof(x) - 1}
 
-	return n >= m + minstem && memcmp(t + n - m, suf, m) == 0;
+static bool has_suffix(const char *t, size_t n, const struct suffix *suf, size_t minstem)
+{
+	return n >= suf->n + minstem && t[n - 1] == suf->s[suf->n - 1] &&
+	       memcmp(t + n - suf->n, suf->s, suf->n) == 0;
 }
 
-static bool is_marker(const char *t)
+static bool is_marker(const char *t, size_t n)
 {
 	static const char *const m[] = {"oglu", "ogly", "ogli", "ogl", "kizi", "qizi",
 					"gizi", "kyzy", "qyzy", "gyzy", NULL};
+
+	if (n < 3 || n > 4 || !strchr("okqg", t[0]))
+		return false;
 	for (size_t i = 0; m[i]; i++)
 		if (strcmp(t, m[i]) == 0)
 			return true;
@@ -378,9 +388,9 @@ static void particles_sort(void)
 	qsort(particles, NPARTICLES, sizeof(particles[0]), cmp_str);
 }
 
-static bool is_particle(const char *t)
+static bool is_particle(const char *t, size_t n)
 {
-	if (strlen(t) > 10) /* the longest, commandant */
+	if (n > 10) /* the longest, commandant */
 		return false;
 	pthread_once(&particles_once, particles_sort);
 	return bsearch(&t, particles, NPARTICLES, sizeof(particles[0]), cmp_str) != NULL;
@@ -388,29 +398,32 @@ static bool is_particle(const char *t)
 
 static uint8_t classify(struct att_name_token *tk)
 {
-	static const char *const patro[] = {"ovich", "evich", "ovna", "evna", "ichna",
-					    "ovic", "evic", NULL};
-	static const char *const fam[] = {"ov", "ev", "ova", "eva", "yev", "yeva", "sky",
-					  "ski", "skaya", "enko", "yan", "ian", "zade",
-					  "zadeh", "li", "lu", "ly", "lou", "oglu", "in",
-					  "ina", "shvili", "dze", "uk", "chuk", NULL};
+	static const struct suffix patro[] = {SUF("ovich"), SUF("evich"), SUF("ovna"),
+					      SUF("evna"),  SUF("ichna"), SUF("ovic"),
+					      SUF("evic")};
+	static const struct suffix fam[] = {
+		SUF("ov"),   SUF("ev"),   SUF("ova"),    SUF("eva"),  SUF("yev"),
+		SUF("yeva"), SUF("sky"),  SUF("ski"),    SUF("skaya"), SUF("enko"),
+		SUF("yan"),  SUF("ian"),  SUF("zade"),   SUF("zadeh"), SUF("li"),
+		SUF("lu"),   SUF("ly"),   SUF("lou"),    SUF("oglu"), SUF("in"),
+		SUF("ina"),  SUF("shvili"), SUF("dze"),  SUF("uk"),   SUF("chuk")};
 	uint8_t f = 0;
 
 	if (tk->flags & ATT_TOK_SKELETON)
 		return 0;
-	for (size_t i = 0; patro[i]; i++) {
-		if (has_suffix(tk->text, tk->len, patro[i], 3)) {
-			tk->len = (uint8_t)(tk->len - strlen(patro[i]));
+	for (size_t i = 0; i < sizeof(patro) / sizeof(patro[0]); i++) {
+		if (has_suffix(tk->text, tk->len, &patro[i], 3)) {
+			tk->len = (uint8_t)(tk->len - patro[i].n);
 			tk->text[tk->len] = 0;
 			return ATT_TOK_PATRONYMIC;
 		}
 	}
-	for (size_t i = 0; fam[i]; i++)
-		if (has_suffix(tk->text, tk->len, fam[i], 3))
+	for (size_t i = 0; !f && i < sizeof(fam) / sizeof(fam[0]); i++)
+		if (has_suffix(tk->text, tk->len, &fam[i], 3))
 			f |= ATT_TOK_FAMILY;
 	if (tk->len == 1)
 		f |= ATT_TOK_INITIAL;
-	if (is_particle(tk->text))
+	if (is_particle(tk->text, tk->len))
 		f |= ATT_TOK_PARTICLE;
 	return f;
 }
@@ -606,7 +619,7 @@ enum att_rc att_name_normalize(const char *s, size_t len, struct att_name *out,
 		} else if (!make_token(dst + start, end - start, &tk)) {
 			continue;
 		}
-		if (is_marker(tk.text) && out->ntok > 0) {
+		if (is_marker(tk.text, tk.len) && out->ntok > 0) {
 			struct att_name_token *p = &out->tok[out->ntok - 1];
 
 			p->flags = (uint8_t)((p->flags & ~ATT_TOK_FAMILY) | ATT_TOK_PATRONYMIC);
