@@ -1,6 +1,7 @@
 /* Safeguards: mandate, neutrality screen, protected persons, handling codes.
  * Every rule that keeps the network to its mandate is here. */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -720,10 +721,13 @@ static enum att_rc scan_token(struct text_scan *sc, const struct att_name_token 
 	sc->lv[sc->ntok % TEXT_RUN_MAX] = level;
 	sc->ntok++;
 	for (size_t k = 1; !rc && k <= TEXT_RUN_MAX && k <= sc->ntok; k++) {
-		struct att_name run = {0};
+		struct att_name run;
 
 		if (!run_worth(sc, k))
 			continue;
+		/* the head only: the tokens past k are never read (a whole
+		 * name zeroed for each of six runs was most of this loop) */
+		memset(&run, 0, offsetof(struct att_name, tok));
 		run.ntok = k;
 		for (size_t i = 0; i < k; i++)
 			run.tok[i] = sc->ring[(sc->ntok - k + i) % TEXT_RUN_MAX];
