@@ -909,30 +909,44 @@ static bool reason_has_register(const json_t *reasons, json_int_t reg)
 	return false;
 }
 
+#define SEAM_FIELDS 8u
+#define SEAM_SIDE (TEXT_RUN_MAX * (TEXT_WORD_MAX + 1))
+
 enum att_rc att_policy_protected_seams(struct att_node *node, const char *const *texts,
 				       const char *const *wheres, size_t n, void *reasons,
 				       struct att_err *err)
 {
-	/* the words of one side, at most TEXT_WORD_MAX bytes each, a space after */
-	char buf[2 * TEXT_RUN_MAX * (TEXT_WORD_MAX + 1) + 1];
+	/* each field's last and first words, read once (a field walked for
+	 * each pair it is in was most of the check's time) */
+	char tails[SEAM_FIELDS][SEAM_SIDE], heads[SEAM_FIELDS][SEAM_SIDE];
+	size_t tl[SEAM_FIELDS], hl[SEAM_FIELDS];
+	char buf[2 * SEAM_SIDE + 1];
 	enum att_rc rc = ATT_OK;
 
+	if (n > SEAM_FIELDS)
+		return att_fail(err, ATT_EINVAL, "too many fields");
 	if (!att_holdings_protected_any(node))
 		return ATT_OK;
+	for (size_t i = 0; i < n; i++) {
+		/* the first field is never a later one, the last never an earlier */
+		tl[i] = i + 1 < n && texts[i] ? seam_words(texts[i], false, tails[i]) : 0;
+		hl[i] = i > 0 && texts[i] ? seam_words(texts[i], true, heads[i]) : 0;
+	}
 	for (size_t i = 0; !rc && i < n; i++)
 		for (size_t j = i + 1; !rc && j < n; j++) {
-			json_t *found = json_array(), *r;
+			json_t *found, *r;
 			char where[64];
-			size_t len, k;
+			size_t k;
 
-			if (!found)
+			if (!tl[i] || !hl[j])
+				continue; /* an empty side: the other field alone, read already */
+			if (!(found = json_array()))
 				return att_fail(err, ATT_ENOMEM, "out of memory");
-			len = seam_words(texts[i] ? texts[i] : "", false, buf);
-			if (len)
-				len += seam_words(texts[j] ? texts[j] : "", true, buf + len);
-			buf[len] = '\0';
+			memcpy(buf, tails[i], tl[i]);
+			memcpy(buf + tl[i], heads[j], hl[j]);
+			buf[tl[i] + hl[j]] = '\0';
 			snprintf(where, sizeof(where), "%s+%s", wheres[i], wheres[j]);
-			rc = len ? att_policy_protected_text(node, buf, where, found, err) : ATT_OK;
+			rc = att_policy_protected_text(node, buf, where, found, err);
 			json_array_foreach(found, k, r) {
 				if (rc)
 					break;
