@@ -945,7 +945,6 @@ enum att_rc att_x_match_message(struct att_node *node, int64_t msg_id, bool agai
 	free((void *)m.content);
 	if (!rc)
 		rc = att_store_entity_each_of(node->store, msg_id, collect_entity, &l, err);
-
 	for (size_t i = 0; !rc && i < l.n; i++) {
 		const struct att_entity_row *e = &l.rows[i];
 		struct att_entity_form f;
