@@ -538,6 +538,7 @@ static enum att_rc keep_name_hits(const struct att_match_hit *hits, size_t n, st
  * query found. Strings point into the parsed message. */
 struct send_ent {
 	const char *type;
+	const char *value; /* an identifier's value as sent */
 	const char *dob; /* a person's date of birth as sent */
 	struct att_name *norm; /* a name, normalised once (form.norm) */
 	struct att_entity_form form;
@@ -629,6 +630,7 @@ static enum att_rc check_entity(const struct att_jv *e, size_t i, struct send_en
 			return att_fail(err, ATT_EINVAL, "%s: %s", WHAT(), e2.msg);
 		/* as the index reads it back (att_entity_index_form) */
 		se->form.canon = se->canon;
+		se->value = value;
 		se->form.idtype = t == ATT_ID_URL ? ATT_ID_DOMAIN : t;
 		rc = text_member(text, true, "type", type);
 		if (!rc)
@@ -1318,40 +1320,57 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 	 * free text, or cut across two), then the neutrality screen */
 	for (i = 0; !rc && i < o->nents; i++) {
 		const struct send_ent *se = &o->ents[i];
-		enum att_id_type t = se->form.idtype;
 
-		if (se->form.name) {
+		if (se->form.name)
 			rc = att_policy_protected(node, se->form.name, se->norm, se->dob, i + 1,
 						  o->reasons, err);
-		} else if (se->form.canon &&
-			   (t == ATT_ID_EMAIL || t == ATT_ID_DOMAIN || t == ATT_ID_URL)) {
-			char where[32];
-
-			snprintf(where, sizeof(where), "entity %zu", i + 1);
-			rc = att_policy_protected_text(node, se->form.canon, where, o->reasons, err);
-		}
 	}
-	{
-		const char *texts[] = {o->purpose, o->subject, o->body, o->htext, o->legal};
-		const char *wheres[] = {"purpose", "subject", "body", "handling_text",
-					"legal_basis"};
-		const char *k;
-		json_t *x;
+	if (!rc) {
+		const char **addr = calloc(o->nents + 1, sizeof(*addr));
+		size_t na = 0;
 
-		for (i = 0; !rc && i < 5; i++)
+		/* the addresses as sent, read as one text (one query budget) */
+		for (i = 0; addr && i < o->nents; i++) {
+			const struct send_ent *se = &o->ents[i];
+			enum att_id_type t = se->form.idtype;
+
+			if (se->value && !se->form.name &&
+			    (t == ATT_ID_EMAIL || t == ATT_ID_DOMAIN || t == ATT_ID_URL))
+				addr[na++] = se->value;
+		}
+		rc = addr ? att_policy_protected_addresses(node, addr, na, o->reasons, err)
+			  : att_fail(err, ATT_ENOMEM, "out of memory");
+		free(addr);
+	}
+	if (!rc) {
+		/* free text: the fields, then a preservation request's elements
+		 * (in att_preservation_fields' order), and names cut across two */
+		const char *texts[5 + 8], *wheres[5 + 8];
+		char pw[8][32];
+		size_t nt = 5;
+
+		texts[0] = o->purpose, wheres[0] = "purpose";
+		texts[1] = o->subject, wheres[1] = "subject";
+		texts[2] = o->body, wheres[2] = "body";
+		texts[3] = o->htext, wheres[3] = "handling_text";
+		texts[4] = o->legal, wheres[4] = "legal_basis";
+		for (i = 0; o->pres && i < sizeof(preservation_fields) / sizeof(preservation_fields[0]) &&
+			    nt < sizeof(texts) / sizeof(texts[0]);
+		     i++) {
+			const char *pv = json_string_value(json_object_get(o->pres,
+									   preservation_fields[i]));
+
+			if (!pv)
+				continue;
+			snprintf(pw[nt - 5], sizeof(pw[0]), "preservation.%s", preservation_fields[i]);
+			texts[nt] = pv;
+			wheres[nt] = pw[nt - 5];
+			nt++;
+		}
+		for (i = 0; !rc && i < nt; i++)
 			rc = att_policy_protected_text(node, texts[i], wheres[i], o->reasons, err);
 		if (!rc)
-			rc = att_policy_protected_seams(node, texts, wheres, 5, o->reasons, err);
-		/* a preservation request's elements are free text too */
-		json_object_foreach(o->pres, k, x) {
-			char where[48];
-
-			if (rc || !json_is_string(x))
-				continue;
-			snprintf(where, sizeof(where), "preservation.%s", k);
-			rc = att_policy_protected_text(node, json_string_value(x), where, o->reasons,
-						       err);
-		}
+			rc = att_policy_protected_seams(node, texts, wheres, nt, o->reasons, err);
 	}
 	if (!rc)
 		rc = att_policy_neutrality(node, o->purpose, "purpose", o->reasons, err);

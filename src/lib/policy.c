@@ -10,6 +10,7 @@
 #include <unicode/uchar.h>
 #include <unicode/ucasemap.h>
 #include <unicode/utf8.h>
+#include <idn2.h>
 
 #include "attache/match.h"
 #include "attache/registry.h"
@@ -847,44 +848,75 @@ enum att_rc att_policy_protected_text(struct att_node *node, const char *text, c
 	return rc;
 }
 
-/* Whether the word holds a letter (a token of it would). */
-static bool word_has_letter(const struct word *w)
+/* The word before text[*end) (scanning back: a run of word characters,
+ * cut into pieces of at most TEXT_WORD_MAX bytes from its end); false at
+ * the start. */
+static bool prev_word(const char *text, size_t *end, struct word *w)
 {
-	const uint8_t *s = (const uint8_t *)w->s;
-	int32_t i = 0, n = (int32_t)w->len;
+	const uint8_t *s = (const uint8_t *)text;
+	int32_t i = (int32_t)*end, stop, j;
 	UChar32 c;
 
-	while (i < n) {
-		U8_NEXT(s, i, n, c);
-		if (c > 0 && u_isalpha(c))
-			return true;
+	for (; i > 0; i = j) {
+		j = i;
+		U8_PREV(s, 0, j, c);
+		if (c >= 0 && word_char(c))
+			break;
 	}
-	return false;
+	*end = (size_t)i;
+	if (i == 0)
+		return false;
+	stop = i;
+	for (; i > 0; i = j) {
+		j = i;
+		U8_PREV(s, 0, j, c);
+		if (c < 0 || !word_char(c) || stop - j > (int32_t)TEXT_WORD_MAX)
+			break;
+	}
+	w->s = text + i;
+	w->len = (size_t)(stop - i);
+	*end = (size_t)i;
+	return true;
+}
+
+/* Whether the word gives a name token, as the field's own scan reads it:
+ * digits, apostrophes, zero-width characters, Hangul fillers or tatweels
+ * alone give none and take no place among a seam's six words. */
+static bool word_is_token(const struct word *w)
+{
+	struct att_name nm;
+	struct att_err ignored = {0};
+	bool ascii = true, letter = false;
+
+	for (size_t i = 0; i < w->len; i++) {
+		unsigned char c = (unsigned char)w->s[i];
+
+		ascii = ascii && c < 0x80;
+		letter = letter || isalpha(c);
+	}
+	if (ascii)
+		return letter;
+	return att_name_normalize(w->s, w->len, &nm, &ignored) == ATT_OK && nm.ntok > 0;
 }
 
 /* Appends to b (room: TEXT_RUN_MAX words and spaces) the first (head) or
- * the last TEXT_RUN_MAX words of text, each followed by a space. */
+ * the last TEXT_RUN_MAX words of text that give tokens, each followed by a
+ * space; the last are found from the end, so that a long field is not
+ * read whole. */
 static size_t seam_words(const char *text, bool head, char *b)
 {
-	struct word w[TEXT_RUN_MAX];
+	struct word w[TEXT_RUN_MAX], x;
 	const char *p = text;
-	size_t k = 0, n = 0;
+	size_t k = 0, n = 0, end = strlen(text);
 
-	while (next_word(&p, &w[k % TEXT_RUN_MAX])) {
-		/* as the field's own scan: a word without a letter (digits, a
-		 * lone apostrophe or zero-width character) is no token and
-		 * takes no place of the six */
-		if (!word_has_letter(&w[k % TEXT_RUN_MAX]))
-			continue;
-		k++;
-		if (head && k == TEXT_RUN_MAX)
-			break;
-	}
-	for (size_t i = k > TEXT_RUN_MAX ? k - TEXT_RUN_MAX : 0; i < k; i++) {
-		const struct word *x = &w[i % TEXT_RUN_MAX];
+	while (k < TEXT_RUN_MAX && (head ? next_word(&p, &x) : prev_word(text, &end, &x)))
+		if (word_is_token(&x))
+			w[k++] = x;
+	for (size_t i = 0; i < k; i++) {
+		const struct word *y = &w[head ? i : k - 1 - i];
 
-		memcpy(b + n, x->s, x->len);
-		n += x->len;
+		memcpy(b + n, y->s, y->len);
+		n += y->len;
 		b[n++] = ' ';
 	}
 	return n;
@@ -909,8 +941,13 @@ static bool reason_has_register(const json_t *reasons, json_int_t reg)
 	return false;
 }
 
-#define SEAM_FIELDS 8u
+#define SEAM_FIELDS 16u
 #define SEAM_SIDE (TEXT_RUN_MAX * (TEXT_WORD_MAX + 1))
+
+struct seam_sides {
+	char tails[SEAM_FIELDS][SEAM_SIDE], heads[SEAM_FIELDS][SEAM_SIDE];
+	char buf[2 * SEAM_SIDE + 1];
+};
 
 enum att_rc att_policy_protected_seams(struct att_node *node, const char *const *texts,
 				       const char *const *wheres, size_t n, void *reasons,
@@ -918,19 +955,20 @@ enum att_rc att_policy_protected_seams(struct att_node *node, const char *const 
 {
 	/* each field's last and first words, read once (a field walked for
 	 * each pair it is in was most of the check's time) */
-	char tails[SEAM_FIELDS][SEAM_SIDE], heads[SEAM_FIELDS][SEAM_SIDE];
+	struct seam_sides *sd;
 	size_t tl[SEAM_FIELDS], hl[SEAM_FIELDS];
-	char buf[2 * SEAM_SIDE + 1];
 	enum att_rc rc = ATT_OK;
 
 	if (n > SEAM_FIELDS)
 		return att_fail(err, ATT_EINVAL, "too many fields");
 	if (!att_holdings_protected_any(node))
 		return ATT_OK;
+	if (!(sd = malloc(sizeof(*sd))))
+		return att_fail(err, ATT_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		/* the first field is never a later one, the last never an earlier */
-		tl[i] = i + 1 < n && texts[i] ? seam_words(texts[i], false, tails[i]) : 0;
-		hl[i] = i > 0 && texts[i] ? seam_words(texts[i], true, heads[i]) : 0;
+		tl[i] = i + 1 < n && texts[i] ? seam_words(texts[i], false, sd->tails[i]) : 0;
+		hl[i] = i > 0 && texts[i] ? seam_words(texts[i], true, sd->heads[i]) : 0;
 	}
 	for (size_t i = 0; !rc && i < n; i++)
 		for (size_t j = i + 1; !rc && j < n; j++) {
@@ -940,13 +978,15 @@ enum att_rc att_policy_protected_seams(struct att_node *node, const char *const 
 
 			if (!tl[i] || !hl[j])
 				continue; /* an empty side: the other field alone, read already */
-			if (!(found = json_array()))
-				return att_fail(err, ATT_ENOMEM, "out of memory");
-			memcpy(buf, tails[i], tl[i]);
-			memcpy(buf + tl[i], heads[j], hl[j]);
-			buf[tl[i] + hl[j]] = '\0';
+			if (!(found = json_array())) {
+				rc = att_fail(err, ATT_ENOMEM, "out of memory");
+				break;
+			}
+			memcpy(sd->buf, sd->tails[i], tl[i]);
+			memcpy(sd->buf + tl[i], sd->heads[j], hl[j]);
+			sd->buf[tl[i] + hl[j]] = '\0';
 			snprintf(where, sizeof(where), "%s+%s", wheres[i], wheres[j]);
-			rc = att_policy_protected_text(node, buf, where, found, err);
+			rc = att_policy_protected_text(node, sd->buf, where, found, err);
 			json_array_foreach(found, k, r) {
 				if (rc)
 					break;
@@ -959,6 +999,100 @@ enum att_rc att_policy_protected_seams(struct att_node *node, const char *const 
 			}
 			json_decref(found);
 		}
+	free(sd);
+	return rc;
+}
+
+/* Appends the percent-decoded copy of s (+ as a space) to b; false when it
+ * decodes to nothing new or not to UTF-8. */
+static bool percent_decoded(const char *s, struct att_buf *b)
+{
+	size_t at = b->len;
+	bool changed = false;
+
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+
+		if (c == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+			char hex[3] = {p[1], p[2], 0};
+
+			c = (char)strtol(hex, NULL, 16);
+			p += 2;
+			changed = true;
+		} else if (c == '+') {
+			c = ' ';
+			changed = true;
+		}
+		if (c && att_buf_add(b, &c, 1))
+			return false;
+	}
+	if (!changed || !att_utf8_valid(b->data + at, b->len - at)) {
+		b->len = at;
+		return false;
+	}
+	return true;
+}
+
+/* Appends the Unicode form of each xn-- label of s (an address's host). */
+static void idn_labels(const char *s, struct att_buf *b)
+{
+	for (const char *p = strstr(s, "xn--"); p; p = strstr(p + 4, "xn--")) {
+		char label[64];
+		size_t n = 0;
+		char *u = NULL;
+
+		while (n + 1 < sizeof(label) && (isalnum((unsigned char)p[n]) || p[n] == '-'))
+			n++;
+		memcpy(label, p, n);
+		label[n] = '\0';
+		if (idn2_to_unicode_8z8z(label, &u, 0) == IDN2_OK && u &&
+		    att_utf8_valid(u, strlen(u)) && !att_buf_adds(b, u) && att_buf_add(b, "\n", 1))
+			b->len -= strlen(u); /* no room: over the limit anyway */
+		free(u);
+	}
+}
+
+#define ADDR_TEXT_MAX (64u * 1024u)
+
+enum att_rc att_policy_protected_addresses(struct att_node *node, const char *const *values,
+					   size_t n, void *reasons, struct att_err *err)
+{
+	struct att_buf b;
+	enum att_rc rc = ATT_OK;
+	bool over = false;
+
+	if (!n || !att_holdings_protected_any(node))
+		return ATT_OK;
+	att_buf_init(&b, ADDR_TEXT_MAX * 4);
+	for (size_t i = 0; i < n && !over; i++) {
+		/* as sent (a URL's path and query, a sub-domain), percent-decoded,
+		 * and an IDN host in its own script */
+		if (att_buf_adds(&b, values[i]) || att_buf_add(&b, "\n", 1)) {
+			over = true;
+			break;
+		}
+		if ((strchr(values[i], '%') || strchr(values[i], '+')) &&
+		    percent_decoded(values[i], &b) && att_buf_add(&b, "\n", 1)) {
+			over = true;
+			break;
+		}
+		idn_labels(values[i], &b);
+		over = b.len > ADDR_TEXT_MAX;
+	}
+	if (over) {
+		/* addresses made to cost the check its time: for the overseer */
+		if (json_array_append_new(reasons,
+					  json_pack("{s:s,s:s,s:I}", "kind", "protected-unchecked",
+						    "where", "entities", "bytes",
+						    (json_int_t)ADDR_TEXT_MAX)))
+			rc = att_fail(err, ATT_ENOMEM, "out of memory");
+	} else if (b.len) {
+		if (att_buf_add(&b, "", 1))
+			rc = att_fail(err, ATT_ENOMEM, "out of memory");
+		else
+			rc = att_policy_protected_text(node, b.data, "entities", reasons, err);
+	}
+	att_buf_release(&b);
 	return rc;
 }
 

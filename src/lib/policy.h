@@ -74,6 +74,14 @@ enum att_rc att_policy_protected_seams(struct att_node *node, const char *const 
 				       const char *const *wheres, size_t n, void *reasons,
 				       struct att_err *err) ATT_WUR;
 
+/* The protected-persons check of the addresses among a message's entities
+ * (e-mail, domain, URL values as sent): read as one text, where "entities",
+ * as sent, percent-decoded and with IDN labels in their own script (a URL's
+ * path or query, a sub-domain, a local part can name a person). Addresses
+ * longer than 64 KiB together hold the message unchecked. */
+enum att_rc att_policy_protected_addresses(struct att_node *node, const char *const *values,
+					   size_t n, void *reasons, struct att_err *err) ATT_WUR;
+
 /* Frees the node's cached neutrality terms (at close). */
 void att_policy_cache_free(struct att_node *node);
 
