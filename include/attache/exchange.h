@@ -155,6 +155,9 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 			    const struct att_protect_spec *spec, int64_t *id,
 			    struct att_protect_result *res, struct att_err *err) ATT_WUR;
 void att_protect_result_release(struct att_protect_result *res);
+/* {"id", "held": [...], "flagged": [...]} (json_t *, caller owns; NULL
+ * when out of memory). */
+void *att_protect_result_json(int64_t id, const struct att_protect_result *res);
 enum att_rc att_protect_list(struct att_node *node, const char *actor_id, void **out_json,
 			     struct att_err *err) ATT_WUR;
 

@@ -122,22 +122,14 @@ int cmd_protect(struct cli *cli, int argc, char **argv)
 	if (add) {
 		struct att_protect_spec spec = {name, dob, cat, reason};
 		struct att_protect_result res;
-		json_t *held, *flagged;
 		int64_t id = 0;
 
 		rc = att_protect_add(node, as, &spec, &id, &res, &err);
 		att_node_close(node);
 		if (rc)
 			return cli_fail(&err);
-		held = json_array();
-		flagged = json_array();
-		for (size_t i = 0; i < res.nheld; i++)
-			json_array_append_new(held, json_integer(res.held[i]));
-		for (size_t i = 0; i < res.nflagged; i++)
-			json_array_append_new(flagged, json_integer(res.flagged[i]));
 		if (json)
-			cli_print_json(json_pack("{s:I,s:O,s:O}", "id", (json_int_t)id, "held", held,
-						 "flagged", flagged));
+			cli_print_json(att_protect_result_json(id, &res));
 		else
 			printf("%lld\n", (long long)id);
 		/* what the register did to what was sent before */
@@ -145,8 +137,6 @@ int cmd_protect(struct cli *cli, int argc, char **argv)
 			  res.held, res.nheld);
 		print_ids("message(s) already held now name this person too", res.flagged,
 			  res.nflagged);
-		json_decref(held);
-		json_decref(flagged);
 		att_protect_result_release(&res);
 		return CLI_OK;
 	}

@@ -1326,11 +1326,11 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 						  o->reasons, err);
 	}
 	if (!rc) {
-		const char **addr = calloc(o->nents + 1, sizeof(*addr));
+		const char *addr[ATT_MSG_ENTITIES_MAX];
 		size_t na = 0;
 
 		/* the addresses as sent, read as one text (one query budget) */
-		for (i = 0; addr && i < o->nents; i++) {
+		for (i = 0; i < o->nents && na < ATT_MSG_ENTITIES_MAX; i++) {
 			const struct send_ent *se = &o->ents[i];
 			enum att_id_type t = se->form.idtype;
 
@@ -1338,9 +1338,7 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 			    (t == ATT_ID_EMAIL || t == ATT_ID_DOMAIN || t == ATT_ID_URL))
 				addr[na++] = se->value;
 		}
-		rc = addr ? att_policy_protected_addresses(node, addr, na, o->reasons, err)
-			  : att_fail(err, ATT_ENOMEM, "out of memory");
-		free(addr);
+		rc = att_policy_protected_addresses(node, addr, na, o->reasons, err);
 	}
 	if (!rc) {
 		/* free text: the fields, then a preservation request's elements

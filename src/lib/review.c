@@ -30,6 +30,25 @@ void att_protect_result_release(struct att_protect_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+static json_t *ids_json(const int64_t *ids, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_integer(ids[i]))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+void *att_protect_result_json(int64_t id, const struct att_protect_result *res)
+{
+	return json_pack("{s:I,s:o,s:o}", "id", (json_int_t)id, "held",
+			 ids_json(res->held, res->nheld), "flagged",
+			 ids_json(res->flagged, res->nflagged));
+}
+
 static enum att_rc push_id(int64_t **ids, size_t *n, int64_t id, struct att_err *err)
 {
 	int64_t *g = realloc(*ids, (*n + 1) * sizeof(**ids));

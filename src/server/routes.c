@@ -792,15 +792,8 @@ static enum att_rc h_protect_add(struct srv_call *c)
 	if (!rc)
 		rc = att_protect_add(c->node, c->who->user, &spec, &id, &res, &c->err);
 	if (!rc) {
-		json_t *held = json_array(), *flagged = json_array();
-
-		for (size_t i = 0; held && i < res.nheld; i++)
-			json_array_append_new(held, json_integer(res.held[i]));
-		for (size_t i = 0; flagged && i < res.nflagged; i++)
-			json_array_append_new(flagged, json_integer(res.flagged[i]));
 		c->status = 201;
-		rc = out_or_oom(c, json_pack("{s:I,s:o*,s:o*}", "id", (json_int_t)id, "held",
-					     held, "flagged", flagged));
+		rc = out_or_oom(c, att_protect_result_json(id, &res));
 		att_protect_result_release(&res);
 	}
 	return rc;
