@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -12,8 +14,10 @@
 #include "banned.h"
 
 static const char protect_usage[] =
-	"attache protect add --as USER --name NAME [--dob D] [--category C] [--reason TEXT]\n"
-	"       attache protect list --as USER [--json]";
+	"attache protect add --as USER --name NAME [--dob D] [--category C] [--reason TEXT] "
+	"[--json]\n"
+	"       attache protect list --as USER [--json]\n"
+	"       attache protect rescan --as USER [--json]";
 static const char review_usage[] = "attache review list --as USER [--json]\n"
 				   "       attache review release MSG --as USER --reason TEXT\n"
 				   "       attache review reject MSG --as USER --reason TEXT";
@@ -37,8 +41,16 @@ static int print_list(json_t *out, bool json, void (*line)(json_t *v))
 
 static void protect_line(json_t *v)
 {
-	printf("%5lld %-24s %-12s %-22s %s\n", cli_ji(v, "id"), cli_js(v, "name"), cli_js(v, "dob"),
-	       cli_js(v, "category"), cli_js(v, "added"));
+	json_t *r = json_object_get(v, "rescan");
+	char st[64] = "";
+
+	if (r && !json_is_null(json_object_get(r, "finished")))
+		snprintf(st, sizeof(st), "sent text read (%lld held)", cli_ji(r, "held"));
+	else if (r)
+		snprintf(st, sizeof(st), "sent text: %lld of %lld read", cli_ji(r, "read"),
+			 cli_ji(r, "of"));
+	printf("%5lld %-24s %-12s %-22s %s  %s\n", cli_ji(v, "id"), cli_js(v, "name"),
+	       cli_js(v, "dob"), cli_js(v, "category"), cli_js(v, "added"), st);
 }
 
 /* "N what: id, id, ..." on standard error, the first 20 ids. */
@@ -52,6 +64,52 @@ static void print_ids(const char *what, const int64_t *ids, size_t n)
 	if (n > 20)
 		fprintf(stderr, " and %zu more (--json lists them all)", n - 20);
 	fputc('\n', stderr);
+}
+
+/* What the register did to what was sent before, on standard error. */
+static void print_result(const struct att_protect_result *res)
+{
+	print_ids("delivered message(s) naming this person are held for review again", res->held,
+		  res->nheld);
+	print_ids("message(s) already held now name this person too", res->flagged,
+		  res->nflagged);
+}
+
+/* On a terminal, where a long reading is, at most every two seconds (a
+ * short one says nothing). */
+struct progress {
+	time_t last;
+	bool shown;
+};
+
+static void rescan_progress(const struct att_rescan_state *st, void *arg)
+{
+	struct progress *p = arg;
+	time_t now = time(NULL);
+
+	if (st->finished ? !p->shown : now - p->last < 2)
+		return;
+	p->last = now;
+	p->shown = !st->finished;
+	fprintf(stderr, "\rreading the messages sent before for entry %lld: %lld of %lld%s",
+		(long long)st->reg, (long long)st->read, (long long)st->total,
+		st->finished ? "\n" : "");
+}
+
+/* Runs the rescans left (the text of what was sent before) into res. */
+static int rescan(struct att_node *node, const char *as, struct att_protect_result *res)
+{
+	struct att_err err = {0};
+	struct progress last = {time(NULL), false};
+	bool tty = isatty(STDERR_FILENO);
+
+	if (att_protect_rescan(node, as, tty ? rescan_progress : NULL, &last, res, &err)) {
+		fprintf(stderr, "attache: reading the messages sent before stopped: %s "
+				"(what was read is kept; 'attache protect rescan' goes on)\n",
+			err.msg);
+		return CLI_REFUSED;
+	}
+	return CLI_OK;
 }
 
 static void review_line(json_t *v)
@@ -71,9 +129,12 @@ static void review_line(json_t *v)
 			       cli_js(r, "where"));
 		else if (json_object_get(r, "where"))
 			printf("         protected person: named in the %s, register entry %lld "
-			       "(score %.2f)\n",
+			       "(score %.2f)%s\n",
 			       cli_js(r, "where"), cli_ji(r, "register"),
-			       json_real_value(json_object_get(r, "score")));
+			       json_real_value(json_object_get(r, "score")),
+			       json_is_true(json_object_get(r, "after_delivery"))
+				       ? ", registered after delivery: held again"
+				       : "");
 		else
 			printf("         protected person: entity %lld matches register entry %lld "
 			       "(score %.2f)%s\n",
@@ -104,7 +165,7 @@ int cmd_protect(struct cli *cli, int argc, char **argv)
 	size_t npos;
 	int rc;
 
-	if (argc < 2 || (!add && strcmp(argv[1], "list"))) {
+	if (argc < 2 || (!add && strcmp(argv[1], "list") && strcmp(argv[1], "rescan"))) {
 		if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			printf("usage: %s\n", protect_usage);
 			return CLI_OK;
@@ -119,26 +180,33 @@ int cmd_protect(struct cli *cli, int argc, char **argv)
 	node = cli_open(cli, &rc);
 	if (!node)
 		return rc;
-	if (add) {
+	if (add || !strcmp(argv[1], "rescan")) {
 		struct att_protect_spec spec = {name, dob, cat, reason};
-		struct att_protect_result res;
+		struct att_protect_result res = {NULL, 0, NULL, 0};
 		int64_t id = 0;
 
-		rc = att_protect_add(node, as, &spec, &id, &res, &err);
-		att_node_close(node);
-		if (rc)
+		if (add && att_protect_add(node, as, &spec, &id, &res, &err)) {
+			att_node_close(node);
 			return cli_fail(&err);
-		if (json)
-			cli_print_json(att_protect_result_json(id, &res));
-		else
+		}
+		/* the entry is added (its id printed whatever follows); then
+		 * the text of what was sent before is read */
+		if (add && !json)
 			printf("%lld\n", (long long)id);
-		/* what the register did to what was sent before */
-		print_ids("delivered message(s) naming this person are held for review again",
-			  res.held, res.nheld);
-		print_ids("message(s) already held now name this person too", res.flagged,
-			  res.nflagged);
+		fflush(stdout);
+		rc = rescan(node, as, &res);
+		att_node_close(node);
+		if (!rc && json && add) {
+			cli_print_json(att_protect_result_json(id, &res));
+		} else if (!rc && json) {
+			json_t *o = att_protect_result_json(0, &res);
+
+			json_object_del(o, "id");
+			cli_print_json(o);
+		}
+		print_result(&res);
 		att_protect_result_release(&res);
-		return CLI_OK;
+		return rc;
 	}
 	rc = att_protect_list(node, as, (void **)&out, &err);
 	att_node_close(node);

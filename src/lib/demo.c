@@ -160,8 +160,10 @@ static enum att_rc send(struct demo *d, const char *who, json_t *m, int64_t *id)
 }
 
 /* Paris reports a contact of the walk-in to the terrorism desk. */
-static enum att_rc walkin_contact(struct demo *d, int64_t c_par, int info, const char *subject,
-				  const char *body, const char *person)
+/* Paris reports on the walk-in's contacts: one entity, {type: key}. */
+static enum att_rc walkin_report(struct demo *d, int64_t c_par, int info, const char *subject,
+				 const char *body, const char *type, const char *key,
+				 const char *value)
 {
 	return send(d, "rep-aliyev",
 		    json_pack("{s:I,s:s,s:[s],s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:[{s:s,s:s}]}",
@@ -169,8 +171,14 @@ static enum att_rc walkin_contact(struct demo *d, int64_t c_par, int info, const
 			      "hq/terrorism", "field", ATT_FIELD_TERRORISM, "handling", "H0",
 			      "source", "C", "information", info, "priority", "routine", "purpose",
 			      "Report contacts of the walk-in", "subject", subject, "body", body,
-			      "entities", "type", "person", "name", person),
+			      "entities", "type", type, key, value),
 		    NULL);
+}
+
+static enum att_rc walkin_contact(struct demo *d, int64_t c_par, int info, const char *subject,
+				  const char *body, const char *person)
+{
+	return walkin_report(d, c_par, info, subject, body, "person", "name", person);
 }
 
 static const char demo_list[] =
@@ -372,18 +380,32 @@ static enum att_rc traffic(struct demo *d)
 	if (!rc)
 		rc = walkin_contact(d, c_par, 3, "A second contact of the walk-in",
 				    "The walk-in also met this woman twice in Paris.", "Aytan Mammadli");
+	/* and names her once more, in the text only */
+	tick(d, 600);
+	if (!rc)
+		rc = walkin_report(d, c_par, 3, "A telephone number of the walk-in",
+				   "The walk-in said messages for him can be left with Aytan "
+				   "Mammadli at this number.",
+				   "phone", "value", "+33 6 12 34 56 78");
 	tick(d, 86400);
 	if (!rc) {
 		struct att_protect_spec p3 = {"Айтан Маммадли", NULL, "journalist",
 					      "Exiled blogger; threatened after her reporting"};
 		struct att_protect_result pr;
 
+		size_t by_entity = 0;
+
 		rc = att_protect_add(d->node, "overseer", &p3, &reg, &pr, d->err);
+		by_entity = pr.nheld;
+		/* then the text of everything sent before is read for her */
+		if (!rc)
+			rc = att_protect_rescan(d->node, "overseer", NULL, NULL, &pr, d->err);
 		if (!rc)
 			sayf(d->say, d->arg,
 			     "protected-persons register: a journalist added; %zu message(s) "
-			     "already delivered that name her HELD for review again",
-			     pr.nheld);
+			     "already delivered that name her HELD for review again (%zu as a "
+			     "person, %zu in the text)",
+			     pr.nheld, by_entity, pr.nheld - by_entity);
 		att_protect_result_release(&pr);
 	}
 	att_clock_set(0);

@@ -650,6 +650,46 @@ static enum att_rc check_entity(const struct att_jv *e, size_t i, struct send_en
 static const char *const preservation_fields[] = {"authority", "offence", "facts", "data",
 						  "custodian", "necessity"};
 
+bool att_x_is_address(enum att_id_type t)
+{
+	return t == ATT_ID_EMAIL || t == ATT_ID_DOMAIN || t == ATT_ID_URL;
+}
+
+enum att_rc att_x_protected_texts(struct att_node *node, const struct att_x_texts *t,
+				  json_t *reasons, struct att_err *err)
+{
+	/* free text: the fields, then a preservation request's elements (in
+	 * att_preservation_fields' order), and names cut across two */
+	const char *texts[5 + 8], *wheres[5 + 8];
+	char pw[8][32];
+	size_t nt = 5;
+	/* the addresses, read as one text (one query budget) */
+	enum att_rc rc = att_policy_protected_addresses(node, t->addr, t->naddr, reasons, err);
+
+	texts[0] = t->purpose, wheres[0] = "purpose";
+	texts[1] = t->subject, wheres[1] = "subject";
+	texts[2] = t->body, wheres[2] = "body";
+	texts[3] = t->htext, wheres[3] = "handling_text";
+	texts[4] = t->legal, wheres[4] = "legal_basis";
+	for (size_t i = 0; t->pres && i < sizeof(preservation_fields) / sizeof(preservation_fields[0]) &&
+			   nt < sizeof(texts) / sizeof(texts[0]);
+	     i++) {
+		const char *pv = json_string_value(json_object_get(t->pres, preservation_fields[i]));
+
+		if (!pv)
+			continue;
+		snprintf(pw[nt - 5], sizeof(pw[0]), "preservation.%s", preservation_fields[i]);
+		texts[nt] = pv;
+		wheres[nt] = pw[nt - 5];
+		nt++;
+	}
+	for (size_t i = 0; !rc && i < nt; i++)
+		rc = att_policy_protected_text(node, texts[i], wheres[i], reasons, err);
+	if (!rc)
+		rc = att_policy_protected_seams(node, texts, wheres, nt, reasons, err);
+	return rc;
+}
+
 static enum att_rc check_preservation(const struct att_jv *p, json_t **out, int64_t *days,
 				      struct att_err *err)
 {
@@ -1326,49 +1366,17 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 						  o->reasons, err);
 	}
 	if (!rc) {
-		const char *addr[ATT_MSG_ENTITIES_MAX];
-		size_t na = 0;
+		struct att_x_texts t = {o->purpose, o->subject, o->body, o->htext, o->legal, o->pres,
+					{NULL}, 0};
 
-		/* the addresses as sent, read as one text (one query budget) */
-		for (i = 0; i < o->nents && na < ATT_MSG_ENTITIES_MAX; i++) {
+		/* the addresses as sent */
+		for (i = 0; i < o->nents && t.naddr < ATT_MSG_ENTITIES_MAX; i++) {
 			const struct send_ent *se = &o->ents[i];
-			enum att_id_type t = se->form.idtype;
 
-			if (se->value && !se->form.name &&
-			    (t == ATT_ID_EMAIL || t == ATT_ID_DOMAIN || t == ATT_ID_URL))
-				addr[na++] = se->value;
+			if (se->value && !se->form.name && att_x_is_address(se->form.idtype))
+				t.addr[t.naddr++] = se->value;
 		}
-		rc = att_policy_protected_addresses(node, addr, na, o->reasons, err);
-	}
-	if (!rc) {
-		/* free text: the fields, then a preservation request's elements
-		 * (in att_preservation_fields' order), and names cut across two */
-		const char *texts[5 + 8], *wheres[5 + 8];
-		char pw[8][32];
-		size_t nt = 5;
-
-		texts[0] = o->purpose, wheres[0] = "purpose";
-		texts[1] = o->subject, wheres[1] = "subject";
-		texts[2] = o->body, wheres[2] = "body";
-		texts[3] = o->htext, wheres[3] = "handling_text";
-		texts[4] = o->legal, wheres[4] = "legal_basis";
-		for (i = 0; o->pres && i < sizeof(preservation_fields) / sizeof(preservation_fields[0]) &&
-			    nt < sizeof(texts) / sizeof(texts[0]);
-		     i++) {
-			const char *pv = json_string_value(json_object_get(o->pres,
-									   preservation_fields[i]));
-
-			if (!pv)
-				continue;
-			snprintf(pw[nt - 5], sizeof(pw[0]), "preservation.%s", preservation_fields[i]);
-			texts[nt] = pv;
-			wheres[nt] = pw[nt - 5];
-			nt++;
-		}
-		for (i = 0; !rc && i < nt; i++)
-			rc = att_policy_protected_text(node, texts[i], wheres[i], o->reasons, err);
-		if (!rc)
-			rc = att_policy_protected_seams(node, texts, wheres, nt, o->reasons, err);
+		rc = att_x_protected_texts(node, &t, o->reasons, err);
 	}
 	if (!rc)
 		rc = att_policy_neutrality(node, o->purpose, "purpose", o->reasons, err);

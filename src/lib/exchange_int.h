@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "attache/exchange.h"
+#include "attache/match.h"
 #include "node_int.h"
 #include "policy.h"
 #include "store_exchange.h"
@@ -40,6 +42,22 @@ char *att_x_seal_text(struct att_node *node, const char *text, struct att_err *e
 
 /* "what:id" associated data. */
 void att_x_ad(char *ad, size_t n, const char *what, int64_t id);
+/* What the protected-persons check at sending reads besides the names: a
+ * message's free text (the fields as stored, a preservation request's
+ * elements) and its addresses as sent (e-mail, domain and URL values). */
+struct att_x_texts {
+	const char *purpose, *subject, *body, *htext, *legal;
+	const json_t *pres;
+	const char *addr[ATT_MSG_ENTITIES_MAX];
+	size_t naddr;
+};
+/* Whether an identifier of type t is an address (read as text). */
+bool att_x_is_address(enum att_id_type t);
+/* The protected-persons check of t (see struct att_x_texts), one rule for
+ * sending and for the rescan of what was sent before a person was
+ * registered: reasons appended to reasons. */
+enum att_rc att_x_protected_texts(struct att_node *node, const struct att_x_texts *t,
+				  json_t *reasons, struct att_err *err) ATT_WUR;
 
 /* An ISO time string or JSON null for 0. */
 json_t *att_x_time(int64_t t);

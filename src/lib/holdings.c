@@ -110,10 +110,47 @@ struct att_match_index *att_holdings_index(struct att_node *node)
 	return node->hold->ix;
 }
 
+enum att_rc att_holdings_protected_scope(struct att_node *node, int64_t id,
+					 const void *value_json, struct att_err *err)
+{
+	const json_t *v = value_json;
+	const char *name = json_string_value(json_object_get(v, "name"));
+	const char *dob = json_string_value(json_object_get(v, "dob"));
+	struct att_match_attrs attrs = {0, 0};
+	struct att_match_index *ix;
+	enum att_rc rc;
+
+	att_holdings_protected_unscope(node);
+	if (dob && !att_match_dob_parse(dob, &attrs.dob))
+		attrs.dob = 0;
+	rc = att_match_index_new(&ix, NULL, err);
+	if (!rc && name) {
+		rc = att_match_index_add(ix, (uint64_t)id, name, strlen(name), &attrs, err);
+		if (rc == ATT_EINVAL) {
+			att_err_clear(err); /* validated when added; nothing to match */
+			rc = ATT_OK;
+		}
+	}
+	if (rc) {
+		att_match_index_free(ix);
+		return rc;
+	}
+	node->prot_scope = ix;
+	return ATT_OK;
+}
+
+void att_holdings_protected_unscope(struct att_node *node)
+{
+	att_match_index_free(node->prot_scope);
+	node->prot_scope = NULL;
+}
+
 bool att_holdings_protected_any(struct att_node *node)
 {
 	size_t n;
 
+	if (node->prot_scope)
+		return att_match_index_count(node->prot_scope) > 0;
 	pthread_mutex_lock(&node->hold->mu);
 	n = node->hold->prot ? att_match_index_count(node->hold->prot) : 0;
 	pthread_mutex_unlock(&node->hold->mu);
@@ -125,6 +162,8 @@ enum att_token_level att_holdings_protected_token(struct att_node *node,
 {
 	enum att_token_level level = ATT_TOKEN_NONE;
 
+	if (node->prot_scope)
+		return att_match_index_token_level(node->prot_scope, t);
 	pthread_mutex_lock(&node->hold->mu);
 	if (node->hold->prot)
 		level = att_match_index_token_level(node->hold->prot, t);
@@ -137,6 +176,8 @@ enum att_token_level att_holdings_protected_text(struct att_node *node, const ch
 {
 	enum att_token_level level = ATT_TOKEN_NONE;
 
+	if (node->prot_scope)
+		return att_match_index_text_level(node->prot_scope, t, len, near);
 	pthread_mutex_lock(&node->hold->mu);
 	if (node->hold->prot)
 		level = att_match_index_text_level(node->hold->prot, t, len, near);
@@ -150,6 +191,8 @@ enum att_rc att_holdings_query_protected(struct att_node *node, const struct att
 {
 	enum att_rc rc;
 
+	if (node->prot_scope)
+		return att_match_index_query(node->prot_scope, q, hits, max, n, err);
 	/* Under the lock: the register's index is replaced when it changes. */
 	pthread_mutex_lock(&node->hold->mu);
 	rc = att_match_index_query(node->hold->prot, q, hits, max, n, err);

@@ -175,6 +175,7 @@ void att_node_close(struct att_node *node)
 		att_node_rollback(node);
 	att_store_close(node->store);
 	att_keys_free(node->keys);
+	att_holdings_protected_unscope(node);
 	att_holdings_unref(node->hold);
 	att_policy_cache_free(node);
 	att_session_cache_free(node);

@@ -34,6 +34,10 @@ struct att_node {
 	size_t n_tx_refs, cap_tx_refs;
 	bool tx_refs_protected_dirty;
 	bool tx_wl_loaded; /* this transaction's sync loaded the watchlists */
+	/* When set, the protected-persons checks of this node read this
+	 * index (one register entry, see att_holdings_protected_scope)
+	 * instead of the whole register. */
+	struct att_match_index *prot_scope;
 	void *policy_cache;                    /* neutrality terms, see policy.c */
 	void *auth_cache;                      /* verified API tokens, see session.c */
 	uint64_t tx_epoch;                     /* bumped by every att_node_begin */

@@ -922,6 +922,37 @@ static size_t seam_words(const char *text, bool head, char *b)
 	return n;
 }
 
+/* Whether the words text[0..len) of a seam's side could end a run the
+ * text check queries (see run_worth): a token the register holds at least
+ * nearly, or an initial. A name cut across two fields has one at each of
+ * the run's ends, so a pair with a side without one has nothing the two
+ * fields on their own do not show (a word glued of two names is read on
+ * its own, see scan_glued). When in doubt (no room, no memory), true. */
+static bool side_could_end_run(struct att_node *node, const char *text, size_t len)
+{
+	struct att_name nm;
+	struct att_err err = {0};
+	enum att_rc rc;
+
+	if (!len)
+		return false;
+	rc = att_name_normalize(text, len - 1, &nm, &err);
+	if (rc == ATT_EINVAL)
+		return false; /* no letters: no name */
+	if (rc || nm.truncated)
+		return true;
+	for (size_t i = 0; i < nm.ntok; i++) {
+		const struct att_name_token *t = &nm.tok[i];
+
+		if (!token_has_letter(t))
+			continue;
+		if ((t->flags & ATT_TOK_INITIAL) ||
+		    att_holdings_protected_token(node, t) != ATT_TOKEN_NONE)
+			return true;
+	}
+	return false;
+}
+
 static bool is_protected_person(const json_t *r)
 {
 	const char *k = json_string_value(json_object_get(r, "kind"));
@@ -969,6 +1000,12 @@ enum att_rc att_policy_protected_seams(struct att_node *node, const char *const 
 		/* the first field is never a later one, the last never an earlier */
 		tl[i] = i + 1 < n && texts[i] ? seam_words(texts[i], false, sd->tails[i]) : 0;
 		hl[i] = i > 0 && texts[i] ? seam_words(texts[i], true, sd->heads[i]) : 0;
+		/* a side that cannot end a run is as good as empty (each side
+		 * normalised once, not once for each pair it is in) */
+		if (tl[i] && !side_could_end_run(node, sd->tails[i], tl[i]))
+			tl[i] = 0;
+		if (hl[i] && !side_could_end_run(node, sd->heads[i], hl[i]))
+			hl[i] = 0;
 	}
 	for (size_t i = 0; !rc && i < n; i++)
 		for (size_t j = i + 1; !rc && j < n; j++) {

@@ -133,6 +133,18 @@ static enum att_rc confirm_entity(struct att_node *node, int64_t ent, int64_t re
 	return rc;
 }
 
+/* Whether reasons name register entry reg. */
+static bool names_register(const json_t *reasons, int64_t reg)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(reasons, i, r)
+		if (json_integer_value(json_object_get(r, "register")) == reg)
+			return true;
+	return false;
+}
+
 /* Holds message msg again for reasons: a delivered one leaves its
  * recipients (each keeps its state for the release) and matching; a held
  * one still in the queue gets the reasons added. Others are left. */
@@ -174,6 +186,11 @@ static enum att_rc hold_again(struct att_node *node, const struct att_actor *act
 		if (!rc && !(all = att_x_open_json(node, sr, srlen, ad, err)))
 			rc = ATT_ECRYPTO;
 		free(sr);
+		if (!rc && names_register(all, reg)) {
+			/* found already (its entity, or an earlier step) */
+			json_decref(all);
+			return ATT_OK;
+		}
 		if (!rc && json_array_extend(all, reasons))
 			rc = att_fail(err, ATT_ENOMEM, "out of memory");
 	}
@@ -323,6 +340,7 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 	uint32_t dob;
 	json_t *v;
 	bool known = false;
+	int64_t upto = 0;
 	enum att_rc rc;
 
 	*id = 0;
@@ -366,6 +384,10 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 		rc = att_holdings_add_protected(node, *id, v, err);
 	if (!rc)
 		rc = rescreen(node, &actor, *id, spec, &mine, err);
+	if (!rc)
+		rc = att_store_msg_max_id(node->store, &upto, err);
+	if (!rc)
+		rc = att_store_rescan_add(node->store, *id, upto, actor.id, att_now(), err);
 	if (!rc) {
 		char obj[48];
 
@@ -390,11 +412,314 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 	return rc;
 }
 
+/* --- the rescan of sent text ---------------------------------------------- */
+
+/* Messages read per transaction by att_protect_rescan: a step holds the
+ * write lock for about a millisecond per 20 of them. */
+#define RESCAN_STEP 256u
+
+/* A message of a step, copied out of the walk (whose statement is busy). */
+struct rescan_msg {
+	int64_t id;
+	bool delivered;
+	unsigned char *content;
+	size_t len;
+};
+
+struct rescan_batch {
+	struct rescan_msg *m;
+	size_t n, cap;
+	size_t walked; /* rows walked, the rejected ones too */
+	int64_t last;  /* the last of them */
+	bool oom;
+};
+
+static int rescan_collect(const struct att_msg_row *m, void *arg)
+{
+	struct rescan_batch *b = arg;
+	struct rescan_msg *r;
+
+	b->walked++;
+	b->last = m->id;
+	if (strcmp(m->status, "delivered") && strcmp(m->status, "held"))
+		return 0; /* rejected: no one will see it */
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 64;
+		struct rescan_msg *g = realloc(b->m, cap * sizeof(*g));
+
+		if (!g) {
+			b->oom = true;
+			return 1;
+		}
+		b->m = g;
+		b->cap = cap;
+	}
+	r = &b->m[b->n];
+	r->id = m->id;
+	r->delivered = !strcmp(m->status, "delivered");
+	r->len = m->content_len;
+	r->content = malloc(m->content_len ? m->content_len : 1);
+	if (!r->content) {
+		b->oom = true;
+		return 1;
+	}
+	memcpy(r->content, m->content, m->content_len);
+	b->n++;
+	return 0;
+}
+
+/* The addresses among a message's entities, opened (kept in vals). */
+struct rescan_addr {
+	struct att_node *node;
+	json_t *vals;
+	enum att_rc rc;
+	struct att_err *err;
+};
+
+static int rescan_addr_row(const struct att_entity_row *e, void *arg)
+{
+	struct rescan_addr *a = arg;
+	enum att_id_type t;
+	char ad[48];
+	json_t *v;
+
+	if (!att_id_type_parse(e->type, &t) || !att_x_is_address(t))
+		return 0;
+	att_x_ad(ad, sizeof(ad), "entity", e->msg_id);
+	v = att_x_open_json(a->node, e->value, e->value_len, ad, a->err);
+	if (!v) {
+		a->rc = ATT_ECRYPTO;
+		return 1;
+	}
+	if (json_array_append_new(a->vals, v)) {
+		a->rc = att_fail(a->err, ATT_ENOMEM, "out of memory");
+		return 1;
+	}
+	return 0;
+}
+
+/* The check at sending, narrowed to the entry in scope, of message m's
+ * text and addresses: reasons appended. */
+static enum att_rc rescan_message(struct att_node *node, const struct rescan_msg *m,
+				  json_t *reasons, struct att_err *err)
+{
+	struct rescan_addr a = {node, json_array(), ATT_OK, err};
+	struct att_x_texts t;
+	char ad[48];
+	json_t *c, *v;
+	size_t i;
+	enum att_rc rc;
+
+	att_x_ad(ad, sizeof(ad), "message", m->id);
+	c = att_x_open_json(node, m->content, m->len, ad, err);
+	if (!c || !a.vals) {
+		json_decref(c);
+		json_decref(a.vals);
+		return c ? att_fail(err, ATT_ENOMEM, "out of memory") : ATT_ECRYPTO;
+	}
+	rc = att_store_entity_each_of(node->store, m->id, rescan_addr_row, &a, err);
+	if (!rc)
+		rc = a.rc;
+	memset(&t, 0, sizeof(t));
+	t.purpose = att_x_jstr(c, "purpose");
+	t.subject = att_x_jstr(c, "subject");
+	t.body = att_x_jstr(c, "body");
+	t.htext = att_x_jstr(c, "handling_text");
+	t.legal = att_x_jstr(c, "legal_basis");
+	t.pres = json_object_get(c, "preservation");
+	json_array_foreach(a.vals, i, v)
+		if (t.naddr < ATT_MSG_ENTITIES_MAX && att_x_jstr(v, "value"))
+			t.addr[t.naddr++] = att_x_jstr(v, "value");
+	if (!rc)
+		rc = att_x_protected_texts(node, &t, reasons, err);
+	json_decref(a.vals);
+	json_decref(c);
+	return rc;
+}
+
+struct prot_find {
+	int64_t id;
+	json_t *v;
+	struct att_node *node;
+	struct att_err *err;
+	enum att_rc rc;
+};
+
+static int prot_find_row(int64_t id, const unsigned char *sealed, size_t len, const char *by,
+			 int64_t at, void *arg)
+{
+	struct prot_find *f = arg;
+
+	(void)by;
+	(void)at;
+	if (id != f->id)
+		return 0;
+	f->v = att_x_open_json(f->node, sealed, len, "protected", f->err);
+	f->rc = f->v ? ATT_OK : ATT_ECRYPTO;
+	return 1;
+}
+
+static void rescan_state(const struct att_rescan_row *j, struct att_rescan_state *st)
+{
+	st->reg = j->reg;
+	st->total = j->total;
+	st->read = j->done;
+	st->held = j->held;
+	st->flagged = j->flagged;
+	st->finished = j->finished != 0;
+}
+
+/* One step of the oldest job in the open transaction. */
+static enum att_rc rescan_step(struct att_node *node, const struct att_actor *actor, size_t step,
+			       struct att_rescan_state *st, struct att_protect_result *res,
+			       struct att_err *err)
+{
+	struct att_rescan_row j;
+	struct rescan_batch b = {NULL, 0, 0, 0, 0, false};
+	struct prot_find f = {0, NULL, node, err, ATT_OK};
+	struct att_protect_result mine = {NULL, 0, NULL, 0};
+	int64_t cursor;
+	enum att_rc rc = att_store_rescan_next(node->store, &j, err);
+
+	if (rc == ATT_ENOTFOUND) {
+		att_err_clear(err);
+		return ATT_OK; /* nothing left: st stays zero */
+	}
+	if (rc)
+		return rc;
+	f.id = j.reg;
+	rc = att_store_protected_each(node->store, prot_find_row, &f, err);
+	if (!rc)
+		rc = f.rc;
+	if (!rc && f.v)
+		rc = att_holdings_protected_scope(node, j.reg, f.v, err);
+	json_decref(f.v);
+	if (!rc)
+		rc = att_store_msg_each_range(node->store, j.cursor, j.upto, step, rescan_collect,
+					      &b, err);
+	if (!rc && b.oom)
+		rc = att_fail(err, ATT_ENOMEM, "out of memory");
+	/* an entry gone from the register has nothing to find */
+	for (size_t i = 0; !rc && node->prot_scope && i < b.n; i++) {
+		json_t *reasons = json_array();
+
+		rc = reasons ? rescan_message(node, &b.m[i], reasons, err)
+			     : att_fail(err, ATT_ENOMEM, "out of memory");
+		if (!rc && json_array_size(reasons))
+			rc = hold_again(node, actor, b.m[i].id, j.reg, reasons, &mine, err);
+		json_decref(reasons);
+	}
+	att_holdings_protected_unscope(node);
+	/* the step read every message up to the last it walked, or, when it
+	 * walked fewer than it could, to the end */
+	cursor = b.walked == step ? b.last : j.upto;
+	if (!rc)
+		rc = att_store_rescan_advance(node->store, j.reg, cursor, (int64_t)b.walked,
+					      (int64_t)mine.nheld,
+					      (int64_t)mine.nflagged,
+					      cursor >= j.upto ? att_now() : 0, err);
+	if (!rc && cursor >= j.upto) {
+		char obj[48];
+
+		snprintf(obj, sizeof(obj), "protected/%lld", (long long)j.reg);
+		rc = att_audit_json(node, actor, "protected.rescan", obj,
+				    json_pack("{s:I,s:I,s:I}", "messages",
+					      (json_int_t)(j.done + (int64_t)b.walked),
+					      "held", (json_int_t)(j.held + (int64_t)mine.nheld),
+					      "flagged",
+					      (json_int_t)(j.flagged + (int64_t)mine.nflagged)),
+				    err);
+	}
+	for (size_t i = 0; !rc && res && i < mine.nheld; i++)
+		rc = push_id(&res->held, &res->nheld, mine.held[i], err);
+	for (size_t i = 0; !rc && res && i < mine.nflagged; i++)
+		rc = push_id(&res->flagged, &res->nflagged, mine.flagged[i], err);
+	if (!rc) {
+		j.cursor = cursor;
+		j.done += (int64_t)b.walked;
+		j.held += (int64_t)mine.nheld;
+		j.flagged += (int64_t)mine.nflagged;
+		j.finished = cursor >= j.upto;
+		rescan_state(&j, st);
+	}
+	att_protect_result_release(&mine);
+	for (size_t i = 0; i < b.n; i++)
+		free(b.m[i].content);
+	free(b.m);
+	return rc;
+}
+
+enum att_rc att_protect_rescan_step(struct att_node *node, const char *actor_id, size_t step,
+				    struct att_rescan_state *state,
+				    struct att_protect_result *res, struct att_err *err)
+{
+	struct att_actor actor;
+	size_t nheld = res ? res->nheld : 0, nflagged = res ? res->nflagged : 0;
+	enum att_rc rc;
+
+	memset(state, 0, sizeof(*state));
+	rc = att_actor_authz(node, actor_id, ATT_ACT_PROTECT_ADD, &actor, err);
+	if (rc)
+		return rc;
+	rc = att_node_begin(node, err);
+	if (!rc)
+		rc = att_holdings_sync(node, err);
+	if (!rc)
+		rc = rescan_step(node, &actor, step ? step : RESCAN_STEP, state, res, err);
+	rc = att_node_done(node, rc, err);
+	if (rc) {
+		memset(state, 0, sizeof(*state));
+		if (res) { /* what this step added did not happen */
+			res->nheld = nheld;
+			res->nflagged = nflagged;
+		}
+	}
+	return rc;
+}
+
+enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id,
+			       void (*progress)(const struct att_rescan_state *st, void *arg),
+			       void *arg, struct att_protect_result *res, struct att_err *err)
+{
+	for (;;) {
+		struct att_rescan_state st;
+		enum att_rc rc = att_protect_rescan_step(node, actor_id, RESCAN_STEP, &st, res, err);
+
+		if (rc)
+			return rc;
+		if (!st.reg)
+			return ATT_OK;
+		if (progress)
+			progress(&st, arg);
+	}
+}
+
+enum att_rc att_protect_rescan_pending(struct att_node *node, int64_t *reg, char *by,
+				       struct att_err *err)
+{
+	struct att_rescan_row j;
+	enum att_rc rc = att_node_begin_read(node, err);
+
+	if (rc)
+		return rc;
+	rc = att_store_rescan_next(node->store, &j, err);
+	if (!rc) {
+		*reg = j.reg;
+		snprintf(by, 65, "%s", j.by);
+	}
+	if (rc == ATT_ENOTFOUND) {
+		att_node_rollback(node);
+		return rc;
+	}
+	return att_node_done(node, rc, err);
+}
+
 struct prot_list_ctx {
 	struct att_node *node;
 	json_t *arr;
 	struct att_err *err;
 	enum att_rc rc;
+	size_t at;
 };
 
 static int prot_row(int64_t id, const unsigned char *sealed, size_t len, const char *by,
@@ -414,11 +739,36 @@ static int prot_row(int64_t id, const unsigned char *sealed, size_t len, const c
 	return 0;
 }
 
+/* Each entry's rescan (both walks in id order: c->at follows them). */
+static int rescan_row(const struct att_rescan_row *r, void *arg)
+{
+	struct prot_list_ctx *c = arg;
+	struct att_rescan_state st;
+
+	while (c->at < json_array_size(c->arr) &&
+	       json_integer_value(json_object_get(json_array_get(c->arr, c->at), "id")) < r->reg)
+		c->at++;
+	if (c->at == json_array_size(c->arr))
+		return 1;
+	if (json_integer_value(json_object_get(json_array_get(c->arr, c->at), "id")) != r->reg)
+		return 0;
+	rescan_state(r, &st);
+	if (json_object_set_new(json_array_get(c->arr, c->at), "rescan",
+				json_pack("{s:I,s:I,s:I,s:I,s:o}", "read", (json_int_t)st.read,
+					  "of", (json_int_t)st.total, "held", (json_int_t)st.held,
+					  "flagged", (json_int_t)st.flagged, "finished",
+					  r->finished ? att_x_time(r->finished) : json_null()))) {
+		c->rc = att_fail(c->err, ATT_ENOMEM, "out of memory");
+		return 1;
+	}
+	return 0;
+}
+
 enum att_rc att_protect_list(struct att_node *node, const char *actor_id, void **out_json,
 			     struct att_err *err)
 {
 	struct att_actor actor;
-	struct prot_list_ctx c = {node, NULL, err, ATT_OK};
+	struct prot_list_ctx c = {node, NULL, err, ATT_OK, 0};
 	enum att_rc rc;
 
 	*out_json = NULL;
@@ -429,6 +779,10 @@ enum att_rc att_protect_list(struct att_node *node, const char *actor_id, void *
 		return rc;
 	c.arr = json_array();
 	rc = att_store_protected_each(node->store, prot_row, &c, err);
+	if (!rc)
+		rc = c.rc;
+	if (!rc)
+		rc = att_store_rescan_each(node->store, rescan_row, &c, err);
 	if (!rc)
 		rc = c.rc;
 	return att_node_list_done(node, &actor, "protected.read", "protected", rc, c.arr, out_json,

@@ -145,6 +145,15 @@ static const struct att_migration exchange_steps[] = {
 	 * each looked up by the newer entity (an index that grows at its end:
 	 * new hits are of new entities). */
 	{7, "CREATE INDEX IF NOT EXISTS hits_entity ON hits(entity_id);"},
+	/* A person put on the register is looked for in the text of every
+	 * message sent before (a job in steps, resumed where it stopped):
+	 * messages with ids in (cursor, upto] are still to be read. */
+	{8, "CREATE TABLE rescans ("
+	    "  register_id INTEGER PRIMARY KEY REFERENCES protected(id),"
+	    "  upto INTEGER NOT NULL, cursor INTEGER NOT NULL, by_user TEXT NOT NULL,"
+	    "  total INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
+	    "  held INTEGER NOT NULL DEFAULT 0, flagged INTEGER NOT NULL DEFAULT 0,"
+	    "  started INTEGER NOT NULL, finished INTEGER) STRICT;"},
 };
 
 const struct att_schema_component att_schema_exchange = {
@@ -1083,6 +1092,115 @@ enum att_rc att_store_protected_each(struct att_store *s,
 	struct prot_each_ctx c = {fn, arg};
 	STMT("SELECT id,sealed,added_by,at FROM protected ORDER BY id");
 	return each(s, st, prot_row, &c, err, "reading the register");
+}
+
+/* --- rescans: the reading of sent text for a person newly registered ----- */
+
+enum att_rc att_store_rescan_add(struct att_store *s, int64_t reg, int64_t upto,
+				 const char *by, int64_t now, struct att_err *err)
+{
+	STMT("INSERT INTO rescans(register_id,upto,cursor,by_user,total,started,finished) "
+	     "VALUES(?1,?2,0,?3,(SELECT count(*) FROM messages WHERE id<=?2),?4,"
+	     "CASE WHEN ?2=0 THEN ?4 END)");
+	sqlite3_bind_int64(st, 1, reg);
+	sqlite3_bind_int64(st, 2, upto);
+	att_bind_text(st, 3, by);
+	sqlite3_bind_int64(st, 4, now);
+	return att_store_step_done(s, st, err, "recording the rescan");
+}
+
+static void rescan_from(sqlite3_stmt *st, struct att_rescan_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->reg = sqlite3_column_int64(st, 0);
+	r->upto = sqlite3_column_int64(st, 1);
+	r->cursor = sqlite3_column_int64(st, 2);
+	COPY(r->by, st, 3);
+	r->held = sqlite3_column_int64(st, 4);
+	r->flagged = sqlite3_column_int64(st, 5);
+	r->started = sqlite3_column_int64(st, 6);
+	r->finished = sqlite3_column_int64(st, 7);
+	r->total = sqlite3_column_int64(st, 8);
+	r->done = sqlite3_column_int64(st, 9);
+}
+
+#define RESCAN_COLS \
+	"register_id,upto,cursor,by_user,held,flagged,started,coalesce(finished,0),total,done"
+
+enum att_rc att_store_rescan_next(struct att_store *s, struct att_rescan_row *out,
+				  struct att_err *err)
+{
+	int rc;
+	STMT("SELECT " RESCAN_COLS " FROM rescans WHERE finished IS NULL "
+	     "ORDER BY register_id LIMIT 1");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rescan_from(st, out);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW	   ? ATT_OK
+	       : rc == SQLITE_DONE ? ATT_ENOTFOUND
+				   : att_store_dberr(s, err, "reading the rescans");
+}
+
+enum att_rc att_store_rescan_advance(struct att_store *s, int64_t reg, int64_t cursor,
+				     int64_t done, int64_t held, int64_t flagged, int64_t finished,
+				     struct att_err *err)
+{
+	STMT("UPDATE rescans SET cursor=?2, done=done+?6, held=held+?3, flagged=flagged+?4,"
+	     " finished=CASE WHEN ?5 THEN ?5 END WHERE register_id=?1");
+	sqlite3_bind_int64(st, 1, reg);
+	sqlite3_bind_int64(st, 2, cursor);
+	sqlite3_bind_int64(st, 3, held);
+	sqlite3_bind_int64(st, 4, flagged);
+	sqlite3_bind_int64(st, 5, finished);
+	sqlite3_bind_int64(st, 6, done);
+	return att_store_step_done(s, st, err, "recording the rescan's progress");
+}
+
+struct rescan_each_ctx {
+	int (*fn)(const struct att_rescan_row *r, void *arg);
+	void *arg;
+};
+
+static int rescan_each_row(sqlite3_stmt *st, void *arg)
+{
+	struct rescan_each_ctx *c = arg;
+	struct att_rescan_row r;
+
+	rescan_from(st, &r);
+	return c->fn(&r, c->arg);
+}
+
+enum att_rc att_store_rescan_each(struct att_store *s,
+				  int (*fn)(const struct att_rescan_row *r, void *arg), void *arg,
+				  struct att_err *err)
+{
+	struct rescan_each_ctx c = {fn, arg};
+	STMT("SELECT " RESCAN_COLS " FROM rescans ORDER BY register_id");
+	return each(s, st, rescan_each_row, &c, err, "reading the rescans");
+}
+
+enum att_rc att_store_msg_max_id(struct att_store *s, int64_t *max, struct att_err *err)
+{
+	int rc;
+	STMT("SELECT coalesce(max(id),0) FROM messages");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*max = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? ATT_OK : att_store_dberr(s, err, "reading the messages");
+}
+
+enum att_rc att_store_msg_each_range(struct att_store *s, int64_t after, int64_t upto,
+				     size_t limit,
+				     int (*fn)(const struct att_msg_row *m, void *arg),
+				     void *arg, struct att_err *err)
+{
+	STMT("SELECT " MSG_COLS " FROM messages WHERE id>? AND id<=? ORDER BY id LIMIT ?");
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, upto);
+	sqlite3_bind_int64(st, 3, (int64_t)limit);
+	return msg_each(s, st, fn, arg, err);
 }
 
 enum att_rc att_store_protected_max(struct att_store *s, int64_t *max, struct att_err *err)

@@ -246,6 +246,34 @@ enum att_rc att_store_protected_each(struct att_store *s,
 					       size_t len, const char *by, int64_t at, void *arg),
 				     void *arg, struct att_err *err) ATT_WUR;
 
+/* The rescan of the text sent before a person was registered (entry reg):
+ * messages with ids in (cursor, upto] are still to be read (done of total
+ * are read); finished 0 while they are. */
+struct att_rescan_row {
+	int64_t reg, upto, cursor, held, flagged, started, finished, total, done;
+	char by[65];
+};
+enum att_rc att_store_rescan_add(struct att_store *s, int64_t reg, int64_t upto,
+				 const char *by, int64_t now, struct att_err *err) ATT_WUR;
+/* The oldest rescan not finished (ATT_ENOTFOUND: none). */
+enum att_rc att_store_rescan_next(struct att_store *s, struct att_rescan_row *out,
+				  struct att_err *err) ATT_WUR;
+/* Moves a rescan's cursor, adds to its counts (messages read, held,
+ * flagged), and with finished (a time) ends it. */
+enum att_rc att_store_rescan_advance(struct att_store *s, int64_t reg, int64_t cursor,
+				     int64_t done, int64_t held, int64_t flagged, int64_t finished,
+				     struct att_err *err) ATT_WUR;
+enum att_rc att_store_rescan_each(struct att_store *s,
+				  int (*fn)(const struct att_rescan_row *r, void *arg), void *arg,
+				  struct att_err *err) ATT_WUR;
+/* The largest message id (0: none). */
+enum att_rc att_store_msg_max_id(struct att_store *s, int64_t *max, struct att_err *err) ATT_WUR;
+/* The messages with ids in (after, upto], in order, at most limit (content
+ * valid during the call only). */
+enum att_rc att_store_msg_each_range(struct att_store *s, int64_t after, int64_t upto,
+				     size_t limit,
+				     int (*fn)(const struct att_msg_row *m, void *arg),
+				     void *arg, struct att_err *err) ATT_WUR;
 enum att_rc att_store_protected_max(struct att_store *s, int64_t *max,
 				    struct att_err *err) ATT_WUR;
 

@@ -635,6 +635,13 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		att_node_close(base);
 		return cli_fail(&err);
 	}
+	if (srv_rescan_start(base, &err)) {
+		free(cert_pem);
+		free(key_pem);
+		srv_sendq_stop();
+		att_node_close(base);
+		return cli_fail(&err);
+	}
 	conf.db_path = cli->db_path;
 	conf.tls = cert != NULL;
 	conf.access_log = !no_log;
@@ -675,6 +682,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 
 		free(cert_pem);
 		free(key_pem);
+		srv_rescan_stop();
 		srv_sendq_stop();
 		att_node_close(base);
 		if (why)
@@ -710,6 +718,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		}
 		/* The writer drains its queue while the daemon can still resume
 		 * the connections waiting for it; later posts are refused. */
+		srv_rescan_stop();
 		srv_sendq_stop();
 		MHD_stop_daemon(d);
 		if (lfd != MHD_INVALID_SOCKET)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -774,6 +775,59 @@ static enum att_rc h_protected(struct srv_call *c)
 	return att_protect_list(c->node, c->who->user, &c->out, &c->err);
 }
 
+/* How long a request reads the text sent before for a person put on the
+ * register before it answers and leaves the rest to the rescan runner. */
+#define RESCAN_INLINE_MS 2000
+
+/* Reads in steps (each committed) until the jobs are done or
+ * RESCAN_INLINE_MS have passed, adding to res, and leaves what is left to
+ * the rescan runner. The answer (*out): res as att_protect_result_json has
+ * it (with id when id > 0), with rescan_finished. A failed step after the
+ * person was added is no failure of the request (what it found stands, the
+ * answer says why it stopped in rescan_error, and the runner tries again);
+ * with strict, a failed first step is (nothing was done: its error). */
+static enum att_rc rescan_some(struct srv_call *c, int64_t id, bool strict,
+			       struct att_protect_result *res, json_t **out)
+{
+	struct att_rescan_state st;
+	struct att_err err = {0};
+	struct timespec t0, t;
+	bool finished = false;
+	json_t *o;
+
+	*out = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int n = 0;; n++) {
+		enum att_rc rc = att_protect_rescan_step(c->node, c->who->user, 0, &st, res, &err);
+
+		if (rc && strict && !n) {
+			c->err = err;
+			return rc;
+		}
+		if (rc)
+			break;
+		if (!st.reg) {
+			finished = true;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
+		    RESCAN_INLINE_MS)
+			break;
+	}
+	if (!finished)
+		srv_rescan_wake();
+	o = att_protect_result_json(id, res);
+	if (o && id <= 0)
+		json_object_del(o, "id");
+	if (o)
+		json_object_set_new(o, "rescan_finished", json_boolean(finished));
+	if (o && err.rc)
+		json_object_set_new(o, "rescan_error", json_string(err.msg));
+	*out = o;
+	return ATT_OK;
+}
+
 static enum att_rc h_protect_add(struct srv_call *c)
 {
 	struct att_protect_spec spec;
@@ -792,10 +846,25 @@ static enum att_rc h_protect_add(struct srv_call *c)
 	if (!rc)
 		rc = att_protect_add(c->node, c->who->user, &spec, &id, &res, &c->err);
 	if (!rc) {
+		json_t *o;
+
+		/* the entry is added: then the text of what was sent before */
 		c->status = 201;
-		rc = out_or_oom(c, att_protect_result_json(id, &res));
+		rc = rescan_some(c, id, false, &res, &o);
+		rc = rc ? rc : out_or_oom(c, o);
 		att_protect_result_release(&res);
 	}
+	return rc;
+}
+
+static enum att_rc h_protect_rescan(struct srv_call *c)
+{
+	struct att_protect_result res = {NULL, 0, NULL, 0};
+	json_t *o;
+	enum att_rc rc = rescan_some(c, 0, true, &res, &o);
+
+	rc = rc ? rc : out_or_oom(c, o);
+	att_protect_result_release(&res);
 	return rc;
 }
 
@@ -909,6 +978,8 @@ const struct srv_route srv_routes[] = {
 	{"POST", "/watchlists", h_watchlist_import, B | S, "load a watchlist"},
 	{"GET", "/protected", h_protected, L, "the protected-persons register"},
 	{"POST", "/protected", h_protect_add, B, "register a protected person"},
+	{"POST", "/protected/rescan", h_protect_rescan, B,
+	 "read the text of what was sent before for the persons registered since"},
 	{"GET", "/reviews", h_reviews, L, "the review queue"},
 	{"POST", "/reviews/{id}/release", h_review_release, B, "release a held message"},
 	{"POST", "/reviews/{id}/reject", h_review_reject, B, "reject a held message"},

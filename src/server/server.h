@@ -168,6 +168,13 @@ void srv_sendq_submit(struct srv_send *s);
 /* Finishes the queues and stops the writer. */
 void srv_sendq_stop(void);
 
+/* The rescan runner (rescan.c): a thread on a clone of node that reads the
+ * text sent before for each person put on the register; wake it when a job
+ * is left, stop it before the node closes. */
+enum att_rc srv_rescan_start(struct att_node *node, struct att_err *err) ATT_WUR;
+void srv_rescan_wake(void);
+void srv_rescan_stop(void);
+
 struct att_audit_item;
 /* The audit sink of the worker nodes (att_node_set_audit_sink, ctx: the
  * worker's node): copies the entries of a read, queues them to the writer,

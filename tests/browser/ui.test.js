@@ -252,3 +252,17 @@ test('a message delivered before its person was registered is back in the review
   await page.waitForSelector('main table tbody tr');
   assert.doesNotMatch(await page.locator('main').textContent(), /A second contact of the walk-in/);
 });
+
+test('a message naming her only in its text is held again too, and the register says it was read', async () => {
+  await login('overseer');
+  await page.goto(URL + '#/reviews');
+  const card = page.locator('article.card', { hasText: 'A telephone number of the walk-in' });
+  await card.waitFor();
+  assert.match(await card.textContent(), /after it was delivered, in its body/);
+  await shot('15c-review-held-again-text');
+  await page.goto(URL + '#/protected');
+  const row = page.locator('tr', { hasText: 'Айтан Маммадли' });
+  await row.waitFor();
+  assert.match(await row.locator('td.rescan').textContent(), /read for this person; 1 held again/);
+  await shot('15d-register-rescan');
+});

@@ -88,6 +88,17 @@ EARLY=$(num)
 expect "register him afterwards" "$(req overseer POST /protected '{"name":"Fərid Quliyev","category":"refugee"}')" 201
 expect_match "the delivered message is held again" "$(cat "$work/body")" "\"held\":\\[$EARLY\\]"
 expect "the recipient desk no longer reads it" "$(req desk-oc GET /messages/$EARLY)" 403
+expect "send a message naming a person in its body only" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H0 'Meeting notes' | sed 's/"body":"Please check."/"body":"Please check what Sabina Rahimli said at the meeting."/')")" 201
+TEXTONLY=$(num)
+expect "the desk reads it" "$(req desk-oc GET /messages/$TEXTONLY)" 200
+expect "register her afterwards" "$(req overseer POST /protected '{"name":"Səbinə Rəhimli","category":"journalist"}')" 201
+expect_match "the message naming her in its body is held again" "$(cat "$work/body")" "\"held\":\[$TEXTONLY\].*\"rescan_finished\":true"
+expect "the desk no longer reads it" "$(req desk-oc GET /messages/$TEXTONLY)" 403
+expect "the register shows her rescan" "$(req overseer GET /protected)" 200
+expect_match "finished, one held" "$(cat "$work/body")" '"name":"Səbinə Rəhimli".*"rescan":\{"read":[0-9]+,"of":[0-9]+,"held":1,"flagged":0,"finished":"'
+expect "nothing left to read" "$(req overseer POST /protected/rescan '{}')" 200
+expect_match "no more holds" "$(cat "$work/body")" '^\{"held":\[\],"flagged":\[\],"rescan_finished":true\}$'
+expect "a representative may not run it" "$(req rep-mammadova POST /protected/rescan '{}')" 403
 
 # --- every route x every role ------------------------------------------------
 # route|method|path|body|roles allowed ("*" all, "-" none). Allowed means the
@@ -133,6 +144,7 @@ GET|/watchlists|GET /watchlists||head mfa president desk-oc rep-mammadova overse
 POST|/watchlists|POST /watchlists|{"name":"matrix","format":"csv","data":"not a list"}|desk-oc admin
 GET|/protected|GET /protected||overseer
 POST|/protected|POST /protected|{"name":"Matrix Person","category":"journalist"}|overseer
+POST|/protected/rescan|POST /protected/rescan|{}|overseer
 GET|/reviews|GET /reviews||overseer
 POST|/reviews/{id}/release|POST /reviews/@HELD@/release|{"reason":"matrix"}|overseer
 POST|/reviews/{id}/reject|POST /reviews/@HELD@/reject|{"reason":"matrix"}|overseer

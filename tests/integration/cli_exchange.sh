@@ -185,6 +185,31 @@ expect_ok "the overseer rejects the other" review reject "$M4ID" --as overseer -
 A hits --as rep-mammadova --json
 expect_eq "a rejected message's hits stay hidden" "$(echo "$OUT" | jq_ 'sum(1 for h in d if h["other"].get("case")=='$C3')')" 0
 
+# a person named in the text only of a delivered message: protect add reads
+# the text of everything sent before (in steps, each committed) and holds
+# the message again
+TO=$(msg to.json '{"case":'$C4',"type":"information","to":["hq/terrorism"],"field":"terrorism","handling":"H0","source":"C","information":3,"purpose":"Threat assessment","subject":"Visitors to the mission","body":"Ramil Safarov came to the consulate twice last week.","entities":[{"type":"url","value":"https://example.org/visitors/ramil-safarov"}]}')
+A send --as rep-aliyev --file "$TO"
+TOID=$OUT
+expect_ok "delivered: the desk reads it" show "$TOID" --as desk-ct
+A protect add --as overseer --name "Рамиль Сафаров" --category refugee --json
+expect_eq "named in the text only: held again" "$(echo "$OUT" | jq_ "d['held']")" "[$TOID]"
+[[ "$ERR" == *"held for review again: $TOID"* ]] && ok "protect add says so: $ERR" || not_ok "protect add stderr: $ERR"
+expect_denied_read "held again: the desk no longer reads it" "not a party to message $TOID" show "$TOID" --as desk-ct
+A review list --as overseer
+[[ "$OUT" == *"named in the body, register entry"*"registered after delivery: held again"* ]] && ok "the review says where and when: the body, after delivery" || not_ok "review list: $OUT"
+A review list --as overseer --json
+expect_eq "the body and the address, each once" "$(echo "$OUT" | jq_ "sorted(r['where'] for m in d if m['id']==$TOID for r in m['reasons'])")" "['body', 'entities']"
+A protect list --as overseer --json
+expect_eq "the register shows the reading finished" "$(echo "$OUT" | jq_ "[(p['rescan']['held'], p['rescan']['read']==p['rescan']['of'], p['rescan']['finished'] is not None) for p in d if p['name']=='Рамиль Сафаров']")" "[(1, True, True)]"
+A protect list --as overseer
+[[ "$OUT" == *"Рамиль Сафаров"*"sent text read (1 held)"* ]] && ok "protect list shows it" || not_ok "protect list: $OUT"
+A protect rescan --as overseer --json
+expect_eq "nothing left to read" "$OUT" '{"held":[],"flagged":[]}'
+expect_refused "only an overseer reads for the register" "may not protected.add" protect rescan --as desk-ct
+expect_usage "protect rescan needs --as" protect rescan
+expect_usage "protect takes add, list or rescan" protect reread --as overseer
+
 # an ended appointment ends access
 A appoint list --post unodc --json
 expect_refused "an ended representative has no access" "no active appointment" inbox --as rep-guliyeva

@@ -1299,6 +1299,167 @@ static void test_protect_after_delivery_typos(void **state)
 	}
 }
 
+/* Sends as rep a message of case c with entities ents (or NULL) and, when
+ * member is given, that member set to text; its id, and whether it was
+ * held in *held. */
+static int64_t send_with(int64_t c, const char *ents, const char *member, const char *text,
+			 bool *held)
+{
+	char *t = message_to(c, "hq/terrorism", 0, ents);
+	json_t *m = json_loads(t, 0, NULL);
+	struct att_send_result res;
+	struct att_err err = {0};
+	int64_t id;
+
+	free(t);
+	if (member)
+		json_object_set_new(m, member, json_string(text));
+	t = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	assert_int_equal(att_msg_send(node, "rep", t, strlen(t), &res, &err), ATT_OK);
+	id = res.id;
+	*held = res.held;
+	att_send_result_release(&res);
+	free(t);
+	return id;
+}
+
+static bool has_id(const int64_t *ids, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* The rescan: a person put on the register is looked for in the text of
+ * every message sent before (fields and addresses), in steps that each
+ * commit and resume after a crash; delivered messages found are held again,
+ * held ones get the reason once, others stay delivered. */
+static void test_protect_rescan(void **state)
+{
+	struct att_protect_spec p = {"\u041d\u0443\u0440\u043b\u0430\u043d "
+				     "\u0410\u0431\u0434\u0443\u043b\u043b\u0430\u0435\u0432",
+				     NULL, "journalist", NULL};
+	struct att_protect_result pr = {NULL, 0, NULL, 0};
+	struct att_rescan_state st;
+	struct att_err err = {0};
+	int64_t c = new_case("Rescan"), m1, m2, m3, m4, m5, m6, reg, pend;
+	char by[65];
+	json_t *j = NULL, *x;
+	size_t i;
+	bool held, seen = false;
+	(void)state;
+
+	/* the jobs earlier tests left (their entries' rescans) run first */
+	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, NULL, &err), ATT_OK);
+	m1 = send_with(c, "[{\"type\":\"phone\",\"value\":\"+994501234567\"}]", "body",
+		       "We met Nurlan Abdullayev at the consulate on Monday.", &held);
+	assert_false(held);
+	m2 = send_with(c, NULL, NULL, NULL, &held);
+	assert_false(held);
+	m3 = send_with(c, "[{\"type\":\"email\",\"value\":\"nurlan.abdullayev@mail.az\"}]", NULL,
+		       NULL, &held);
+	assert_false(held);
+	/* held when sent (the neutrality screen) and naming him in its subject */
+	m4 = send_with(c, NULL, "subject", "Nurlan Abdullayev at the opposition protest", &held);
+	assert_true(held);
+	/* named as a person and in the text: held again once, for his entity */
+	m6 = send_with(c, "[{\"type\":\"person\",\"name\":\"Nurlan Abdullayev\"}]", "body",
+		       "Nurlan Abdullayev again.", &held);
+	assert_false(held);
+	assert_int_equal(att_msg_ack(node, "desk", m1, &err), ATT_OK);
+
+	assert_int_equal(att_protect_add(node, "over", &p, &reg, &pr, &err), ATT_OK);
+	assert_int_equal(pr.nheld, 1); /* the one entity that names him */
+	assert_int_equal(pr.held[0], m6);
+	assert_int_equal(pr.nflagged, 0);
+	att_protect_result_release(&pr);
+	/* the job waits; a representative may not run it */
+	assert_int_equal(att_protect_rescan_pending(node, &pend, by, &err), ATT_OK);
+	assert_int_equal(pend, reg);
+	assert_string_equal(by, "over");
+	assert_int_equal(att_protect_rescan_step(node, "rep", 1, &st, &pr, &err), ATT_EDENIED);
+	att_err_clear(&err);
+	/* steps of one message until m1 is read, then the process dies */
+	for (int64_t k = 1; !pr.nheld; k++) {
+		assert_int_equal(att_protect_rescan_step(node, "over", 1, &st, &pr, &err), ATT_OK);
+		assert_int_equal(st.reg, reg);
+		assert_false(st.finished);
+		assert_int_equal(st.read, k);
+		assert_true(st.total > k);
+	}
+	assert_int_equal(pr.nheld, 1);
+	assert_int_equal(pr.held[0], m1);
+	assert_string_equal(recipient_state(m2), "delivered");
+	att_node_close(node);
+	assert_int_equal(att_node_open(path, &node, &err), ATT_OK);
+	/* resumed where it stopped */
+	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+	assert_int_equal(pr.nheld, 2);
+	assert_true(has_id(pr.held, pr.nheld, m3));
+	assert_false(has_id(pr.held, pr.nheld, m2));
+	assert_int_equal(pr.nflagged, 1);
+	assert_int_equal(pr.flagged[0], m4);
+	att_protect_result_release(&pr);
+	assert_string_equal(recipient_state(m1), "held");
+	assert_string_equal(recipient_state(m2), "delivered");
+	assert_int_equal(att_msg_show(node, "desk", m1, (void **)&j, &err), ATT_EDENIED);
+	att_err_clear(&err);
+	assert_int_equal(att_protect_rescan_pending(node, &pend, by, &err), ATT_ENOTFOUND);
+	att_err_clear(&err);
+	/* the reasons: where, after delivery; the held one's reason once */
+	assert_int_equal(att_review_list(node, "over", (void **)&j, &err), ATT_OK);
+	json_array_foreach(j, i, x) {
+		int64_t id = json_integer_value(json_object_get(x, "id"));
+		json_t *r = json_object_get(x, "reasons"), *y;
+		size_t k, named = 0;
+
+		json_array_foreach(r, k, y)
+			named += json_integer_value(json_object_get(y, "register")) == reg;
+		if (id == m1) {
+			y = json_array_get(r, 0);
+			assert_string_equal(json_string_value(json_object_get(y, "where")), "body");
+			assert_true(json_is_true(json_object_get(y, "after_delivery")));
+			seen = true;
+		}
+		if (id == m3)
+			assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0),
+									  "where")),
+					    "entities");
+		if (id == m1 || id == m3 || id == m4 || id == m6)
+			assert_int_equal(named, 1);
+		if (id == m6)
+			assert_null(json_object_get(json_array_get(r, 0), "where"));
+	}
+	assert_true(seen);
+	json_decref(j);
+	/* the register shows the job finished; nothing is left to do */
+	assert_int_equal(att_protect_list(node, "over", (void **)&j, &err), ATT_OK);
+	json_array_foreach(j, i, x)
+		if (json_integer_value(json_object_get(x, "id")) == reg) {
+			json_t *r = json_object_get(x, "rescan");
+
+			assert_int_equal(json_integer_value(json_object_get(r, "held")), 2);
+			assert_int_equal(json_integer_value(json_object_get(r, "flagged")), 1);
+			assert_false(json_is_null(json_object_get(r, "finished")));
+			assert_int_equal(json_integer_value(json_object_get(r, "read")),
+					 json_integer_value(json_object_get(r, "of")));
+		}
+	json_decref(j);
+	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+	assert_int_equal(pr.nheld + pr.nflagged, 0);
+	/* a message sent after the registration is checked when sent */
+	m5 = send_with(c, NULL, "body", "Abdullayev Nurlan called again.", &held);
+	assert_true(held);
+	(void)m5;
+	{
+		struct att_audit_report rep;
+
+		assert_int_equal(att_audit_verify(node, &rep, &err), ATT_OK);
+	}
+}
+
 /* Threads share the match index: one whose read began before a release and
  * a later hold again must not, by syncing late, put the held message's
  * entities back (the releases seen only move forward). */
@@ -1490,6 +1651,7 @@ int main(void)
 		cmocka_unit_test(test_protect_after_delivery),
 		cmocka_unit_test(test_protect_after_delivery_crowd),
 		cmocka_unit_test(test_protect_after_delivery_typos),
+		cmocka_unit_test(test_protect_rescan),
 		cmocka_unit_test(test_sync_never_goes_back),
 		cmocka_unit_test(test_import_rolled_back),
 		cmocka_unit_test(test_inbox_cache),

@@ -63,6 +63,7 @@ function decide(id, action, reload) {
 function reasonText(r) {
   if (typeof r === 'string') return r;
   if (r.kind === 'protected-unchecked') return t('review_reason_protected_unchecked', { where: r.where });
+  if (r.kind === 'protected-person' && r.where && r.after_delivery) return t('review_reason_protected_text_after', { register: r.register, where: r.where, score: Math.round((r.score || 0) * 100) + '%' });
   if (r.kind === 'protected-person' && r.where) return t('review_reason_protected_text', { register: r.register, where: r.where, score: Math.round((r.score || 0) * 100) + '%' });
   if (r.kind === 'protected-person' && r.after_delivery) return t('review_reason_protected_after', { register: r.register, entity: r.entity, score: Math.round((r.score || 0) * 100) + '%' });
   if (r.kind === 'protected-person') return t('review_reason_protected', { register: r.register, entity: r.entity, score: Math.round((r.score || 0) * 100) + '%' });
@@ -107,6 +108,7 @@ export async function protectedPersons() {
           toast(held.length || flagged.length
             ? t('protected_rescreened', { held: held.length, flagged: flagged.length })
             : t('done'));
+          if (res && res.rescan_finished === false) toast(t('protected_rescan_stopped', { error: res.rescan_error || '' }));
           window.dispatchEvent(new HashChangeEvent('hashchange'));
         } catch (e) { out.replaceChildren(errorBox(e)); }
       },
@@ -114,8 +116,25 @@ export async function protectedPersons() {
     labelled(t('protected_category'), category), labelled(t('reason'), reason), out,
     h('button', { type: 'submit' }, t('save')))));
   const list = await apiList('/protected');
-  section.appendChild(table([t('col_id'), t('protected_name'), t('protected_dob'), t('protected_category')],
+  const rescanText = (r) => (!r ? t('none')
+    : r.finished && !r.of ? t('protected_rescan_nothing')
+    : r.finished ? t('protected_rescan_done', { held: r.held, read: r.of })
+      : t('protected_rescan_partial', { read: r.read, of: r.of }));
+  section.appendChild(table([t('col_id'), t('protected_name'), t('protected_dob'), t('protected_category'), t('protected_rescan')],
     list.map((p) => h('tr', null, h('td', null, String(p.id)), h('td', null, p.name),
-      h('td', null, p.dob || t('none')), h('td', null, badge(p.category || t('none')))))));
+      h('td', null, p.dob || t('none')), h('td', null, badge(p.category || t('none'))),
+      h('td.rescan', null, rescanText(p.rescan))))));
+  if (list.some((p) => p.rescan && !p.rescan.finished)) {
+    section.appendChild(h('button', {
+      type: 'button',
+      onclick: async () => {
+        try {
+          const res = await api('POST', '/protected/rescan', {});
+          toast(t('protected_rescan_result', { held: (res.held || []).length, flagged: (res.flagged || []).length }));
+          window.dispatchEvent(new HashChangeEvent('hashchange'));
+        } catch (e) { out.replaceChildren(errorBox(e)); }
+      },
+    }, t('protected_rescan_go_on')));
+  }
   return section;
 }
