@@ -164,32 +164,34 @@ enum att_rc att_protect_list(struct att_node *node, const char *actor_id, void *
  * person in an entity (the match index has them), and leaves a job to read
  * the text of every message sent before (purpose, subject, body, handling
  * text, legal basis, a preservation request's elements, addresses), with
- * the check at sending narrowed to the new entry. The job runs in steps of
- * at most step messages, each its own transaction, and resumes where it
- * stopped after a crash. A step holds again the delivered messages found
- * and adds the person to the reasons of those held (into res, which may be
- * NULL; ids appended), as actor_id (an overseer). *left is the number of
- * messages the oldest unfinished job has still to read (0: none left). */
+ * the check at sending narrowed to the new entry. The job runs in steps
+ * (each its own transaction, bounded in messages, bytes and time), and
+ * resumes where it stopped after a crash. A step holds again the delivered
+ * messages found and adds the person to the reasons of those held (into
+ * res, which may be NULL; ids appended), as actor_id (an overseer); a
+ * message whose stored content cannot be opened is held as unreadable. A
+ * step works on the oldest unfinished job whose entry is from or later
+ * (0: any); *state is that job after the step (state->reg 0: no job). */
 struct att_rescan_state {
 	int64_t reg;          /* the register entry looked for */
 	int64_t read, total;  /* messages read so far, of total */
 	int64_t held, flagged;
 	bool finished;
 };
-enum att_rc att_protect_rescan_step(struct att_node *node, const char *actor_id, size_t step,
-				    struct att_rescan_state *state,
+enum att_rc att_protect_rescan_step(struct att_node *node, const char *actor_id, int64_t from,
+				    size_t step, struct att_rescan_state *state,
 				    struct att_protect_result *res, struct att_err *err) ATT_WUR;
-/* Every unfinished job to its end, step by step; progress (may be NULL) is
- * called after each step. */
+/* Every unfinished job to its end, step by step, stopping at the first
+ * failure; progress (may be NULL) is called after each step. */
 enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id,
 			       void (*progress)(const struct att_rescan_state *st, void *arg),
 			       void *arg, struct att_protect_result *res,
 			       struct att_err *err) ATT_WUR;
-/* The register entry of the oldest unfinished job and who started it
- * (by: at least 65 bytes); ATT_ENOTFOUND when none. No authorization: for
- * the server's background runner. */
-enum att_rc att_protect_rescan_pending(struct att_node *node, int64_t *reg, char *by,
-				       struct att_err *err) ATT_WUR;
+/* The oldest unfinished job whose entry is from or later, and who started
+ * it (by: at least 65 bytes); ATT_ENOTFOUND when none. No authorization:
+ * for the server's background runner. */
+enum att_rc att_protect_rescan_pending(struct att_node *node, int64_t from, int64_t *reg,
+				       char *by, struct att_err *err) ATT_WUR;
 
 /* The review queue of held messages, and the overseer's decision. */
 enum att_rc att_review_list(struct att_node *node, const char *actor_id, void **out_json,

@@ -202,6 +202,17 @@ const char *cli_js(void *obj, const char *key)
 	return json_is_string(v) ? json_string_value(v) : "-";
 }
 
+void cli_put_padded(const char *s, size_t width)
+{
+	size_t n = 0;
+
+	for (const char *p = s; *p; p++)
+		n += ((unsigned char)*p & 0xc0) != 0x80;
+	fputs(s, stdout);
+	for (; n < width; n++)
+		putchar(' ');
+}
+
 long long cli_ji(void *obj, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(obj, key));

@@ -74,4 +74,7 @@ bool cli_parse_id(const char *s, int64_t *id);
 const char *cli_js(void *obj, const char *key);
 /* The integer member key of a JSON object, 0 when absent. */
 long long cli_ji(void *obj, const char *key);
+/* Prints s (UTF-8) then spaces up to width characters, so that a column of
+ * names in any script lines up (printf's widths count bytes). */
+void cli_put_padded(const char *s, size_t width);
 #endif

@@ -49,8 +49,10 @@ static void protect_line(json_t *v)
 	else if (r)
 		snprintf(st, sizeof(st), "sent text: %lld of %lld read", cli_ji(r, "read"),
 			 cli_ji(r, "of"));
-	printf("%5lld %-24s %-12s %-22s %s  %s\n", cli_ji(v, "id"), cli_js(v, "name"),
-	       cli_js(v, "dob"), cli_js(v, "category"), cli_js(v, "added"), st);
+	printf("%5lld ", cli_ji(v, "id"));
+	cli_put_padded(cli_js(v, "name"), 24);
+	printf(" %-12s %-22s %s  %s\n", cli_js(v, "dob"), cli_js(v, "category"),
+	       cli_js(v, "added"), st);
 }
 
 /* "N what: id, id, ..." on standard error, the first 20 ids. */
@@ -96,20 +98,15 @@ static void rescan_progress(const struct att_rescan_state *st, void *arg)
 		st->finished ? "\n" : "");
 }
 
-/* Runs the rescans left (the text of what was sent before) into res. */
-static int rescan(struct att_node *node, const char *as, struct att_protect_result *res)
+/* Runs the rescans left (the text of what was sent before) into res; false
+ * with the reason in err when one stopped. */
+static bool rescan(struct att_node *node, const char *as, struct att_protect_result *res,
+		   struct att_err *err)
 {
-	struct att_err err = {0};
 	struct progress last = {time(NULL), false};
 	bool tty = isatty(STDERR_FILENO);
 
-	if (att_protect_rescan(node, as, tty ? rescan_progress : NULL, &last, res, &err)) {
-		fprintf(stderr, "attache: reading the messages sent before stopped: %s "
-				"(what was read is kept; 'attache protect rescan' goes on)\n",
-			err.msg);
-		return CLI_REFUSED;
-	}
-	return CLI_OK;
+	return !att_protect_rescan(node, as, tty ? rescan_progress : NULL, &last, res, err);
 }
 
 static void review_line(json_t *v)
@@ -123,6 +120,9 @@ static void review_line(json_t *v)
 		if (!strcmp(cli_js(r, "kind"), "neutrality"))
 			printf("         neutrality: %s term '%s' in the %s\n", cli_js(r, "category"),
 			       cli_js(r, "term"), cli_js(r, "where"));
+		else if (!strcmp(cli_js(r, "kind"), "protected-unreadable"))
+			printf("         protected persons: its stored content cannot be opened "
+			       "(damaged): not checked\n");
 		else if (!strcmp(cli_js(r, "kind"), "protected-unchecked"))
 			printf("         protected persons: the %s holds too many possible names to "
 			       "check: read it\n",
@@ -175,7 +175,7 @@ int cmd_protect(struct cli *cli, int argc, char **argv)
 	rc = cli_parse(argc, argv, 2, opts, pos, 0, &npos, protect_usage);
 	if (rc)
 		return rc < 0 ? CLI_OK : rc;
-	if (!as || (add && !name))
+	if (!as || (add && !name) || (!add && (name || dob || cat || reason)))
 		return cli_usage(protect_usage);
 	node = cli_open(cli, &rc);
 	if (!node)
@@ -184,6 +184,7 @@ int cmd_protect(struct cli *cli, int argc, char **argv)
 		struct att_protect_spec spec = {name, dob, cat, reason};
 		struct att_protect_result res = {NULL, 0, NULL, 0};
 		int64_t id = 0;
+		bool done;
 
 		if (add && att_protect_add(node, as, &spec, &id, &res, &err)) {
 			att_node_close(node);
@@ -194,19 +195,30 @@ int cmd_protect(struct cli *cli, int argc, char **argv)
 		if (add && !json)
 			printf("%lld\n", (long long)id);
 		fflush(stdout);
-		rc = rescan(node, as, &res);
+		done = rescan(node, as, &res, &err);
 		att_node_close(node);
-		if (!rc && json && add) {
-			cli_print_json(att_protect_result_json(id, &res));
-		} else if (!rc && json) {
-			json_t *o = att_protect_result_json(0, &res);
+		if (json && (done || add)) {
+			json_t *o = att_protect_result_json(id, &res);
 
-			json_object_del(o, "id");
+			if (o && !add)
+				json_object_del(o, "id");
+			if (o)
+				json_object_set_new(o, "rescan_finished", json_boolean(done));
+			if (o && !done)
+				json_object_set_new(o, "rescan_error", json_string(err.msg));
 			cli_print_json(o);
 		}
 		print_result(&res);
 		att_protect_result_release(&res);
-		return rc;
+		if (done)
+			return CLI_OK;
+		/* what was read is kept; the entry stands (added: not a failure
+		 * of add, which a script must not repeat) */
+		fprintf(stderr, "attache: reading the messages sent before stopped: %s "
+				"(what was read is kept; 'attache protect rescan' or the server goes "
+				"on)\n",
+			err.msg);
+		return add ? CLI_OK : CLI_REFUSED;
 	}
 	rc = att_protect_list(node, as, (void **)&out, &err);
 	att_node_close(node);

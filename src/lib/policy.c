@@ -903,15 +903,21 @@ static bool word_is_token(const struct word *w)
  * the last TEXT_RUN_MAX words of text that give tokens, each followed by a
  * space; the last are found from the end, so that a long field is not
  * read whole. */
-static size_t seam_words(const char *text, bool head, char *b)
+static size_t seam_words(const char *text, bool head, char *b, bool *cut)
 {
 	struct word w[TEXT_RUN_MAX], x;
 	const char *p = text;
 	size_t k = 0, n = 0, end = strlen(text);
 
+	*cut = false;
 	while (k < TEXT_RUN_MAX && (head ? next_word(&p, &x) : prev_word(text, &end, &x)))
-		if (word_is_token(&x))
+		if (word_is_token(&x)) {
+			/* a piece of a longer word (cut at TEXT_WORD_MAX bytes, on
+			 * a character's edge): not cut where the field's own scan
+			 * cut it, so what it reads can differ */
+			*cut = *cut || x.len + 4 > TEXT_WORD_MAX;
 			w[k++] = x;
+		}
 	for (size_t i = 0; i < k; i++) {
 		const struct word *y = &w[head ? i : k - 1 - i];
 
@@ -988,6 +994,8 @@ enum att_rc att_policy_protected_seams(struct att_node *node, const char *const 
 	 * each pair it is in was most of the check's time) */
 	struct seam_sides *sd;
 	size_t tl[SEAM_FIELDS], hl[SEAM_FIELDS];
+	bool tcut[SEAM_FIELDS] = {false}, hcut[SEAM_FIELDS] = {false};
+	bool tend[SEAM_FIELDS], hend[SEAM_FIELDS];
 	enum att_rc rc = ATT_OK;
 
 	if (n > SEAM_FIELDS)
@@ -998,14 +1006,13 @@ enum att_rc att_policy_protected_seams(struct att_node *node, const char *const 
 		return att_fail(err, ATT_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		/* the first field is never a later one, the last never an earlier */
-		tl[i] = i + 1 < n && texts[i] ? seam_words(texts[i], false, sd->tails[i]) : 0;
-		hl[i] = i > 0 && texts[i] ? seam_words(texts[i], true, sd->heads[i]) : 0;
-		/* a side that cannot end a run is as good as empty (each side
-		 * normalised once, not once for each pair it is in) */
-		if (tl[i] && !side_could_end_run(node, sd->tails[i], tl[i]))
-			tl[i] = 0;
-		if (hl[i] && !side_could_end_run(node, sd->heads[i], hl[i]))
-			hl[i] = 0;
+		tl[i] = i + 1 < n && texts[i] ? seam_words(texts[i], false, sd->tails[i], &tcut[i])
+					      : 0;
+		hl[i] = i > 0 && texts[i] ? seam_words(texts[i], true, sd->heads[i], &hcut[i]) : 0;
+		/* whether the side could end a run, each side normalised once
+		 * (not once for each pair it is in) */
+		tend[i] = tl[i] && side_could_end_run(node, sd->tails[i], tl[i]);
+		hend[i] = hl[i] && side_could_end_run(node, sd->heads[i], hl[i]);
 	}
 	for (size_t i = 0; !rc && i < n; i++)
 		for (size_t j = i + 1; !rc && j < n; j++) {
@@ -1015,6 +1022,11 @@ enum att_rc att_policy_protected_seams(struct att_node *node, const char *const 
 
 			if (!tl[i] || !hl[j])
 				continue; /* an empty side: the other field alone, read already */
+			/* a name across the two has a run's end on each side; a
+			 * side with a piece of a long word is read whatever the
+			 * other holds (the piece is not the one its field read) */
+			if (!(tend[i] && hend[j]) && !tcut[i] && !hcut[j])
+				continue;
 			if (!(found = json_array())) {
 				rc = att_fail(err, ATT_ENOMEM, "out of memory");
 				break;

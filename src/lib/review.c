@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -133,31 +134,44 @@ static enum att_rc confirm_entity(struct att_node *node, int64_t ent, int64_t re
 	return rc;
 }
 
-/* Whether reasons name register entry reg. */
-static bool names_register(const json_t *reasons, int64_t reg)
+/* Whether reason r says nothing known does not: a person's reason naming
+ * the same register entry, or an unchecked or unreadable one for the same
+ * place. */
+static bool reason_known(const json_t *known, const json_t *r)
 {
-	const json_t *r;
+	const char *kind = att_x_jstr(r, "kind"), *where = att_x_jstr(r, "where");
+	const json_t *reg = json_object_get(r, "register"), *k;
 	size_t i;
 
-	json_array_foreach(reasons, i, r)
-		if (json_integer_value(json_object_get(r, "register")) == reg)
+	json_array_foreach(known, i, k) {
+		const char *kk = att_x_jstr(k, "kind"), *kw = att_x_jstr(k, "where");
+
+		if (!kind || !kk || strcmp(kind, kk))
+			continue;
+		if (reg ? json_integer_value(json_object_get(k, "register")) ==
+				  json_integer_value(reg)
+			: (!where && !kw) || (where && kw && !strcmp(where, kw)))
 			return true;
+	}
 	return false;
 }
 
-/* Holds message msg again for reasons: a delivered one leaves its
- * recipients (each keeps its state for the release) and matching; a held
- * one still in the queue gets the reasons added. Others are left. */
+/* Holds message msg again for reasons (those its review does not have
+ * already: a message the overseer released after a hold for this entry is
+ * not held for it again, nor is a held one's reason for it added twice;
+ * an unchecked place is reported once): a delivered one leaves
+ * its recipients (each keeps its state for the release) and matching; a
+ * held one still in the queue gets the reasons added. Others are left. */
 static enum att_rc hold_again(struct att_node *node, const struct att_actor *actor,
 			      int64_t msg, int64_t reg, json_t *reasons,
 			      struct att_protect_result *res, struct att_err *err)
 {
 	struct att_msg_row m = {0};
 	unsigned char *sealed = NULL, *sr = NULL;
-	size_t len = 0, srlen = 0;
+	size_t len = 0, srlen = 0, i;
 	char ad[48], state[16] = "", obj[48];
-	bool delivered;
-	json_t *all = NULL;
+	bool delivered, reviewed;
+	json_t *known = NULL, *fresh = NULL, *r;
 	enum att_rc rc = att_store_msg_get(node->store, msg, &m, err);
 
 	if (rc)
@@ -167,36 +181,38 @@ static enum att_rc hold_again(struct att_node *node, const struct att_actor *act
 	if (!delivered && strcmp(m.status, "held"))
 		return ATT_OK;
 	att_x_ad(ad, sizeof(ad), "review", msg);
-	if (delivered) {
-		json_t *r;
-		size_t i;
-
-		json_array_foreach(reasons, i, r)
+	rc = att_store_review_get(node->store, msg, state, &sr, &srlen, err);
+	reviewed = rc == ATT_OK;
+	if (rc == ATT_ENOTFOUND) {
+		att_err_clear(err);
+		rc = ATT_OK;
+	}
+	if (!rc && reviewed && !(known = att_x_open_json(node, sr, srlen, ad, err)))
+		rc = ATT_ECRYPTO;
+	free(sr);
+	/* a held message is in the queue (pending) or left alone */
+	if (!rc && !delivered && (!reviewed || strcmp(state, "pending")))
+		goto out;
+	if (!rc && !(fresh = json_array()))
+		rc = att_fail(err, ATT_ENOMEM, "out of memory");
+	json_array_foreach(reasons, i, r) {
+		if (rc)
+			break;
+		if (reason_known(known, r))
+			continue;
+		if (delivered)
 			json_object_set_new(r, "after_delivery", json_true());
-	} else {
-		rc = att_store_review_get(node->store, msg, state, &sr, &srlen, err);
-		if (rc == ATT_ENOTFOUND) {
-			att_err_clear(err);
-			return ATT_OK;
-		}
-		if (!rc && strcmp(state, "pending")) {
-			free(sr);
-			return ATT_OK;
-		}
-		if (!rc && !(all = att_x_open_json(node, sr, srlen, ad, err)))
-			rc = ATT_ECRYPTO;
-		free(sr);
-		if (!rc && names_register(all, reg)) {
-			/* found already (its entity, or an earlier step) */
-			json_decref(all);
-			return ATT_OK;
-		}
-		if (!rc && json_array_extend(all, reasons))
+		if (json_array_append(fresh, r))
 			rc = att_fail(err, ATT_ENOMEM, "out of memory");
 	}
+	if (rc || !json_array_size(fresh))
+		goto out;
+	/* a delivered message's review is new (a decision before stays in the
+	 * audit log); a held one's gets the reasons added */
+	if (!delivered && json_array_extend(known, fresh))
+		rc = att_fail(err, ATT_ENOMEM, "out of memory");
 	if (!rc)
-		rc = att_x_seal_json(node, all ? all : reasons, ad, &sealed, &len, err);
-	json_decref(all);
+		rc = att_x_seal_json(node, delivered ? fresh : known, ad, &sealed, &len, err);
 	if (!rc)
 		rc = att_store_review_hold(node->store, msg, sealed, len, err);
 	free(sealed);
@@ -209,13 +225,17 @@ static enum att_rc hold_again(struct att_node *node, const struct att_actor *act
 	if (!rc) {
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)msg);
 		rc = att_audit_json(node, actor, delivered ? "review.hold" : "review.reason", obj,
-				    json_pack("{s:s,s:I}", "reason", "protected-person", "register",
-					      (json_int_t)reg),
+				    json_pack("{s:s,s:I}", "reason",
+					      att_x_jstr(json_array_get(fresh, 0), "kind"),
+					      "register", (json_int_t)reg),
 				    err);
 	}
 	if (!rc)
 		rc = delivered ? push_id(&res->held, &res->nheld, msg, err)
 			       : push_id(&res->flagged, &res->nflagged, msg, err);
+out:
+	json_decref(known);
+	json_decref(fresh);
 	return rc;
 }
 
@@ -414,14 +434,21 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 
 /* --- the rescan of sent text ---------------------------------------------- */
 
-/* Messages read per transaction by att_protect_rescan: a step holds the
- * write lock for about a millisecond per 20 of them. */
+/* A step of att_protect_rescan (one transaction, the write lock held) reads
+ * at most RESCAN_STEP messages, stops taking more once it holds
+ * RESCAN_BYTES of their content, and stops reading once RESCAN_STEP_MS
+ * have passed (checked between messages): the text check of one crafted
+ * message can take seconds (ICU's transliteration of a body of long CJK
+ * words), and many of them must not keep the lock for minutes. Ordinary
+ * traffic: 256 messages, some tens of milliseconds. */
 #define RESCAN_STEP 256u
+#define RESCAN_BYTES (1u << 20)
+#define RESCAN_STEP_MS 250
 
 /* A message of a step, copied out of the walk (whose statement is busy). */
 struct rescan_msg {
 	int64_t id;
-	bool delivered;
+	size_t walked; /* rows walked up to and with it */
 	unsigned char *content;
 	size_t len;
 };
@@ -431,6 +458,8 @@ struct rescan_batch {
 	size_t n, cap;
 	size_t walked; /* rows walked, the rejected ones too */
 	int64_t last;  /* the last of them */
+	size_t bytes;  /* content copied */
+	bool full;     /* stopped at RESCAN_BYTES */
 	bool oom;
 };
 
@@ -456,7 +485,7 @@ static int rescan_collect(const struct att_msg_row *m, void *arg)
 	}
 	r = &b->m[b->n];
 	r->id = m->id;
-	r->delivered = !strcmp(m->status, "delivered");
+	r->walked = b->walked;
 	r->len = m->content_len;
 	r->content = malloc(m->content_len ? m->content_len : 1);
 	if (!r->content) {
@@ -465,7 +494,9 @@ static int rescan_collect(const struct att_msg_row *m, void *arg)
 	}
 	memcpy(r->content, m->content, m->content_len);
 	b->n++;
-	return 0;
+	b->bytes += m->content_len;
+	b->full = b->bytes >= RESCAN_BYTES;
+	return b->full;
 }
 
 /* The addresses among a message's entities, opened (kept in vals). */
@@ -569,18 +600,30 @@ static void rescan_state(const struct att_rescan_row *j, struct att_rescan_state
 	st->finished = j->finished != 0;
 }
 
-/* One step of the oldest job in the open transaction. */
-static enum att_rc rescan_step(struct att_node *node, const struct att_actor *actor, size_t step,
-			       struct att_rescan_state *st, struct att_protect_result *res,
-			       struct att_err *err)
+static int64_t ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* One step of the oldest unfinished job whose entry is from or later, in
+ * the open transaction (see RESCAN_STEP). */
+static enum att_rc rescan_step(struct att_node *node, const struct att_actor *actor, int64_t from,
+			       size_t step, struct att_rescan_state *st,
+			       struct att_protect_result *res, struct att_err *err)
 {
 	struct att_rescan_row j;
-	struct rescan_batch b = {NULL, 0, 0, 0, 0, false};
+	struct rescan_batch b = {NULL, 0, 0, 0, 0, 0, false, false};
 	struct prot_find f = {0, NULL, node, err, ATT_OK};
 	struct att_protect_result mine = {NULL, 0, NULL, 0};
+	struct timespec t0;
 	int64_t cursor;
-	enum att_rc rc = att_store_rescan_next(node->store, &j, err);
+	size_t done, i;
+	enum att_rc rc = att_store_rescan_next(node->store, from, &j, err);
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (rc == ATT_ENOTFOUND) {
 		att_err_clear(err);
 		return ATT_OK; /* nothing left: st stays zero */
@@ -600,23 +643,45 @@ static enum att_rc rescan_step(struct att_node *node, const struct att_actor *ac
 	if (!rc && b.oom)
 		rc = att_fail(err, ATT_ENOMEM, "out of memory");
 	/* an entry gone from the register has nothing to find */
-	for (size_t i = 0; !rc && node->prot_scope && i < b.n; i++) {
-		json_t *reasons = json_array();
+	for (i = 0; !rc && node->prot_scope && i < b.n; i++) {
+		json_t *reasons;
 
+		if (i > 0 && ms_since(&t0) >= RESCAN_STEP_MS)
+			break; /* the rest at the next step */
+		reasons = json_array();
 		rc = reasons ? rescan_message(node, &b.m[i], reasons, err)
 			     : att_fail(err, ATT_ENOMEM, "out of memory");
+		if (rc == ATT_ECRYPTO) {
+			/* a damaged message cannot be read for the person: the
+			 * overseer sees it, the job goes on */
+			att_err_clear(err);
+			rc = json_array_append_new(reasons,
+						   json_pack("{s:s,s:s}", "kind",
+							     "protected-unreadable", "where",
+							     "content"))
+				     ? att_fail(err, ATT_ENOMEM, "out of memory")
+				     : ATT_OK;
+		}
 		if (!rc && json_array_size(reasons))
 			rc = hold_again(node, actor, b.m[i].id, j.reg, reasons, &mine, err);
 		json_decref(reasons);
 	}
 	att_holdings_protected_unscope(node);
-	/* the step read every message up to the last it walked, or, when it
-	 * walked fewer than it could, to the end */
-	cursor = b.walked == step ? b.last : j.upto;
+	/* read: up to the last message taken; all the walk went through when
+	 * it was not cut short (by count or bytes), then to the end */
+	if (i > 0 && i < b.n) {
+		cursor = b.m[i - 1].id;
+		done = b.m[i - 1].walked;
+	} else if (b.full || b.walked == step) {
+		cursor = b.last;
+		done = b.walked;
+	} else {
+		cursor = j.upto;
+		done = b.walked;
+	}
 	if (!rc)
-		rc = att_store_rescan_advance(node->store, j.reg, cursor, (int64_t)b.walked,
-					      (int64_t)mine.nheld,
-					      (int64_t)mine.nflagged,
+		rc = att_store_rescan_advance(node->store, j.reg, cursor, (int64_t)done,
+					      (int64_t)mine.nheld, (int64_t)mine.nflagged,
 					      cursor >= j.upto ? att_now() : 0, err);
 	if (!rc && cursor >= j.upto) {
 		char obj[48];
@@ -624,33 +689,33 @@ static enum att_rc rescan_step(struct att_node *node, const struct att_actor *ac
 		snprintf(obj, sizeof(obj), "protected/%lld", (long long)j.reg);
 		rc = att_audit_json(node, actor, "protected.rescan", obj,
 				    json_pack("{s:I,s:I,s:I}", "messages",
-					      (json_int_t)(j.done + (int64_t)b.walked),
+					      (json_int_t)(j.done + (int64_t)done),
 					      "held", (json_int_t)(j.held + (int64_t)mine.nheld),
 					      "flagged",
 					      (json_int_t)(j.flagged + (int64_t)mine.nflagged)),
 				    err);
 	}
-	for (size_t i = 0; !rc && res && i < mine.nheld; i++)
-		rc = push_id(&res->held, &res->nheld, mine.held[i], err);
-	for (size_t i = 0; !rc && res && i < mine.nflagged; i++)
-		rc = push_id(&res->flagged, &res->nflagged, mine.flagged[i], err);
+	for (size_t k = 0; !rc && res && k < mine.nheld; k++)
+		rc = push_id(&res->held, &res->nheld, mine.held[k], err);
+	for (size_t k = 0; !rc && res && k < mine.nflagged; k++)
+		rc = push_id(&res->flagged, &res->nflagged, mine.flagged[k], err);
 	if (!rc) {
 		j.cursor = cursor;
-		j.done += (int64_t)b.walked;
+		j.done += (int64_t)done;
 		j.held += (int64_t)mine.nheld;
 		j.flagged += (int64_t)mine.nflagged;
 		j.finished = cursor >= j.upto;
 		rescan_state(&j, st);
 	}
 	att_protect_result_release(&mine);
-	for (size_t i = 0; i < b.n; i++)
-		free(b.m[i].content);
+	for (size_t k = 0; k < b.n; k++)
+		free(b.m[k].content);
 	free(b.m);
 	return rc;
 }
 
-enum att_rc att_protect_rescan_step(struct att_node *node, const char *actor_id, size_t step,
-				    struct att_rescan_state *state,
+enum att_rc att_protect_rescan_step(struct att_node *node, const char *actor_id, int64_t from,
+				    size_t step, struct att_rescan_state *state,
 				    struct att_protect_result *res, struct att_err *err)
 {
 	struct att_actor actor;
@@ -665,7 +730,7 @@ enum att_rc att_protect_rescan_step(struct att_node *node, const char *actor_id,
 	if (!rc)
 		rc = att_holdings_sync(node, err);
 	if (!rc)
-		rc = rescan_step(node, &actor, step ? step : RESCAN_STEP, state, res, err);
+		rc = rescan_step(node, &actor, from, step ? step : RESCAN_STEP, state, res, err);
 	rc = att_node_done(node, rc, err);
 	if (rc) {
 		memset(state, 0, sizeof(*state));
@@ -683,7 +748,8 @@ enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id,
 {
 	for (;;) {
 		struct att_rescan_state st;
-		enum att_rc rc = att_protect_rescan_step(node, actor_id, RESCAN_STEP, &st, res, err);
+		enum att_rc rc = att_protect_rescan_step(node, actor_id, 0, RESCAN_STEP, &st, res,
+							 err);
 
 		if (rc)
 			return rc;
@@ -694,15 +760,15 @@ enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id,
 	}
 }
 
-enum att_rc att_protect_rescan_pending(struct att_node *node, int64_t *reg, char *by,
-				       struct att_err *err)
+enum att_rc att_protect_rescan_pending(struct att_node *node, int64_t from, int64_t *reg,
+				       char *by, struct att_err *err)
 {
 	struct att_rescan_row j;
 	enum att_rc rc = att_node_begin_read(node, err);
 
 	if (rc)
 		return rc;
-	rc = att_store_rescan_next(node->store, &j, err);
+	rc = att_store_rescan_next(node->store, from, &j, err);
 	if (!rc) {
 		*reg = j.reg;
 		snprintf(by, 65, "%s", j.by);
@@ -842,24 +908,29 @@ enum att_rc att_review_list(struct att_node *node, const char *actor_id, void **
 		att_x_ad(ad, sizeof(ad), "message", m.id);
 		content = att_x_open_json(node, m.content, m.content_len, ad, err);
 		free((void *)m.content);
+		/* a damaged message is listed all the same (the rescan holds
+		 * one it cannot read), its text unreadable */
+		if (!content)
+			att_err_clear(err);
 		rc = att_store_review_get(node->store, m.id, state, &sr, &srlen, err);
-		if (rc || !content) {
+		if (rc) {
 			json_decref(content);
 			free(sr);
-			rc = rc ? rc : ATT_ECRYPTO;
 			break;
 		}
 		att_x_ad(ad, sizeof(ad), "review", m.id);
 		reasons = att_x_open_json(node, sr, srlen, ad, err);
+		if (!reasons)
+			att_err_clear(err);
 		free(sr);
 		json_array_append_new(
-			arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:O,s:O,s:o,s:o}", "id",
+			arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:O?,s:O?,s:o,s:o,s:b}", "id",
 				       (json_int_t)m.id, "case", (json_int_t)m.case_id, "type", m.type,
 				       "sender", m.sender, "sender_unit", m.sender_unit, "field",
 				       m.field, "subject", json_object_get(content, "subject"),
 				       "purpose", json_object_get(content, "purpose"), "created",
 				       att_x_time(m.created), "reasons",
-				       reasons ? reasons : json_array()));
+				       reasons ? reasons : json_array(), "unreadable", !content));
 		json_decref(content);
 	}
 	free(h.ids);

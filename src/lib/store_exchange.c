@@ -154,6 +154,13 @@ static const struct att_migration exchange_steps[] = {
 	    "  total INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
 	    "  held INTEGER NOT NULL DEFAULT 0, flagged INTEGER NOT NULL DEFAULT 0,"
 	    "  started INTEGER NOT NULL, finished INTEGER) STRICT;"},
+	/* The entries registered before there were rescans: their text was
+	 * never read for what was sent before them (or before the text check
+	 * at sending existed). Read it all once. */
+	{9, "INSERT OR IGNORE INTO rescans(register_id,upto,cursor,by_user,total,started,finished)"
+	    "  SELECT p.id, m.mx, 0, p.added_by, m.n, p.at, CASE WHEN m.mx=0 THEN p.at END"
+	    "  FROM protected p,"
+	    "  (SELECT coalesce(max(id),0) AS mx, count(*) AS n FROM messages) m;"},
 };
 
 const struct att_schema_component att_schema_exchange = {
@@ -1127,12 +1134,13 @@ static void rescan_from(sqlite3_stmt *st, struct att_rescan_row *r)
 #define RESCAN_COLS \
 	"register_id,upto,cursor,by_user,held,flagged,started,coalesce(finished,0),total,done"
 
-enum att_rc att_store_rescan_next(struct att_store *s, struct att_rescan_row *out,
+enum att_rc att_store_rescan_next(struct att_store *s, int64_t from, struct att_rescan_row *out,
 				  struct att_err *err)
 {
 	int rc;
-	STMT("SELECT " RESCAN_COLS " FROM rescans WHERE finished IS NULL "
+	STMT("SELECT " RESCAN_COLS " FROM rescans WHERE finished IS NULL AND register_id>=? "
 	     "ORDER BY register_id LIMIT 1");
+	sqlite3_bind_int64(st, 1, from);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rescan_from(st, out);

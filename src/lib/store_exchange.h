@@ -255,8 +255,9 @@ struct att_rescan_row {
 };
 enum att_rc att_store_rescan_add(struct att_store *s, int64_t reg, int64_t upto,
 				 const char *by, int64_t now, struct att_err *err) ATT_WUR;
-/* The oldest rescan not finished (ATT_ENOTFOUND: none). */
-enum att_rc att_store_rescan_next(struct att_store *s, struct att_rescan_row *out,
+/* The oldest rescan not finished whose entry is from or later
+ * (ATT_ENOTFOUND: none). */
+enum att_rc att_store_rescan_next(struct att_store *s, int64_t from, struct att_rescan_row *out,
 				  struct att_err *err) ATT_WUR;
 /* Moves a rescan's cursor, adds to its counts (messages read, held,
  * flagged), and with finished (a time) ends it. */

@@ -629,6 +629,13 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		}
 		flags |= MHD_USE_TLS;
 	}
+	/* Every thread (the writer, the rescan runner, the workers) inherits
+	 * a mask with the stop signals blocked; this thread waits for them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	if (srv_sendq_start(base, (size_t)threads, &err)) {
 		free(cert_pem);
 		free(key_pem);
@@ -645,13 +652,6 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	conf.db_path = cli->db_path;
 	conf.tls = cert != NULL;
 	conf.access_log = !no_log;
-	/* Workers inherit a mask with the stop signals blocked; this thread
-	 * waits for them. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	if (cert)
 		d = MHD_start_daemon(
 			flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,

@@ -4,7 +4,11 @@
  * them. POST /protected runs the first steps itself and wakes this thread
  * for the rest; it also wakes every RESCAN_IDLE_S seconds, so that a job
  * left by a process that stopped (a CLI killed, a server restarted) is
- * taken up. Between steps the write lock is free and the stop is heard. */
+ * taken up. A job that fails is tried again after RESCAN_BACKOFF_S, the
+ * others going on meanwhile; one whose overseer is no longer one waits for
+ * an overseer's `protect rescan` (which runs every job as that overseer).
+ * Between steps (each a quarter of a second at most, see review.c) the
+ * write lock is free and the stop is heard. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,26 +54,33 @@ static bool stop_asked(void)
 	return s;
 }
 
-/* Runs the pending jobs until none is left, the stop, or a failure (then
- * false). */
+/* Runs the pending jobs until none is left or the stop; false when one
+ * failed (the others go on: a job that fails, its entry's overseer no
+ * longer one or a step that cannot commit, does not hold up the rest). */
 static bool run_jobs(void)
 {
+	int64_t from = 0;
+	bool ok = true;
+
 	while (!stop_asked()) {
 		struct att_rescan_state st;
 		struct att_err err = {0};
 		char by[65] = "";
 		int64_t reg = 0;
-		enum att_rc rc = att_protect_rescan_pending(rnode, &reg, by, &err);
+		enum att_rc rc = att_protect_rescan_pending(rnode, from, &reg, by, &err);
 
 		if (rc == ATT_ENOTFOUND)
-			return true;
+			return ok;
 		if (!rc)
-			rc = att_protect_rescan_step(rnode, by, 0, &st, NULL, &err);
+			rc = att_protect_rescan_step(rnode, by, reg, 0, &st, NULL, &err);
 		if (rc) {
 			fprintf(stderr,
-				"{\"event\":\"rescan.failed\",\"register\":%lld,\"error\":\"%s\"}\n",
-				(long long)reg, att_rc_name(rc));
-			return false;
+				"{\"event\":\"rescan.failed\",\"register\":%lld,\"as\":\"%s\","
+				"\"error\":\"%s\"}\n",
+				(long long)reg, by, att_rc_name(rc));
+			ok = false;
+			from = reg + 1; /* the next job; this one after the back-off */
+			continue;
 		}
 		if (st.finished)
 			fprintf(stderr,
@@ -78,7 +89,7 @@ static bool run_jobs(void)
 				(long long)st.reg, (long long)st.total, (long long)st.held,
 				(long long)st.flagged);
 	}
-	return true;
+	return ok;
 }
 
 static void *runner_main(void *arg)

@@ -798,7 +798,8 @@ static enum att_rc rescan_some(struct srv_call *c, int64_t id, bool strict,
 	*out = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int n = 0;; n++) {
-		enum att_rc rc = att_protect_rescan_step(c->node, c->who->user, 0, &st, res, &err);
+		enum att_rc rc = att_protect_rescan_step(c->node, c->who->user, 0, 0, &st, res,
+							 &err);
 
 		if (rc && strict && !n) {
 			c->err = err;

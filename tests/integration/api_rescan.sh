@@ -32,13 +32,21 @@ cat >"$work/m.json" <<EOF
 EOF
 msg=$(A send --as rep-aliyev --file "$work/m.json" 2>/dev/null)
 A show "$msg" --as desk-ct >/dev/null 2>&1 && ok || fail "the desk should read message $msg"
+# a person whose job's overseer will be no longer one (set by hand below:
+# a role taken away), registered first: her job fails, the later one runs
+reg0=$(A protect add --as overseer --name "Leyla Yunusova" --category human-rights-defender 2>/dev/null)
 reg=$(A protect add --as overseer --name "Рамиль Сафаров" --category refugee 2>/dev/null)
+[ "$reg0" -lt "$reg" ] && ok || fail "registered in order: $reg0 $reg"
 A show "$msg" --as desk-ct >/dev/null 2>&1 && fail "held again: the desk should not read $msg" || ok
 A review release "$msg" --as overseer --reason "A visitor, not a target" >/dev/null 2>&1 || fail "release"
 A show "$msg" --as desk-ct >/dev/null 2>&1 && ok || fail "released: the desk should read $msg"
-# a job as a process killed in its first step leaves it: nothing read yet
-q "UPDATE rescans SET cursor=0, done=0, held=0, flagged=0, finished=NULL WHERE register_id=$reg"
-expect "the job is left unfinished" "$(q "SELECT count(*) FROM rescans WHERE finished IS NULL")" 1
+# released, it is not held for her again; as if it had never been held (its
+# review gone by hand) it is the message a killed process left unread
+q "DELETE FROM reviews WHERE msg_id=$msg"
+# jobs as a process killed in its first step leaves them: nothing read yet
+q "UPDATE rescans SET cursor=0, done=0, held=0, flagged=0, finished=NULL WHERE register_id IN ($reg, $reg0)"
+q "UPDATE rescans SET by_user='desk-ct' WHERE register_id=$reg0"
+expect "two jobs are left unfinished" "$(q "SELECT count(*) FROM rescans WHERE finished IS NULL")" 2
 
 "$ATTACHE" --db "$work/node.db" serve --listen 127.0.0.1:0 --threads 2 --no-access-log \
 	>"$work/out" 2>"$work/log" &
@@ -46,10 +54,22 @@ pid=$!
 for _ in $(seq 200); do grep -q serving "$work/out" 2>/dev/null && break; sleep 0.05; done
 grep -q serving "$work/out" || { echo "the server did not start" >&2; cat "$work/log" >&2; exit 1; }
 for _ in $(seq 200); do
-	[ "$(q "SELECT count(*) FROM rescans WHERE finished IS NULL")" = 0 ] && break
+	[ "$(q "SELECT count(*) FROM rescans WHERE finished IS NULL AND register_id=$reg")" = 0 ] && break
 	sleep 0.05
 done
-expect "the server's runner finished the job" "$(q "SELECT count(*) FROM rescans WHERE finished IS NULL")" 0
+expect "the server's runner finished the job" "$(q "SELECT count(*) FROM rescans WHERE finished IS NULL AND register_id=$reg")" 0
+expect "the other job waits" "$(q "SELECT count(*) FROM rescans WHERE finished IS NULL")" 1
+grep -q '"event":"rescan.failed","register":'"$reg0"',"as":"desk-ct","error":"denied"' "$work/log" && ok ||
+	fail "no rescan.failed event for the job of a non-overseer: $(cat "$work/log")"
+# an overseer goes on with it
+B="http://127.0.0.1:$(grep -o ':[0-9]\+/' "$work/out" | tr -d ':/')/api/v1"
+curl -s -c "$work/jar" -H 'Content-Type: application/json' \
+	-d '{"user":"overseer","password":"demo-pass-2026"}' "$B/session" >"$work/login"
+csrf=$(sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p' "$work/login")
+expect "POST /protected/rescan" "$(curl -s -o "$work/body" -w '%{http_code}' -b "$work/jar" -H "X-CSRF-Token: $csrf" \
+	-H 'Content-Type: application/json' -d '{}' "$B/protected/rescan")" 200
+grep -q '"rescan_finished":true' "$work/body" && ok || fail "rescan answer: $(cat "$work/body")"
+expect "no job is left" "$(q "SELECT count(*) FROM rescans WHERE finished IS NULL")" 0
 expect "it read every message sent before" "$(q "SELECT done=total FROM rescans WHERE register_id=$reg")" 1
 expect "the message naming her is held again" "$(q "SELECT status FROM messages WHERE id=$msg")" held
 grep -q '"event":"rescan.finished","register":'"$reg"',.*"held":1' "$work/log" && ok ||

@@ -205,7 +205,8 @@ expect_eq "the register shows the reading finished" "$(echo "$OUT" | jq_ "[(p['r
 A protect list --as overseer
 [[ "$OUT" == *"Рамиль Сафаров"*"sent text read (1 held)"* ]] && ok "protect list shows it" || not_ok "protect list: $OUT"
 A protect rescan --as overseer --json
-expect_eq "nothing left to read" "$OUT" '{"held":[],"flagged":[]}'
+expect_eq "nothing left to read" "$OUT" '{"held":[],"flagged":[],"rescan_finished":true}'
+expect_usage "protect rescan takes no name" protect rescan --as overseer --name "Someone"
 expect_refused "only an overseer reads for the register" "may not protected.add" protect rescan --as desk-ct
 expect_usage "protect rescan needs --as" protect rescan
 expect_usage "protect takes add, list or rescan" protect reread --as overseer

@@ -427,6 +427,21 @@ static void test_protected_in_text(void **state)
 						       "Nasirli and two others: their logs"),
 				    "preservation.facts+preservation.data");
 	}
+	/* a name glued inside a word too long for one piece, at a field's
+	 * end: the field's own scan cuts the word from its start (through the
+	 * name), the seam's from its end (the name whole); the seam is read
+	 * although no word of its side is the register's as it is */
+	{
+		char subj[400];
+		size_t n = (size_t)snprintf(subj, sizeof(subj), "Report on the visitor ");
+
+		memset(subj + n, '\'', 154);
+		memcpy(subj + n + 154, "sahibnasirli", 12);
+		memset(subj + n + 166, '\'', 148);
+		subj[n + 314] = '\0';
+		assert_string_equal(across("Threat assessment", subj, "Seen near the mission."),
+				    "subject+body");
+	}
 	/* letters that normalise to nothing take no place either */
 	assert_string_equal(across("Report a contact of Sahib", "A contact",
 				   "\u3164 \u3164 \u3164 \u3164 \u3164 \u3164 \u0640 \u0640 "
@@ -1376,14 +1391,14 @@ static void test_protect_rescan(void **state)
 	assert_int_equal(pr.nflagged, 0);
 	att_protect_result_release(&pr);
 	/* the job waits; a representative may not run it */
-	assert_int_equal(att_protect_rescan_pending(node, &pend, by, &err), ATT_OK);
+	assert_int_equal(att_protect_rescan_pending(node, 0, &pend, by, &err), ATT_OK);
 	assert_int_equal(pend, reg);
 	assert_string_equal(by, "over");
-	assert_int_equal(att_protect_rescan_step(node, "rep", 1, &st, &pr, &err), ATT_EDENIED);
+	assert_int_equal(att_protect_rescan_step(node, "rep", 0, 1, &st, &pr, &err), ATT_EDENIED);
 	att_err_clear(&err);
 	/* steps of one message until m1 is read, then the process dies */
 	for (int64_t k = 1; !pr.nheld; k++) {
-		assert_int_equal(att_protect_rescan_step(node, "over", 1, &st, &pr, &err), ATT_OK);
+		assert_int_equal(att_protect_rescan_step(node, "over", 0, 1, &st, &pr, &err), ATT_OK);
 		assert_int_equal(st.reg, reg);
 		assert_false(st.finished);
 		assert_int_equal(st.read, k);
@@ -1406,7 +1421,7 @@ static void test_protect_rescan(void **state)
 	assert_string_equal(recipient_state(m2), "delivered");
 	assert_int_equal(att_msg_show(node, "desk", m1, (void **)&j, &err), ATT_EDENIED);
 	att_err_clear(&err);
-	assert_int_equal(att_protect_rescan_pending(node, &pend, by, &err), ATT_ENOTFOUND);
+	assert_int_equal(att_protect_rescan_pending(node, 0, &pend, by, &err), ATT_ENOTFOUND);
 	att_err_clear(&err);
 	/* the reasons: where, after delivery; the held one's reason once */
 	assert_int_equal(att_review_list(node, "over", (void **)&j, &err), ATT_OK);
@@ -1458,6 +1473,109 @@ static void test_protect_rescan(void **state)
 
 		assert_int_equal(att_audit_verify(node, &rep, &err), ATT_OK);
 	}
+}
+
+/* The rescan's edges: a message the overseer released after a hold for the
+ * new entry is not held for it again; a message whose stored content cannot
+ * be opened is held as unreadable and the job goes on; a message held as
+ * unchecked (too many addresses to read) gets that reason once, however
+ * many persons are registered after it. */
+static void test_protect_rescan_edges(void **state)
+{
+	struct att_protect_spec p1 = {"Zaur Rzayev", NULL, "journalist", NULL};
+	struct att_protect_spec p2 = {"Aynur Hasanova", NULL, "refugee", NULL};
+	struct att_protect_result pr = {NULL, 0, NULL, 0};
+	struct att_err err = {0};
+	int64_t c = new_case("Rescan edges"), m1, m2, m3, reg1, reg2, pend;
+	char by[65], *urls, sql[128];
+	json_t *j = NULL, *x, *a = json_array();
+	size_t i, unchecked = 0;
+	bool held;
+	(void)state;
+
+	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, NULL, &err), ATT_OK);
+	m1 = send_with(c, "[{\"type\":\"person\",\"name\":\"Zaur Rzayev\"}]", "body",
+		       "Zaur Rzayev called again.", &held);
+	assert_false(held);
+	m2 = send_with(c, NULL, "body", "Nothing here.", &held);
+	assert_false(held);
+	snprintf(sql, sizeof(sql), "UPDATE messages SET content=X'00112233' WHERE id=%lld",
+		 (long long)m2);
+	assert_int_equal(sqlite3_exec(node->store->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	for (i = 0; i < 50; i++) {
+		char u[1600];
+		int n = snprintf(u, sizeof(u), "https://example.org/p/%zu/", i);
+
+		memset(u + n, 'a', 1500);
+		u[n + 1500] = '\0';
+		json_array_append_new(a, json_pack("{s:s,s:s}", "type", "url", "value", u));
+	}
+	urls = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	m3 = send_with(c, urls, NULL, NULL, &held);
+	free(urls);
+	assert_true(held); /* too many addresses to read: unchecked */
+
+	assert_int_equal(att_protect_add(node, "over", &p1, &reg1, &pr, &err), ATT_OK);
+	assert_int_equal(pr.nheld, 1);
+	assert_int_equal(pr.held[0], m1);
+	att_protect_result_release(&pr);
+	/* the overseer releases m1 before the text is read */
+	assert_int_equal(att_review_release(node, "over", m1, "A witness", &err), ATT_OK);
+	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+	assert_false(has_id(pr.held, pr.nheld, m1));
+	assert_string_equal(recipient_state(m1), "delivered");
+	assert_true(has_id(pr.held, pr.nheld, m2)); /* unreadable */
+	assert_false(has_id(pr.flagged, pr.nflagged, m3));
+	att_protect_result_release(&pr);
+	assert_int_equal(att_protect_rescan_pending(node, 0, &pend, by, &err), ATT_ENOTFOUND);
+	att_err_clear(&err);
+	/* a second person: nothing new for any of the three */
+	assert_int_equal(att_protect_add(node, "over", &p2, &reg2, &pr, &err), ATT_OK);
+	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+	assert_false(has_id(pr.held, pr.nheld, m1));
+	assert_false(has_id(pr.flagged, pr.nflagged, m2));
+	assert_false(has_id(pr.flagged, pr.nflagged, m3));
+	att_protect_result_release(&pr);
+	assert_int_equal(att_review_list(node, "over", (void **)&j, &err), ATT_OK);
+	json_array_foreach(j, i, x) {
+		json_t *r = json_object_get(x, "reasons"), *y;
+		int64_t id = json_integer_value(json_object_get(x, "id"));
+		size_t k;
+
+		if (id == m2)
+			assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0),
+									 "kind")),
+					    "protected-unreadable");
+		json_array_foreach(r, k, y)
+			unchecked += id == m3 && !strcmp(json_string_value(json_object_get(y, "kind")),
+							  "protected-unchecked");
+	}
+	json_decref(j);
+	assert_int_equal(unchecked, 1);
+	/* a step takes at most a mebibyte of content: sixteen bodies of
+	 * 100 kB take two steps at least */
+	{
+		struct att_protect_spec p3 = {"Nazim Babayev", NULL, "journalist", NULL};
+		struct att_rescan_state st;
+		char *body = malloc(100001);
+		int64_t reg3;
+
+		assert_non_null(body);
+		for (i = 0; i < 100000; i++)
+			body[i] = "the visitor came again "[i % 23];
+		body[100000] = '\0';
+		for (i = 0; i < 16; i++)
+			(void)send_with(c, NULL, "body", body, &held);
+		free(body);
+		assert_int_equal(att_protect_add(node, "over", &p3, &reg3, NULL, &err), ATT_OK);
+		assert_int_equal(att_protect_rescan_step(node, "over", 0, 0, &st, NULL, &err), ATT_OK);
+		assert_int_equal(st.reg, reg3);
+		assert_false(st.finished);
+		assert_true(st.read < st.total);
+		assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, NULL, &err), ATT_OK);
+	}
+	(void)reg2;
 }
 
 /* Threads share the match index: one whose read began before a release and
@@ -1652,6 +1770,7 @@ int main(void)
 		cmocka_unit_test(test_protect_after_delivery_crowd),
 		cmocka_unit_test(test_protect_after_delivery_typos),
 		cmocka_unit_test(test_protect_rescan),
+		cmocka_unit_test(test_protect_rescan_edges),
 		cmocka_unit_test(test_sync_never_goes_back),
 		cmocka_unit_test(test_import_rolled_back),
 		cmocka_unit_test(test_inbox_cache),

@@ -113,6 +113,7 @@ export default {
   protected_rescan_partial: '{read} of {of} read for this person so far',
   protected_rescan_result: 'Read. {held} delivered message(s) held for review again; {flagged} held message(s) now name a person registered since',
   protected_rescan_go_on: 'Go on reading the messages sent before',
+  protected_rescan_background: 'Registered. The messages sent before are still being read for this person, in the background: the list shows how far',
   protected_rescan_stopped: 'Registered, but reading the messages sent before stopped ({error}); what was read is kept: go on from the list',
   protected_rescreened: 'Registered. {held} delivered message(s) naming this person are held for review again; {flagged} held message(s) now name them too',
   // exchange
@@ -205,6 +206,7 @@ export default {
   compose_hits: '{n} hit(s) recorded.',
   review_from: 'From {unit} ({user}), case #{case}, {field}',
   review_reason_protected: 'Names a registered protected person (register #{register}, entity {entity}, score {score})',
+  review_reason_protected_unreadable: 'Its stored content cannot be opened (damaged), so it could not be checked for a person registered since',
   review_reason_protected_unchecked: 'Its {where} holds too many possible names of protected persons to check them all: read it',
   review_reason_protected_after: 'Names a person registered as protected after it was delivered: taken back from its recipients (register #{register}, entity {entity}, score {score})',
   review_reason_protected_text_after: 'Names a person registered as protected after it was delivered, in its {where}: taken back from its recipients (register #{register}, score {score})',

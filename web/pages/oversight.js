@@ -62,6 +62,7 @@ function decide(id, action, reload) {
 
 function reasonText(r) {
   if (typeof r === 'string') return r;
+  if (r.kind === 'protected-unreadable') return t('review_reason_protected_unreadable');
   if (r.kind === 'protected-unchecked') return t('review_reason_protected_unchecked', { where: r.where });
   if (r.kind === 'protected-person' && r.where && r.after_delivery) return t('review_reason_protected_text_after', { register: r.register, where: r.where, score: Math.round((r.score || 0) * 100) + '%' });
   if (r.kind === 'protected-person' && r.where) return t('review_reason_protected_text', { register: r.register, where: r.where, score: Math.round((r.score || 0) * 100) + '%' });
@@ -108,7 +109,8 @@ export async function protectedPersons() {
           toast(held.length || flagged.length
             ? t('protected_rescreened', { held: held.length, flagged: flagged.length })
             : t('done'));
-          if (res && res.rescan_finished === false) toast(t('protected_rescan_stopped', { error: res.rescan_error || '' }));
+          if (res && res.rescan_error) toast(t('protected_rescan_stopped', { error: res.rescan_error }));
+          else if (res && res.rescan_finished === false) toast(t('protected_rescan_background'));
           window.dispatchEvent(new HashChangeEvent('hashchange'));
         } catch (e) { out.replaceChildren(errorBox(e)); }
       },
