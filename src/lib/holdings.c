@@ -110,33 +110,27 @@ struct att_match_index *att_holdings_index(struct att_node *node)
 	return node->hold->ix;
 }
 
-enum att_rc att_holdings_protected_scope(struct att_node *node, int64_t id,
-					 const void *value_json, struct att_err *err)
+enum att_rc att_holdings_protected_scope_add(struct att_node *node, int64_t id,
+					     const void *value_json, struct att_err *err)
 {
 	const json_t *v = value_json;
 	const char *name = json_string_value(json_object_get(v, "name"));
 	const char *dob = json_string_value(json_object_get(v, "dob"));
 	struct att_match_attrs attrs = {0, 0};
-	struct att_match_index *ix;
 	enum att_rc rc;
 
-	att_holdings_protected_unscope(node);
+	if (!node->prot_scope && (rc = att_match_index_new(&node->prot_scope, NULL, err)))
+		return rc;
 	if (dob && !att_match_dob_parse(dob, &attrs.dob))
 		attrs.dob = 0;
-	rc = att_match_index_new(&ix, NULL, err);
-	if (!rc && name) {
-		rc = att_match_index_add(ix, (uint64_t)id, name, strlen(name), &attrs, err);
-		if (rc == ATT_EINVAL) {
-			att_err_clear(err); /* validated when added; nothing to match */
-			rc = ATT_OK;
-		}
+	if (!name)
+		return ATT_OK;
+	rc = att_match_index_add(node->prot_scope, (uint64_t)id, name, strlen(name), &attrs, err);
+	if (rc == ATT_EINVAL) {
+		att_err_clear(err); /* validated when added; nothing to match */
+		rc = ATT_OK;
 	}
-	if (rc) {
-		att_match_index_free(ix);
-		return rc;
-	}
-	node->prot_scope = ix;
-	return ATT_OK;
+	return rc;
 }
 
 void att_holdings_protected_unscope(struct att_node *node)

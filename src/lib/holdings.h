@@ -36,11 +36,12 @@ enum att_token_level att_holdings_protected_token(struct att_node *node,
 enum att_token_level att_holdings_protected_text(struct att_node *node, const char *t,
 						 size_t len, bool near);
 /* Narrows this node's protected-persons checks (the four functions around
- * this one, and so every att_policy_protected*) to one register entry, id
- * with its decrypted JSON, until unscope: a rescan looks for that person
- * alone. The index is the node's own (not shared by clones). */
-enum att_rc att_holdings_protected_scope(struct att_node *node, int64_t id,
-					 const void *value_json, struct att_err *err) ATT_WUR;
+ * this one, and so every att_policy_protected*) to the register entries
+ * added (id with its decrypted JSON, one call each), until unscope: a
+ * rescan looks for the persons newly registered alone. The index is the
+ * node's own (not shared by clones). */
+enum att_rc att_holdings_protected_scope_add(struct att_node *node, int64_t id,
+					     const void *value_json, struct att_err *err) ATT_WUR;
 void att_holdings_protected_unscope(struct att_node *node);
 /* Queries the protected-persons register (after a sync). */
 enum att_rc att_holdings_query_protected(struct att_node *node, const struct att_match_query *q,

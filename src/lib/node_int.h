@@ -35,8 +35,8 @@ struct att_node {
 	bool tx_refs_protected_dirty;
 	bool tx_wl_loaded; /* this transaction's sync loaded the watchlists */
 	/* When set, the protected-persons checks of this node read this
-	 * index (one register entry, see att_holdings_protected_scope)
-	 * instead of the whole register. */
+	 * index (the entries a rescan looks for, see
+	 * att_holdings_protected_scope_add) instead of the whole register. */
 	struct att_match_index *prot_scope;
 	void *policy_cache;                    /* neutrality terms, see policy.c */
 	void *auth_cache;                      /* verified API tokens, see session.c */

@@ -164,7 +164,7 @@ static bool reason_known(const json_t *known, const json_t *r)
  * held one still in the queue gets the reasons added. Others are left. */
 static enum att_rc hold_again(struct att_node *node, const struct att_actor *actor,
 			      int64_t msg, int64_t reg, json_t *reasons,
-			      struct att_protect_result *res, struct att_err *err)
+			      struct att_protect_result *res, json_t *added, struct att_err *err)
 {
 	struct att_msg_row m = {0};
 	unsigned char *sealed = NULL, *sr = NULL;
@@ -233,6 +233,8 @@ static enum att_rc hold_again(struct att_node *node, const struct att_actor *act
 	if (!rc)
 		rc = delivered ? push_id(&res->held, &res->nheld, msg, err)
 			       : push_id(&res->flagged, &res->nflagged, msg, err);
+	if (!rc && added && json_array_extend(added, fresh))
+		rc = att_fail(err, ATT_ENOMEM, "out of memory");
 out:
 	json_decref(known);
 	json_decref(fresh);
@@ -332,7 +334,7 @@ static enum att_rc rescreen(struct att_node *node, const struct att_actor *actor
 		if (i < n && (i == 0 || ents[i] != ents[i - 1]))
 			rc = confirm_entity(node, ents[i], reg, one, &msg, err);
 		if (!rc && cur && (i == n || (msg && msg != cur))) {
-			rc = hold_again(node, actor, cur, reg, reasons, res, err);
+			rc = hold_again(node, actor, cur, reg, reasons, res, NULL, err);
 			json_array_clear(reasons);
 			cur = 0;
 		}
@@ -568,26 +570,49 @@ static enum att_rc rescan_message(struct att_node *node, const struct rescan_msg
 	return rc;
 }
 
-struct prot_find {
-	int64_t id;
-	json_t *v;
+/* The jobs a step works on together: the oldest unfinished one, and every
+ * other at the same place (the same cursor and end: persons registered
+ * together, or the entries migration 9 gave jobs), so that a message is
+ * opened and its text normalised once for all of them. */
+#define RESCAN_GROUP 256u
+
+struct rescan_group {
+	struct att_rescan_row j[RESCAN_GROUP];
+	int64_t held[RESCAN_GROUP], flagged[RESCAN_GROUP];
+	size_t n;
 	struct att_node *node;
 	struct att_err *err;
 	enum att_rc rc;
 };
 
-static int prot_find_row(int64_t id, const unsigned char *sealed, size_t len, const char *by,
-			 int64_t at, void *arg)
+static int group_row(const struct att_rescan_row *r, void *arg)
 {
-	struct prot_find *f = arg;
+	struct rescan_group *g = arg;
+
+	if (!r->finished && r->reg != g->j[0].reg && r->cursor == g->j[0].cursor &&
+	    r->upto == g->j[0].upto && g->n < RESCAN_GROUP)
+		g->j[g->n++] = *r;
+	return 0;
+}
+
+/* Adds the group's entries to the node's scope. */
+static int group_entry(int64_t id, const unsigned char *sealed, size_t len, const char *by,
+		       int64_t at, void *arg)
+{
+	struct rescan_group *g = arg;
+	json_t *v;
 
 	(void)by;
 	(void)at;
-	if (id != f->id)
-		return 0;
-	f->v = att_x_open_json(f->node, sealed, len, "protected", f->err);
-	f->rc = f->v ? ATT_OK : ATT_ECRYPTO;
-	return 1;
+	for (size_t k = 0; k < g->n; k++) {
+		if (g->j[k].reg != id)
+			continue;
+		v = att_x_open_json(g->node, sealed, len, "protected", g->err);
+		g->rc = v ? att_holdings_protected_scope_add(g->node, id, v, g->err) : ATT_ECRYPTO;
+		json_decref(v);
+		return g->rc != ATT_OK;
+	}
+	return 0;
 }
 
 static void rescan_state(const struct att_rescan_row *j, struct att_rescan_state *st)
@@ -608,51 +633,60 @@ static int64_t ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* One step of the oldest unfinished job whose entry is from or later, in
- * the open transaction (see RESCAN_STEP). */
+/* One step of the oldest unfinished job whose entry is from or later, with
+ * the jobs at its place (see RESCAN_GROUP), in the open transaction (see
+ * RESCAN_STEP). */
 static enum att_rc rescan_step(struct att_node *node, const struct att_actor *actor, int64_t from,
 			       size_t step, struct att_rescan_state *st,
 			       struct att_protect_result *res, struct att_err *err)
 {
-	struct att_rescan_row j;
+	struct rescan_group *g = calloc(1, sizeof(*g));
 	struct rescan_batch b = {NULL, 0, 0, 0, 0, 0, false, false};
-	struct prot_find f = {0, NULL, node, err, ATT_OK};
 	struct att_protect_result mine = {NULL, 0, NULL, 0};
 	struct timespec t0;
-	int64_t cursor;
-	size_t done, i;
-	enum att_rc rc = att_store_rescan_next(node->store, from, &j, err);
+	int64_t cursor, upto;
+	size_t done, i = 0;
+	enum att_rc rc = g ? att_store_rescan_next(node->store, from, &g->j[0], err)
+			   : att_fail(err, ATT_ENOMEM, "out of memory");
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (rc == ATT_ENOTFOUND) {
 		att_err_clear(err);
+		free(g);
 		return ATT_OK; /* nothing left: st stays zero */
 	}
-	if (rc)
+	if (rc) {
+		free(g);
 		return rc;
-	f.id = j.reg;
-	rc = att_store_protected_each(node->store, prot_find_row, &f, err);
+	}
+	g->n = 1;
+	g->node = node;
+	g->err = err;
+	upto = g->j[0].upto;
+	rc = att_store_rescan_each(node->store, group_row, g, err);
+	att_holdings_protected_unscope(node);
 	if (!rc)
-		rc = f.rc;
-	if (!rc && f.v)
-		rc = att_holdings_protected_scope(node, j.reg, f.v, err);
-	json_decref(f.v);
+		rc = att_store_protected_each(node->store, group_entry, g, err);
 	if (!rc)
-		rc = att_store_msg_each_range(node->store, j.cursor, j.upto, step, rescan_collect,
-					      &b, err);
+		rc = g->rc;
+	if (!rc)
+		rc = att_store_msg_each_range(node->store, g->j[0].cursor, upto, step,
+					      rescan_collect, &b, err);
 	if (!rc && b.oom)
 		rc = att_fail(err, ATT_ENOMEM, "out of memory");
-	/* an entry gone from the register has nothing to find */
+	/* entries gone from the register have nothing to find */
 	for (i = 0; !rc && node->prot_scope && i < b.n; i++) {
-		json_t *reasons;
+		size_t nheld = mine.nheld, nflagged = mine.nflagged;
+		json_t *reasons, *added;
 
 		if (i > 0 && ms_since(&t0) >= RESCAN_STEP_MS)
 			break; /* the rest at the next step */
 		reasons = json_array();
-		rc = reasons ? rescan_message(node, &b.m[i], reasons, err)
-			     : att_fail(err, ATT_ENOMEM, "out of memory");
+		added = json_array();
+		rc = reasons && added ? rescan_message(node, &b.m[i], reasons, err)
+				      : att_fail(err, ATT_ENOMEM, "out of memory");
 		if (rc == ATT_ECRYPTO) {
-			/* a damaged message cannot be read for the person: the
+			/* a damaged message cannot be read for the persons: the
 			 * overseer sees it, the job goes on */
 			att_err_clear(err);
 			rc = json_array_append_new(reasons,
@@ -662,9 +696,30 @@ static enum att_rc rescan_step(struct att_node *node, const struct att_actor *ac
 				     ? att_fail(err, ATT_ENOMEM, "out of memory")
 				     : ATT_OK;
 		}
-		if (!rc && json_array_size(reasons))
-			rc = hold_again(node, actor, b.m[i].id, j.reg, reasons, &mine, err);
+		if (!rc && json_array_size(reasons)) {
+			json_int_t reg = json_integer_value(
+				json_object_get(json_array_get(reasons, 0), "register"));
+
+			rc = hold_again(node, actor, b.m[i].id, reg ? reg : g->j[0].reg, reasons,
+					&mine, added, err);
+		}
+		/* each job counts the messages held or flagged for its entry
+		 * (a damaged one: for the oldest) */
+		for (size_t k = 0; !rc && json_array_size(added) && k < g->n; k++) {
+			const json_t *r;
+			size_t x;
+			bool mine_k = false;
+
+			json_array_foreach(added, x, r) {
+				json_int_t rr = json_integer_value(json_object_get(r, "register"));
+
+				mine_k = mine_k || rr == g->j[k].reg || (!rr && k == 0);
+			}
+			g->held[k] += mine_k && mine.nheld > nheld;
+			g->flagged[k] += mine_k && mine.nflagged > nflagged;
+		}
 		json_decref(reasons);
+		json_decref(added);
 	}
 	att_holdings_protected_unscope(node);
 	/* read: up to the last message taken; all the walk went through when
@@ -676,41 +731,43 @@ static enum att_rc rescan_step(struct att_node *node, const struct att_actor *ac
 		cursor = b.last;
 		done = b.walked;
 	} else {
-		cursor = j.upto;
+		cursor = upto;
 		done = b.walked;
 	}
-	if (!rc)
-		rc = att_store_rescan_advance(node->store, j.reg, cursor, (int64_t)done,
-					      (int64_t)mine.nheld, (int64_t)mine.nflagged,
-					      cursor >= j.upto ? att_now() : 0, err);
-	if (!rc && cursor >= j.upto) {
-		char obj[48];
+	for (size_t k = 0; !rc && k < g->n; k++) {
+		struct att_rescan_row *jk = &g->j[k];
 
-		snprintf(obj, sizeof(obj), "protected/%lld", (long long)j.reg);
-		rc = att_audit_json(node, actor, "protected.rescan", obj,
-				    json_pack("{s:I,s:I,s:I}", "messages",
-					      (json_int_t)(j.done + (int64_t)done),
-					      "held", (json_int_t)(j.held + (int64_t)mine.nheld),
-					      "flagged",
-					      (json_int_t)(j.flagged + (int64_t)mine.nflagged)),
-				    err);
+		rc = att_store_rescan_advance(node->store, jk->reg, cursor, (int64_t)done,
+					      g->held[k], g->flagged[k],
+					      cursor >= upto ? att_now() : 0, err);
+		jk->cursor = cursor;
+		jk->done += (int64_t)done;
+		jk->held += g->held[k];
+		jk->flagged += g->flagged[k];
+		jk->finished = cursor >= upto;
+		if (!rc && cursor >= upto) {
+			char obj[48];
+
+			snprintf(obj, sizeof(obj), "protected/%lld", (long long)jk->reg);
+			rc = att_audit_json(node, actor, "protected.rescan", obj,
+					    json_pack("{s:I,s:I,s:I}", "messages",
+						      (json_int_t)jk->done, "held",
+						      (json_int_t)jk->held, "flagged",
+						      (json_int_t)jk->flagged),
+					    err);
+		}
 	}
 	for (size_t k = 0; !rc && res && k < mine.nheld; k++)
 		rc = push_id(&res->held, &res->nheld, mine.held[k], err);
 	for (size_t k = 0; !rc && res && k < mine.nflagged; k++)
 		rc = push_id(&res->flagged, &res->nflagged, mine.flagged[k], err);
-	if (!rc) {
-		j.cursor = cursor;
-		j.done += (int64_t)done;
-		j.held += (int64_t)mine.nheld;
-		j.flagged += (int64_t)mine.nflagged;
-		j.finished = cursor >= j.upto;
-		rescan_state(&j, st);
-	}
+	if (!rc)
+		rescan_state(&g->j[0], st);
 	att_protect_result_release(&mine);
 	for (size_t k = 0; k < b.n; k++)
 		free(b.m[k].content);
 	free(b.m);
+	free(g);
 	return rc;
 }
 

@@ -1575,6 +1575,54 @@ static void test_protect_rescan_edges(void **state)
 		assert_true(st.read < st.total);
 		assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, NULL, &err), ATT_OK);
 	}
+	/* two persons registered together are read for together: one walk,
+	 * each job advanced and counted on its own */
+	{
+		struct att_protect_spec p4 = {"Tofiq Guliyev", NULL, "journalist", NULL};
+		struct att_protect_spec p5 = {"Samira Huseynli", NULL, "refugee", NULL};
+		struct att_rescan_state st;
+		int64_t m4, m5, reg4, reg5, read4 = -1, read5 = -2, held4 = 0, held5 = 0;
+
+		m4 = send_with(c, NULL, "body", "Tofiq Guliyev called.", &held);
+		m5 = send_with(c, NULL, "body", "Samira Huseynli called.", &held);
+		assert_int_equal(att_protect_add(node, "over", &p4, &reg4, NULL, &err), ATT_OK);
+		assert_int_equal(att_protect_add(node, "over", &p5, &reg5, NULL, &err), ATT_OK);
+		assert_int_equal(att_protect_rescan_step(node, "over", 0, 0, &st, &pr, &err),
+				 ATT_OK);
+		assert_int_equal(st.reg, reg4);
+		assert_int_equal(att_protect_list(node, "over", (void **)&j, &err), ATT_OK);
+		json_array_foreach(j, i, x) {
+			int64_t id = json_integer_value(json_object_get(x, "id"));
+			int64_t rd = json_integer_value(
+				json_object_get(json_object_get(x, "rescan"), "read"));
+
+			if (id == reg4)
+				read4 = rd;
+			if (id == reg5)
+				read5 = rd;
+		}
+		json_decref(j);
+		assert_int_equal(read4, read5); /* advanced together */
+		assert_true(read4 > 0);
+		assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+		assert_true(has_id(pr.held, pr.nheld, m4));
+		assert_true(has_id(pr.held, pr.nheld, m5));
+		att_protect_result_release(&pr);
+		assert_int_equal(att_protect_list(node, "over", (void **)&j, &err), ATT_OK);
+		json_array_foreach(j, i, x) {
+			int64_t id = json_integer_value(json_object_get(x, "id"));
+			int64_t h = json_integer_value(
+				json_object_get(json_object_get(x, "rescan"), "held"));
+
+			if (id == reg4)
+				held4 = h;
+			if (id == reg5)
+				held5 = h;
+		}
+		json_decref(j);
+		assert_int_equal(held4, 1);
+		assert_int_equal(held5, 1);
+	}
 	(void)reg2;
 }
 
