@@ -1475,6 +1475,23 @@ static void test_protect_rescan(void **state)
 	}
 }
 
+/* A member of register entry reg's rescan, as the register lists it (-1
+ * when the entry has none). */
+static int64_t rescan_of(int64_t reg, const char *key)
+{
+	struct att_err err = {0};
+	json_t *l = NULL, *x;
+	int64_t v = -1;
+	size_t i;
+
+	assert_int_equal(att_protect_list(node, "over", (void **)&l, &err), ATT_OK);
+	json_array_foreach(l, i, x)
+		if (json_integer_value(json_object_get(x, "id")) == reg)
+			v = json_integer_value(json_object_get(json_object_get(x, "rescan"), key));
+	json_decref(l);
+	return v;
+}
+
 /* The rescan's edges: a message the overseer released after a hold for the
  * new entry is not held for it again; a message whose stored content cannot
  * be opened is held as unreadable and the job goes on; a message held as
@@ -1581,7 +1598,7 @@ static void test_protect_rescan_edges(void **state)
 		struct att_protect_spec p4 = {"Tofiq Guliyev", NULL, "journalist", NULL};
 		struct att_protect_spec p5 = {"Samira Huseynli", NULL, "refugee", NULL};
 		struct att_rescan_state st;
-		int64_t m4, m5, reg4, reg5, read4 = -1, read5 = -2, held4 = 0, held5 = 0;
+		int64_t m4, m5, reg4, reg5;
 
 		m4 = send_with(c, NULL, "body", "Tofiq Guliyev called.", &held);
 		m5 = send_with(c, NULL, "body", "Samira Huseynli called.", &held);
@@ -1590,38 +1607,15 @@ static void test_protect_rescan_edges(void **state)
 		assert_int_equal(att_protect_rescan_step(node, "over", 0, 0, &st, &pr, &err),
 				 ATT_OK);
 		assert_int_equal(st.reg, reg4);
-		assert_int_equal(att_protect_list(node, "over", (void **)&j, &err), ATT_OK);
-		json_array_foreach(j, i, x) {
-			int64_t id = json_integer_value(json_object_get(x, "id"));
-			int64_t rd = json_integer_value(
-				json_object_get(json_object_get(x, "rescan"), "read"));
-
-			if (id == reg4)
-				read4 = rd;
-			if (id == reg5)
-				read5 = rd;
-		}
-		json_decref(j);
-		assert_int_equal(read4, read5); /* advanced together */
-		assert_true(read4 > 0);
+		/* advanced together */
+		assert_int_equal(rescan_of(reg4, "read"), rescan_of(reg5, "read"));
+		assert_true(rescan_of(reg4, "read") > 0);
 		assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
 		assert_true(has_id(pr.held, pr.nheld, m4));
 		assert_true(has_id(pr.held, pr.nheld, m5));
 		att_protect_result_release(&pr);
-		assert_int_equal(att_protect_list(node, "over", (void **)&j, &err), ATT_OK);
-		json_array_foreach(j, i, x) {
-			int64_t id = json_integer_value(json_object_get(x, "id"));
-			int64_t h = json_integer_value(
-				json_object_get(json_object_get(x, "rescan"), "held"));
-
-			if (id == reg4)
-				held4 = h;
-			if (id == reg5)
-				held5 = h;
-		}
-		json_decref(j);
-		assert_int_equal(held4, 1);
-		assert_int_equal(held5, 1);
+		assert_int_equal(rescan_of(reg4, "held"), 1);
+		assert_int_equal(rescan_of(reg5, "held"), 1);
 	}
 	(void)reg2;
 }
