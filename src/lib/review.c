@@ -134,9 +134,11 @@ static enum att_rc confirm_entity(struct att_node *node, int64_t ent, int64_t re
 	return rc;
 }
 
-/* Whether reason r says nothing known does not: a person's reason naming
- * the same register entry, or an unchecked or unreadable one for the same
- * place. */
+/* Whether reason r says nothing known does not: one of the same kind
+ * naming the same register entry (a rescan's unchecked and unreadable
+ * reasons name the entries it looked for: a place that could not be read
+ * for one person is reported again for the next), or, without an entry
+ * (at sending), for the same place. */
 static bool reason_known(const json_t *known, const json_t *r)
 {
 	const char *kind = att_x_jstr(r, "kind"), *where = att_x_jstr(r, "where");
@@ -187,8 +189,14 @@ static enum att_rc hold_again(struct att_node *node, const struct att_actor *act
 		att_err_clear(err);
 		rc = ATT_OK;
 	}
-	if (!rc && reviewed && !(known = att_x_open_json(node, sr, srlen, ad, err)))
-		rc = ATT_ECRYPTO;
+	if (!rc && reviewed && !(known = att_x_open_json(node, sr, srlen, ad, err))) {
+		/* a damaged review knows nothing: the reasons found now make
+		 * the message's review (a held one's lost reasons with it) */
+		att_err_clear(err);
+		known = json_array();
+		if (!known)
+			rc = att_fail(err, ATT_ENOMEM, "out of memory");
+	}
 	free(sr);
 	/* a held message is in the queue (pending) or left alone */
 	if (!rc && !delivered && (!reviewed || strcmp(state, "pending")))
@@ -222,13 +230,24 @@ static enum att_rc hold_again(struct att_node *node, const struct att_actor *act
 		rc = att_store_recip_hold_all(node->store, msg, att_now(), err);
 	if (!rc && delivered)
 		rc = att_store_release_add(node->store, msg, true, err);
-	if (!rc) {
-		snprintf(obj, sizeof(obj), "message/%lld", (long long)msg);
-		rc = att_audit_json(node, actor, delivered ? "review.hold" : "review.reason", obj,
-				    json_pack("{s:s,s:I}", "reason",
-					      att_x_jstr(json_array_get(fresh, 0), "kind"),
-					      "register", (json_int_t)reg),
-				    err);
+	/* one audit entry for each register entry the new reasons name (in
+	 * their order), so that each entry's holds are its own */
+	snprintf(obj, sizeof(obj), "message/%lld", (long long)msg);
+	json_array_foreach(fresh, i, r) {
+		json_int_t rr = json_integer_value(json_object_get(r, "register"));
+		bool seen = false;
+
+		if (rc)
+			break;
+		for (size_t k = 0; k < i; k++)
+			seen = seen || json_integer_value(json_object_get(
+					       json_array_get(fresh, k), "register")) == rr;
+		if (!seen)
+			rc = att_audit_json(node, actor, delivered ? "review.hold" : "review.reason",
+					    obj,
+					    json_pack("{s:s,s:I}", "reason", att_x_jstr(r, "kind"),
+						      "register", (json_int_t)(rr ? rr : reg)),
+					    err);
 	}
 	if (!rc)
 		rc = delivered ? push_id(&res->held, &res->nheld, msg, err)
@@ -580,6 +599,7 @@ struct rescan_group {
 	struct att_rescan_row j[RESCAN_GROUP];
 	int64_t held[RESCAN_GROUP], flagged[RESCAN_GROUP];
 	size_t n;
+	int64_t from; /* jobs of entries before it are left out (one failed) */
 	struct att_node *node;
 	struct att_err *err;
 	enum att_rc rc;
@@ -589,8 +609,8 @@ static int group_row(const struct att_rescan_row *r, void *arg)
 {
 	struct rescan_group *g = arg;
 
-	if (!r->finished && r->reg != g->j[0].reg && r->cursor == g->j[0].cursor &&
-	    r->upto == g->j[0].upto && g->n < RESCAN_GROUP)
+	if (!r->finished && r->reg != g->j[0].reg && r->reg >= g->from &&
+	    r->cursor == g->j[0].cursor && r->upto == g->j[0].upto && g->n < RESCAN_GROUP)
 		g->j[g->n++] = *r;
 	return 0;
 }
@@ -660,6 +680,7 @@ static enum att_rc rescan_step(struct att_node *node, const struct att_actor *ac
 		return rc;
 	}
 	g->n = 1;
+	g->from = from;
 	g->node = node;
 	g->err = err;
 	upto = g->j[0].upto;
@@ -697,14 +718,21 @@ static enum att_rc rescan_step(struct att_node *node, const struct att_actor *ac
 				     : ATT_OK;
 		}
 		if (!rc && json_array_size(reasons)) {
-			json_int_t reg = json_integer_value(
-				json_object_get(json_array_get(reasons, 0), "register"));
+			json_t *r;
+			size_t x;
 
-			rc = hold_again(node, actor, b.m[i].id, reg ? reg : g->j[0].reg, reasons,
-					&mine, added, err);
+			/* a place not read (unchecked, unreadable) was not read
+			 * for these entries: it says so for them (for the
+			 * oldest: a group is one registration) */
+			json_array_foreach(reasons, x, r)
+				if (!json_object_get(r, "register"))
+					json_object_set_new(r, "register",
+							    json_integer(g->j[0].reg));
+			rc = hold_again(node, actor, b.m[i].id, g->j[0].reg, reasons, &mine, added,
+					err);
 		}
 		/* each job counts the messages held or flagged for its entry
-		 * (a damaged one: for the oldest) */
+		 * (an unread place: for the oldest) */
 		for (size_t k = 0; !rc && json_array_size(added) && k < g->n; k++) {
 			const json_t *r;
 			size_t x;
@@ -713,7 +741,7 @@ static enum att_rc rescan_step(struct att_node *node, const struct att_actor *ac
 			json_array_foreach(added, x, r) {
 				json_int_t rr = json_integer_value(json_object_get(r, "register"));
 
-				mine_k = mine_k || rr == g->j[k].reg || (!rr && k == 0);
+				mine_k = mine_k || rr == g->j[k].reg;
 			}
 			g->held[k] += mine_k && mine.nheld > nheld;
 			g->flagged[k] += mine_k && mine.nflagged > nflagged;
@@ -803,18 +831,42 @@ enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id,
 			       void (*progress)(const struct att_rescan_state *st, void *arg),
 			       void *arg, struct att_protect_result *res, struct att_err *err)
 {
+	struct att_err first = {0};
+	struct att_actor actor;
+	int64_t from = 0;
+	/* refused at once, whether or not there is a job left */
+	enum att_rc arc = att_actor_authz(node, actor_id, ATT_ACT_PROTECT_ADD, &actor, err);
+
+	if (arc)
+		return arc;
 	for (;;) {
 		struct att_rescan_state st;
-		enum att_rc rc = att_protect_rescan_step(node, actor_id, 0, RESCAN_STEP, &st, res,
-							 err);
+		char by[65];
+		int64_t reg = 0;
+		enum att_rc rc = att_protect_rescan_pending(node, from, &reg, by, err);
 
-		if (rc)
-			return rc;
-		if (!st.reg)
-			return ATT_OK;
+		if (rc == ATT_ENOTFOUND) {
+			att_err_clear(err);
+			break;
+		}
+		if (!rc)
+			rc = att_protect_rescan_step(node, actor_id, reg, RESCAN_STEP, &st, res, err);
+		if (rc == ATT_EDENIED || rc == ATT_ENOTFOUND || !reg)
+			return rc; /* the actor may not, or nothing can be read */
+		if (rc) {
+			/* the others go on; this job's error is the answer */
+			if (!first.rc)
+				first = *err;
+			att_err_clear(err);
+			from = reg + 1;
+			continue;
+		}
 		if (progress)
 			progress(&st, arg);
 	}
+	if (first.rc)
+		*err = first;
+	return first.rc;
 }
 
 enum att_rc att_protect_rescan_pending(struct att_node *node, int64_t from, int64_t *reg,

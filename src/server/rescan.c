@@ -71,8 +71,12 @@ static bool run_jobs(void)
 
 		if (rc == ATT_ENOTFOUND)
 			return ok;
-		if (!rc)
-			rc = att_protect_rescan_step(rnode, by, reg, 0, &st, NULL, &err);
+		if (rc) {
+			fprintf(stderr, "{\"event\":\"rescan.failed\",\"error\":\"%s\"}\n",
+				att_rc_name(rc));
+			return false; /* the database itself: back off */
+		}
+		rc = att_protect_rescan_step(rnode, by, reg, 0, &st, NULL, &err);
 		if (rc) {
 			fprintf(stderr,
 				"{\"event\":\"rescan.failed\",\"register\":%lld,\"as\":\"%s\","

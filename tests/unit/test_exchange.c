@@ -1494,9 +1494,10 @@ static int64_t rescan_of(int64_t reg, const char *key)
 
 /* The rescan's edges: a message the overseer released after a hold for the
  * new entry is not held for it again; a message whose stored content cannot
- * be opened is held as unreadable and the job goes on; a message held as
- * unchecked (too many addresses to read) gets that reason once, however
- * many persons are registered after it. */
+ * be opened is held as unreadable and the job goes on; a place that could
+ * not be read (too many addresses) is reported again for each person
+ * registered later, a release for an earlier one notwithstanding (the new
+ * person may be named there). */
 static void test_protect_rescan_edges(void **state)
 {
 	struct att_protect_spec p1 = {"Zaur Rzayev", NULL, "journalist", NULL};
@@ -1543,16 +1544,18 @@ static void test_protect_rescan_edges(void **state)
 	assert_false(has_id(pr.held, pr.nheld, m1));
 	assert_string_equal(recipient_state(m1), "delivered");
 	assert_true(has_id(pr.held, pr.nheld, m2)); /* unreadable */
-	assert_false(has_id(pr.flagged, pr.nflagged, m3));
+	assert_true(has_id(pr.flagged, pr.nflagged, m3)); /* not read for him either */
 	att_protect_result_release(&pr);
 	assert_int_equal(att_protect_rescan_pending(node, 0, &pend, by, &err), ATT_ENOTFOUND);
 	att_err_clear(&err);
-	/* a second person: nothing new for any of the three */
+	/* the overseer reads m3 and releases it; a second person may be named
+	 * in its addresses: held again, for her */
+	assert_int_equal(att_review_release(node, "over", m3, "Names nobody", &err), ATT_OK);
 	assert_int_equal(att_protect_add(node, "over", &p2, &reg2, &pr, &err), ATT_OK);
 	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
 	assert_false(has_id(pr.held, pr.nheld, m1));
-	assert_false(has_id(pr.flagged, pr.nflagged, m2));
-	assert_false(has_id(pr.flagged, pr.nflagged, m3));
+	assert_true(has_id(pr.flagged, pr.nflagged, m2));
+	assert_true(has_id(pr.held, pr.nheld, m3));
 	att_protect_result_release(&pr);
 	assert_int_equal(att_review_list(node, "over", (void **)&j, &err), ATT_OK);
 	json_array_foreach(j, i, x) {
@@ -1565,8 +1568,10 @@ static void test_protect_rescan_edges(void **state)
 									 "kind")),
 					    "protected-unreadable");
 		json_array_foreach(r, k, y)
-			unchecked += id == m3 && !strcmp(json_string_value(json_object_get(y, "kind")),
-							  "protected-unchecked");
+			unchecked += id == m3 &&
+				     !strcmp(json_string_value(json_object_get(y, "kind")),
+					     "protected-unchecked") &&
+				     json_integer_value(json_object_get(y, "register")) == reg2;
 	}
 	json_decref(j);
 	assert_int_equal(unchecked, 1);
@@ -1585,12 +1590,18 @@ static void test_protect_rescan_edges(void **state)
 		for (i = 0; i < 16; i++)
 			(void)send_with(c, NULL, "body", body, &held);
 		free(body);
+		/* and m3's review damaged: it knows nothing, the job goes on */
+		snprintf(sql, sizeof(sql), "UPDATE reviews SET reasons=X'00112233' WHERE msg_id=%lld",
+			 (long long)m3);
+		assert_int_equal(sqlite3_exec(node->store->db, sql, NULL, NULL, NULL), SQLITE_OK);
 		assert_int_equal(att_protect_add(node, "over", &p3, &reg3, NULL, &err), ATT_OK);
-		assert_int_equal(att_protect_rescan_step(node, "over", 0, 0, &st, NULL, &err), ATT_OK);
+		assert_int_equal(att_protect_rescan_step(node, "over", 0, 0, &st, &pr, &err), ATT_OK);
 		assert_int_equal(st.reg, reg3);
 		assert_false(st.finished);
 		assert_true(st.read < st.total);
-		assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, NULL, &err), ATT_OK);
+		assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+		assert_true(has_id(pr.flagged, pr.nflagged, m3));
+		att_protect_result_release(&pr);
 	}
 	/* two persons registered together are read for together: one walk,
 	 * each job advanced and counted on its own */
@@ -1598,10 +1609,13 @@ static void test_protect_rescan_edges(void **state)
 		struct att_protect_spec p4 = {"Tofiq Guliyev", NULL, "journalist", NULL};
 		struct att_protect_spec p5 = {"Samira Huseynli", NULL, "refugee", NULL};
 		struct att_rescan_state st;
-		int64_t m4, m5, reg4, reg5;
+		int64_t m4, m5, m45, reg4, reg5, audited = 0;
+		json_t *log = NULL, *e;
 
 		m4 = send_with(c, NULL, "body", "Tofiq Guliyev called.", &held);
 		m5 = send_with(c, NULL, "body", "Samira Huseynli called.", &held);
+		m45 = send_with(c, NULL, "body", "Tofiq Guliyev met Samira Huseynli.", &held);
+		assert_false(held);
 		assert_int_equal(att_protect_add(node, "over", &p4, &reg4, NULL, &err), ATT_OK);
 		assert_int_equal(att_protect_add(node, "over", &p5, &reg5, NULL, &err), ATT_OK);
 		assert_int_equal(att_protect_rescan_step(node, "over", 0, 0, &st, &pr, &err),
@@ -1613,9 +1627,24 @@ static void test_protect_rescan_edges(void **state)
 		assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
 		assert_true(has_id(pr.held, pr.nheld, m4));
 		assert_true(has_id(pr.held, pr.nheld, m5));
+		assert_true(has_id(pr.held, pr.nheld, m45));
 		att_protect_result_release(&pr);
-		assert_int_equal(rescan_of(reg4, "held"), 1);
-		assert_int_equal(rescan_of(reg5, "held"), 1);
+		assert_int_equal(rescan_of(reg4, "held"), 2);
+		assert_int_equal(rescan_of(reg5, "held"), 2);
+		/* the message naming both is audited as held for each */
+		assert_int_equal(att_audit_list(node, "over", 0, 100, (void **)&log, &err), ATT_OK);
+		json_array_foreach(log, i, e) {
+			char obj[48];
+			int64_t rr = json_integer_value(
+				json_object_get(json_object_get(e, "detail"), "register"));
+
+			snprintf(obj, sizeof(obj), "message/%lld", (long long)m45);
+			if (!strcmp(json_string_value(json_object_get(e, "action")), "review.hold") &&
+			    !strcmp(json_string_value(json_object_get(e, "object")), obj))
+				audited |= rr == reg4 ? 1 : rr == reg5 ? 2 : 4;
+		}
+		json_decref(log);
+		assert_int_equal(audited, 3);
 	}
 	(void)reg2;
 }
