@@ -340,7 +340,7 @@ static void register_late(struct att_node *node, size_t held)
 			die("protect", &err);
 		c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 		t4 = now_s();
-		if (att_protect_rescan(node, "over", NULL, NULL, &r4, &err))
+		if (att_protect_rescan(node, "over", 0, NULL, NULL, &r4, NULL, &err))
 			die("rescan", &err);
 		t4 = now_s() - t4;
 		c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;

@@ -181,11 +181,15 @@ struct att_rescan_state {
 enum att_rc att_protect_rescan_step(struct att_node *node, const char *actor_id, int64_t from,
 				    size_t step, struct att_rescan_state *state,
 				    struct att_protect_result *res, struct att_err *err) ATT_WUR;
-/* Every unfinished job to its end, step by step, stopping at the first
- * failure; progress (may be NULL) is called after each step. */
-enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id,
+/* Every unfinished job step by step, to the end or, with budget_ms > 0,
+ * until that many milliseconds have passed (checked after each step); a
+ * job that fails is left and the others go on, its error returned at the
+ * end. An actor who may not is refused at once. progress (may be NULL) is
+ * called after each step; *finished (may be NULL) tells whether no job is
+ * left. */
+enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id, int64_t budget_ms,
 			       void (*progress)(const struct att_rescan_state *st, void *arg),
-			       void *arg, struct att_protect_result *res,
+			       void *arg, struct att_protect_result *res, bool *finished,
 			       struct att_err *err) ATT_WUR;
 /* The oldest unfinished job whose entry is from or later, and who started
  * it (by: at least 65 bytes); ATT_ENOTFOUND when none. No authorization:

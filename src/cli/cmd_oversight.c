@@ -106,7 +106,7 @@ static bool rescan(struct att_node *node, const char *as, struct att_protect_res
 	struct progress last = {time(NULL), false};
 	bool tty = isatty(STDERR_FILENO);
 
-	return !att_protect_rescan(node, as, tty ? rescan_progress : NULL, &last, res, err);
+	return !att_protect_rescan(node, as, 0, tty ? rescan_progress : NULL, &last, res, NULL, err);
 }
 
 static void review_line(json_t *v)

@@ -399,7 +399,7 @@ static enum att_rc traffic(struct demo *d)
 		by_entity = pr.nheld;
 		/* then the text of everything sent before is read for her */
 		if (!rc)
-			rc = att_protect_rescan(d->node, "overseer", NULL, NULL, &pr, d->err);
+			rc = att_protect_rescan(d->node, "overseer", 0, NULL, NULL, &pr, NULL, d->err);
 		if (!rc)
 			sayf(d->say, d->arg,
 			     "protected-persons register: a journalist added; %zu message(s) "

@@ -827,18 +827,25 @@ enum att_rc att_protect_rescan_step(struct att_node *node, const char *actor_id,
 	return rc;
 }
 
-enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id,
+enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id, int64_t budget_ms,
 			       void (*progress)(const struct att_rescan_state *st, void *arg),
-			       void *arg, struct att_protect_result *res, struct att_err *err)
+			       void *arg, struct att_protect_result *res, bool *finished,
+			       struct att_err *err)
 {
 	struct att_err first = {0};
 	struct att_actor actor;
+	struct timespec t0;
 	int64_t from = 0;
+	size_t steps = 0; /* at least one, whatever the budget */
+	bool left = false;
 	/* refused at once, whether or not there is a job left */
 	enum att_rc arc = att_actor_authz(node, actor_id, ATT_ACT_PROTECT_ADD, &actor, err);
 
+	if (finished)
+		*finished = false;
 	if (arc)
 		return arc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct att_rescan_state st;
 		char by[65];
@@ -849,6 +856,11 @@ enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id,
 			att_err_clear(err);
 			break;
 		}
+		if (!rc && steps && budget_ms > 0 && ms_since(&t0) >= budget_ms) {
+			left = true; /* a job left for later */
+			break;
+		}
+		steps++;
 		if (!rc)
 			rc = att_protect_rescan_step(node, actor_id, reg, RESCAN_STEP, &st, res, err);
 		if (rc == ATT_EDENIED || rc == ATT_ENOTFOUND || !reg)
@@ -864,6 +876,8 @@ enum att_rc att_protect_rescan(struct att_node *node, const char *actor_id,
 		if (progress)
 			progress(&st, arg);
 	}
+	if (finished)
+		*finished = !left && !first.rc;
 	if (first.rc)
 		*err = first;
 	return first.rc;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -779,42 +778,23 @@ static enum att_rc h_protected(struct srv_call *c)
  * register before it answers and leaves the rest to the rescan runner. */
 #define RESCAN_INLINE_MS 2000
 
-/* Reads in steps (each committed) until the jobs are done or
- * RESCAN_INLINE_MS have passed, adding to res, and leaves what is left to
- * the rescan runner. The answer (*out): res as att_protect_result_json has
- * it (with id when id > 0), with rescan_finished. A failed step after the
- * person was added is no failure of the request (what it found stands, the
- * answer says why it stopped in rescan_error, and the runner tries again);
- * with strict, a failed first step is (nothing was done: its error). */
-static enum att_rc rescan_some(struct srv_call *c, int64_t id, bool strict,
-			       struct att_protect_result *res, json_t **out)
+/* The rescan for up to RESCAN_INLINE_MS, the rest woken in the runner; the
+ * answer (*out): res as att_protect_result_json has it (with id when
+ * id > 0), with rescan_finished, and rescan_error when a job failed (what
+ * was found stands). Only a refused actor fails the request. */
+static enum att_rc rescan_some(struct srv_call *c, int64_t id, struct att_protect_result *res,
+			       json_t **out)
 {
-	struct att_rescan_state st;
 	struct att_err err = {0};
-	struct timespec t0, t;
 	bool finished = false;
+	enum att_rc rc = att_protect_rescan(c->node, c->who->user, RESCAN_INLINE_MS, NULL, NULL, res,
+					    &finished, &err);
 	json_t *o;
 
 	*out = NULL;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int n = 0;; n++) {
-		enum att_rc rc = att_protect_rescan_step(c->node, c->who->user, 0, 0, &st, res,
-							 &err);
-
-		if (rc && strict && !n) {
-			c->err = err;
-			return rc;
-		}
-		if (rc)
-			break;
-		if (!st.reg) {
-			finished = true;
-			break;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
-		    RESCAN_INLINE_MS)
-			break;
+	if (rc == ATT_EDENIED) {
+		c->err = err;
+		return rc;
 	}
 	if (!finished)
 		srv_rescan_wake();
@@ -823,7 +803,7 @@ static enum att_rc rescan_some(struct srv_call *c, int64_t id, bool strict,
 		json_object_del(o, "id");
 	if (o)
 		json_object_set_new(o, "rescan_finished", json_boolean(finished));
-	if (o && err.rc)
+	if (o && rc)
 		json_object_set_new(o, "rescan_error", json_string(err.msg));
 	*out = o;
 	return ATT_OK;
@@ -851,7 +831,7 @@ static enum att_rc h_protect_add(struct srv_call *c)
 
 		/* the entry is added: then the text of what was sent before */
 		c->status = 201;
-		rc = rescan_some(c, id, false, &res, &o);
+		rc = rescan_some(c, id, &res, &o);
 		rc = rc ? rc : out_or_oom(c, o);
 		att_protect_result_release(&res);
 	}
@@ -862,7 +842,7 @@ static enum att_rc h_protect_rescan(struct srv_call *c)
 {
 	struct att_protect_result res = {NULL, 0, NULL, 0};
 	json_t *o;
-	enum att_rc rc = rescan_some(c, 0, true, &res, &o);
+	enum att_rc rc = rescan_some(c, 0, &res, &o);
 
 	rc = rc ? rc : out_or_oom(c, o);
 	att_protect_result_release(&res);

@@ -1367,7 +1367,7 @@ static void test_protect_rescan(void **state)
 	(void)state;
 
 	/* the jobs earlier tests left (their entries' rescans) run first */
-	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, NULL, &err), ATT_OK);
+	assert_int_equal(att_protect_rescan(node, "over", 0, NULL, NULL, NULL, NULL, &err), ATT_OK);
 	m1 = send_with(c, "[{\"type\":\"phone\",\"value\":\"+994501234567\"}]", "body",
 		       "We met Nurlan Abdullayev at the consulate on Monday.", &held);
 	assert_false(held);
@@ -1410,7 +1410,7 @@ static void test_protect_rescan(void **state)
 	att_node_close(node);
 	assert_int_equal(att_node_open(path, &node, &err), ATT_OK);
 	/* resumed where it stopped */
-	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+	assert_int_equal(att_protect_rescan(node, "over", 0, NULL, NULL, &pr, NULL, &err), ATT_OK);
 	assert_int_equal(pr.nheld, 2);
 	assert_true(has_id(pr.held, pr.nheld, m3));
 	assert_false(has_id(pr.held, pr.nheld, m2));
@@ -1462,7 +1462,7 @@ static void test_protect_rescan(void **state)
 					 json_integer_value(json_object_get(r, "of")));
 		}
 	json_decref(j);
-	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+	assert_int_equal(att_protect_rescan(node, "over", 0, NULL, NULL, &pr, NULL, &err), ATT_OK);
 	assert_int_equal(pr.nheld + pr.nflagged, 0);
 	/* a message sent after the registration is checked when sent */
 	m5 = send_with(c, NULL, "body", "Abdullayev Nurlan called again.", &held);
@@ -1511,7 +1511,7 @@ static void test_protect_rescan_edges(void **state)
 	bool held;
 	(void)state;
 
-	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, NULL, &err), ATT_OK);
+	assert_int_equal(att_protect_rescan(node, "over", 0, NULL, NULL, NULL, NULL, &err), ATT_OK);
 	m1 = send_with(c, "[{\"type\":\"person\",\"name\":\"Zaur Rzayev\"}]", "body",
 		       "Zaur Rzayev called again.", &held);
 	assert_false(held);
@@ -1540,7 +1540,7 @@ static void test_protect_rescan_edges(void **state)
 	att_protect_result_release(&pr);
 	/* the overseer releases m1 before the text is read */
 	assert_int_equal(att_review_release(node, "over", m1, "A witness", &err), ATT_OK);
-	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+	assert_int_equal(att_protect_rescan(node, "over", 0, NULL, NULL, &pr, NULL, &err), ATT_OK);
 	assert_false(has_id(pr.held, pr.nheld, m1));
 	assert_string_equal(recipient_state(m1), "delivered");
 	assert_true(has_id(pr.held, pr.nheld, m2)); /* unreadable */
@@ -1552,7 +1552,7 @@ static void test_protect_rescan_edges(void **state)
 	 * in its addresses: held again, for her */
 	assert_int_equal(att_review_release(node, "over", m3, "Names nobody", &err), ATT_OK);
 	assert_int_equal(att_protect_add(node, "over", &p2, &reg2, &pr, &err), ATT_OK);
-	assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+	assert_int_equal(att_protect_rescan(node, "over", 0, NULL, NULL, &pr, NULL, &err), ATT_OK);
 	assert_false(has_id(pr.held, pr.nheld, m1));
 	assert_true(has_id(pr.flagged, pr.nflagged, m2));
 	assert_true(has_id(pr.held, pr.nheld, m3));
@@ -1579,7 +1579,7 @@ static void test_protect_rescan_edges(void **state)
 	 * 100 kB take two steps at least */
 	{
 		struct att_protect_spec p3 = {"Nazim Babayev", NULL, "journalist", NULL};
-		struct att_rescan_state st;
+		bool done = false;
 		char *body = malloc(100001);
 		int64_t reg3;
 
@@ -1595,11 +1595,16 @@ static void test_protect_rescan_edges(void **state)
 			 (long long)m3);
 		assert_int_equal(sqlite3_exec(node->store->db, sql, NULL, NULL, NULL), SQLITE_OK);
 		assert_int_equal(att_protect_add(node, "over", &p3, &reg3, NULL, &err), ATT_OK);
-		assert_int_equal(att_protect_rescan_step(node, "over", 0, 0, &st, &pr, &err), ATT_OK);
-		assert_int_equal(st.reg, reg3);
-		assert_false(st.finished);
-		assert_true(st.read < st.total);
-		assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+		/* a millisecond's budget: one step of a mebibyte, the rest left */
+		assert_int_equal(att_protect_rescan(node, "over", 1, NULL, NULL, &pr, &done, &err),
+				 ATT_OK);
+		assert_false(done);
+		assert_true(rescan_of(reg3, "read") > 0);
+		assert_true(rescan_of(reg3, "read") < rescan_of(reg3, "of"));
+		assert_int_equal(att_protect_rescan(node, "over", 0, NULL, NULL, &pr, &done, &err),
+				 ATT_OK);
+		assert_true(done);
+		assert_int_equal(rescan_of(reg3, "read"), rescan_of(reg3, "of"));
 		assert_true(has_id(pr.flagged, pr.nflagged, m3));
 		att_protect_result_release(&pr);
 	}
@@ -1624,7 +1629,7 @@ static void test_protect_rescan_edges(void **state)
 		/* advanced together */
 		assert_int_equal(rescan_of(reg4, "read"), rescan_of(reg5, "read"));
 		assert_true(rescan_of(reg4, "read") > 0);
-		assert_int_equal(att_protect_rescan(node, "over", NULL, NULL, &pr, &err), ATT_OK);
+		assert_int_equal(att_protect_rescan(node, "over", 0, NULL, NULL, &pr, NULL, &err), ATT_OK);
 		assert_true(has_id(pr.held, pr.nheld, m4));
 		assert_true(has_id(pr.held, pr.nheld, m5));
 		assert_true(has_id(pr.held, pr.nheld, m45));
