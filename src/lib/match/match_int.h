@@ -140,5 +140,12 @@ void att_match_walk_stats(struct att_walk_stats *st, bool reset);
 /* For the tests: while on, this thread's name queries take the general
  * walk, whose results the others must give too. */
 void att_match_force_general(bool on);
+/* For the tests: while on, this thread's names of Han characters are read
+ * by ICU's Han-Latin alone, not by the table made of its rules
+ * (normalize.c), which must read them alike. */
+void att_name_force_icu(bool on);
+/* For the tests: how many characters that table reads (0: none, all go
+ * to ICU). */
+size_t att_name_han_readings(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unicode/unorm2.h>
 #include <unicode/uscript.h>
 #include <unicode/ustring.h>
+#include <unicode/uset.h>
 #include <unicode/utrans.h>
 
 #include "attache/match.h"
@@ -212,6 +213,229 @@ static UChar32 next_cp(const UChar *s, int32_t *i, int32_t n)
 static UChar32 peek_cp(const UChar *s, int32_t i, int32_t n)
 {
 	return next_cp(s, &i, n);
+}
+
+/* Han without ICU's rule walk. Han-Latin spaces the ideographs apart,
+ * then reads each by a rule [set] > reading (a few rules read one in
+ * context instead), then spaces what is left: a run of ideographs that
+ * each have a reading and no context rule comes out as their readings
+ * joined by single spaces. ICU finds a character's rule by trying, in
+ * order, all the rules that its code unit's low byte may start (hundreds
+ * of sets for Han): 15-25 us a character, ten times any other script, so
+ * a long body of Chinese text cost seconds inside the write transaction.
+ * The readings are taken once from the installed ICU's own rules (the
+ * first rule with a character wins, as in ICU); a run with any other
+ * character, a context rule's or one the rules do not read, goes to ICU
+ * whole. test_match_normalize checks every character of the table and
+ * runs of them against Any-Latin. */
+#define HAN_LO 0x2E80
+#define HAN_HI 0x32000
+#define HAN_NONE 0
+#define HAN_UNSAFE 0xFFFFu
+#define HAN_READ_MAX 8
+static pthread_once_t han_once = PTHREAD_ONCE_INIT;
+static uint16_t *han_idx;                  /* [c - HAN_LO]: reading + 1, or the above */
+static UChar (*han_read)[HAN_READ_MAX];    /* the readings, by rule */
+static uint8_t *han_rlen;
+static _Thread_local bool tl_force_icu;
+
+void att_name_force_icu(bool on)
+{
+	tl_force_icu = on;
+}
+
+/* s[0..n)'s ideographs are left to ICU */
+static void han_unsafe(const UChar *s, int32_t n)
+{
+	for (int32_t i = 0; i < n;) {
+		UChar32 c = next_cp(s, &i, n);
+
+		if (c >= HAN_LO && c < HAN_HI)
+			han_idx[c - HAN_LO] = HAN_UNSAFE;
+	}
+}
+
+/* One rule of the reading pass: "[set] > reading;" gives the set's
+ * characters that reading (those that have none yet), any other rule
+ * leaves its characters to ICU. False when it cannot be read (no table is
+ * made then). */
+static bool han_rule(const UChar *s, int32_t n, size_t *nread)
+{
+	int32_t depth = 0, e = 0, r, rn = 0;
+	USet *set;
+	UErrorCode st = U_ZERO_ERROR;
+	bool ok = n > 0 && s[0] == '[';
+
+	/* the set: to its closing bracket (escapes skipped) */
+	for (e = 0; ok && e < n; e++) {
+		if (s[e] == '\\') {
+			e++;
+			continue;
+		}
+		depth += s[e] == '[' ? 1 : s[e] == ']' ? -1 : 0;
+		if (depth == 0)
+			break;
+	}
+	r = e + 4;
+	ok = ok && e < n && r < n && s[e + 1] == ' ' && s[e + 2] == '>' && s[e + 3] == ' ' &&
+	     s[n - 1] == ';' && *nread < HAN_UNSAFE - 1;
+	for (int32_t i = r; ok && i < n - 1;) {
+		UChar32 c;
+
+		c = next_cp(s, &i, n - 1);
+		ok = u_isalpha(c) || u_charType(c) == U_NON_SPACING_MARK;
+		rn = i - r;
+	}
+	ok = ok && rn > 0 && rn < HAN_READ_MAX;
+	if (!ok) {
+		/* a rule in context, "{key} after > reading": its key is
+		 * read otherwise; any other rule: all of its characters */
+		int32_t a = 0, b = 0;
+
+		while (a < n && s[a] != '{')
+			a++;
+		for (b = a; b < n && s[b] != '}'; b++)
+			;
+		if (b < n)
+			han_unsafe(s + a + 1, b - a - 1);
+		else
+			han_unsafe(s, n);
+		return true;
+	}
+	set = uset_openEmpty();
+	if (!set)
+		return false;
+	uset_applyPattern(set, s, e + 1, 0, &st);
+	if (U_FAILURE(st)) {
+		uset_close(set);
+		han_unsafe(s, n);
+		return true;
+	}
+	memcpy(han_read[*nread], s + r, (size_t)rn * sizeof(UChar));
+	han_rlen[*nread] = (uint8_t)rn;
+	(*nread)++;
+	for (int32_t k = 0; k < uset_getItemCount(set); k++) {
+		UChar32 lo, hi;
+		UChar str[64];
+		int32_t sn;
+
+		st = U_ZERO_ERROR;
+		sn = uset_getItem(set, k, &lo, &hi, str, 64, &st);
+		if (sn != 0) {
+			/* a string: its characters are read together */
+			if (U_SUCCESS(st))
+				han_unsafe(str, sn);
+			else
+				ok = false;
+			continue;
+		}
+		for (UChar32 c = lo < HAN_LO ? HAN_LO : lo; c <= hi && c < HAN_HI; c++)
+			if (han_idx[c - HAN_LO] == HAN_NONE)
+				han_idx[c - HAN_LO] = (uint16_t)*nread;
+	}
+	uset_close(set);
+	return ok;
+}
+
+static void han_build(void)
+{
+	UChar id[16];
+	UErrorCode st = U_ZERO_ERROR;
+	UParseError pe;
+	UTransliterator *t;
+	UChar *rules = NULL;
+	int32_t n, pass = 0;
+	size_t nread = 0;
+	bool ok;
+
+	u_uastrcpy(id, "Han-Latin");
+	t = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
+	if (U_FAILURE(st))
+		return;
+	n = utrans_toRules(t, false, NULL, 0, &st);
+	st = U_ZERO_ERROR;
+	rules = n > 0 ? malloc(((size_t)n + 1) * sizeof(UChar)) : NULL;
+	han_idx = calloc(HAN_HI - HAN_LO, sizeof(*han_idx));
+	han_read = calloc((size_t)n / 4 + 1, sizeof(*han_read));
+	han_rlen = calloc((size_t)n / 4 + 1, 1);
+	ok = rules && han_idx && han_read && han_rlen;
+	if (ok)
+		utrans_toRules(t, false, rules, n + 1, &st);
+	utrans_close(t);
+	ok = ok && U_SUCCESS(st);
+	/* the reading pass: the rules after "::Han-Spacedhan();", up to
+	 * the next "::" */
+	for (int32_t i = 0; ok && i < n;) {
+		int32_t e = i;
+
+		while (e < n && rules[e] != '\n')
+			e++;
+		if (e - i >= 2 && rules[i] == ':' && rules[i + 1] == ':')
+			pass++;
+		else if (pass == 1)
+			ok = han_rule(rules + i, e - i, &nread);
+		else
+			ok = pass > 1 || e == i; /* nothing before the spacing */
+		i = e + 1;
+	}
+	free(rules);
+	if (!ok || nread == 0) {
+		free(han_idx);
+		free(han_read);
+		free(han_rlen);
+		han_idx = NULL;
+		han_read = NULL;
+		han_rlen = NULL;
+	}
+}
+
+size_t att_name_han_readings(void)
+{
+	size_t k = 0;
+
+	pthread_once(&han_once, han_build);
+	for (size_t c = 0; han_idx && c < HAN_HI - HAN_LO; c++)
+		k += han_idx[c] != HAN_NONE && han_idx[c] != HAN_UNSAFE;
+	return k;
+}
+
+/* u[0..n) as Han-Latin reads it into out (capacity cap), when every
+ * character has a reading of its own; false, with out untouched, to leave
+ * it to ICU. */
+static bool han_fast(const UChar *u, int32_t n, UChar *out, int32_t *len, int32_t cap)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t o = 0, first = 0;
+
+	/* the table is made at the first Han word, not at a Greek one */
+	if (tl_force_icu || n == 0 || uscript_getScript(next_cp(u, &first, n), &st) != USCRIPT_HAN)
+		return false;
+	pthread_once(&han_once, han_build);
+	if (!han_idx)
+		return false;
+	/* all of it read, within cap, before out is written */
+	for (int32_t i = 0; i < n;) {
+		UChar32 c = next_cp(u, &i, n);
+		uint16_t v = c >= HAN_LO && c < HAN_HI ? han_idx[c - HAN_LO] : HAN_NONE;
+
+		if (v == HAN_NONE || v == HAN_UNSAFE)
+			return false;
+		o += (o > 0) + han_rlen[v - 1];
+		if (o > cap)
+			return false;
+	}
+	o = 0;
+	for (int32_t i = 0; i < n;) {
+		UChar32 c = next_cp(u, &i, n);
+		uint16_t v = han_idx[c - HAN_LO];
+
+		if (o > 0)
+			out[o++] = ' ';
+		memcpy(out + o, han_read[v - 1], han_rlen[v - 1] * sizeof(UChar));
+		o += han_rlen[v - 1];
+	}
+	*len = o;
+	return true;
 }
 
 static void append_cp(UChar *s, int32_t *n, UChar32 c)
@@ -513,7 +737,8 @@ static bool make_token(const UChar *u, int32_t n, struct att_name_token *tk)
 		memcpy(buf, u, (size_t)len * sizeof(UChar));
 		tk->script = (uint8_t)(k == TR_AZ ? ATT_SCRIPT_AZ_CYRILLIC :
 				       k == TR_RU ? ATT_SCRIPT_CYRILLIC : ATT_SCRIPT_OTHER);
-		if (!translit(k, buf, &len, 500))
+		if (!(k == TR_ANY && han_fast(u, len, buf, &len, 500)) &&
+		    !translit(k, buf, &len, 500))
 			return false;
 		/* Russian BGN writes "e" after consonants where Azerbaijani
 		 * spelling has "ə"; the fold below treats both as the same. */
