@@ -337,6 +337,37 @@ static bool han_rule(const UChar *s, int32_t n, size_t *nread)
 	return ok;
 }
 
+static bool han_join(const UChar *u, int32_t n, UChar *out, int32_t *len, int32_t cap);
+static void append_cp(UChar *s, int32_t *n, UChar32 c);
+
+/* The table and ICU's t read a sample of its characters alike. */
+static bool han_agrees(UTransliterator *t)
+{
+	enum { SAMPLE = 256 };
+	UChar in[2 * SAMPLE], a[8 * SAMPLE], b[8 * SAMPLE];
+	int32_t n = 0, na = 0, nb, limit;
+	size_t have = 0, k = 0;
+	UErrorCode st = U_ZERO_ERROR;
+
+	for (size_t c = 0; c < HAN_HI - HAN_LO; c++)
+		have += han_idx[c] != HAN_NONE && han_idx[c] != HAN_UNSAFE;
+	for (size_t c = 0; c < HAN_HI - HAN_LO && n < 2 * SAMPLE - 1; c++) {
+		if (han_idx[c] == HAN_NONE || han_idx[c] == HAN_UNSAFE ||
+		    k++ % (have / SAMPLE + 1) != 0)
+			continue;
+		/* a character no word holds (a radical) is left out */
+		if (!u_isalpha((UChar32)(c + HAN_LO)))
+			continue;
+		append_cp(in, &n, (UChar32)(c + HAN_LO));
+	}
+	if (n == 0 || !han_join(in, n, a, &na, 8 * SAMPLE))
+		return false;
+	memcpy(b, in, (size_t)n * sizeof(UChar));
+	nb = limit = n;
+	utrans_transUChars(t, b, &nb, 8 * SAMPLE, 0, &limit, &st);
+	return U_SUCCESS(st) && na == nb && !memcmp(a, b, (size_t)na * sizeof(UChar));
+}
+
 static void han_build(void)
 {
 	UChar id[16];
@@ -361,7 +392,6 @@ static void han_build(void)
 	ok = rules && han_idx && han_read && han_rlen;
 	if (ok)
 		utrans_toRules(t, false, rules, n + 1, &st);
-	utrans_close(t);
 	ok = ok && U_SUCCESS(st);
 	/* the reading pass: the rules after "::Han-Spacedhan();", up to
 	 * the next "::" */
@@ -379,7 +409,12 @@ static void han_build(void)
 		i = e + 1;
 	}
 	free(rules);
-	if (!ok || nread == 0) {
+	/* read as ICU reads: 256 characters spread over the table, as one
+	 * word (a later ICU whose rules this does not understand gets no
+	 * table) */
+	ok = ok && nread > 0 && han_agrees(t);
+	utrans_close(t);
+	if (!ok) {
 		free(han_idx);
 		free(han_read);
 		free(han_rlen);
@@ -405,14 +440,20 @@ size_t att_name_han_readings(void)
 static bool han_fast(const UChar *u, int32_t n, UChar *out, int32_t *len, int32_t cap)
 {
 	UErrorCode st = U_ZERO_ERROR;
-	int32_t o = 0, first = 0;
+	int32_t first = 0;
 
 	/* the table is made at the first Han word, not at a Greek one */
 	if (tl_force_icu || n == 0 || uscript_getScript(next_cp(u, &first, n), &st) != USCRIPT_HAN)
 		return false;
 	pthread_once(&han_once, han_build);
-	if (!han_idx)
-		return false;
+	return han_idx && han_join(u, n, out, len, cap);
+}
+
+/* u[0..n) by the table, when it reads every character (the table made) */
+static bool han_join(const UChar *u, int32_t n, UChar *out, int32_t *len, int32_t cap)
+{
+	int32_t o = 0;
+
 	/* all of it read, within cap, before out is written */
 	for (int32_t i = 0; i < n;) {
 		UChar32 c = next_cp(u, &i, n);
