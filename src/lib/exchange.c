@@ -164,7 +164,9 @@ enum att_rc att_x_access(struct att_node *node, const char *actor_id,
 
 /* Need-to-know: the sender, a member of a recipient unit (a representative
  * only within the field of their appointment), a holder of a grant on the
- * case, or the overseer. Held and rejected messages: sender and overseer. */
+ * case (for an H2 message, only with the provider's permission for the
+ * holder's unit, as a forward would need), or the overseer. Held and
+ * rejected messages: sender and overseer. */
 enum att_rc att_x_may_read(struct att_node *node, const struct access *a,
 			    const struct att_msg_row *m, bool *yes, struct att_err *err)
 {
@@ -189,7 +191,17 @@ enum att_rc att_x_may_read(struct att_node *node, const struct access *a,
 		if (rc != ATT_ENOTFOUND)
 			return rc;
 	}
-	return att_store_case_granted(node->store, m->case_id, a->actor.id, a->m.unit, yes, err);
+	rc = att_store_case_granted(node->store, m->case_id, a->actor.id, a->m.unit, yes, err);
+	if (!rc && *yes && strcmp(m->handling, "H0") && strcmp(m->handling, "H1") &&
+	    strcmp(m->handling, "H3")) {
+		const char *grantee = a->m.unit[0] ? a->m.unit : a->actor.id;
+		bool permitted = false;
+
+		rc = att_store_permit_has(node->store, m->id, grantee, &permitted, err);
+		*yes = !rc && att_policy_passes_on(m->handling,
+						   !strcmp(m->sender_unit, grantee), permitted);
+	}
+	return rc;
 }
 
 /* --- cases ------------------------------------------------------------------ */

@@ -1152,10 +1152,15 @@ bool att_handling_valid(const char *h)
 	return h && h[0] == 'H' && h[1] >= '0' && h[1] <= '3' && !h[2];
 }
 
+bool att_policy_passes_on(const char *handling, bool is_provider, bool permitted)
+{
+	return strcmp(handling, "H2") || is_provider || permitted;
+}
+
 enum att_rc att_policy_may_forward(const char *handling, bool is_provider, bool permitted,
 				   int64_t msg_id, const char *unit, struct att_err *err)
 {
-	if (strcmp(handling, "H2") || is_provider || permitted)
+	if (att_policy_passes_on(handling, is_provider, permitted))
 		return ATT_OK;
 	return att_fail(err, ATT_EDENIED,
 			"denied: message %lld is H2 (not to be passed on without the provider's "

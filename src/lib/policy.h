@@ -88,7 +88,10 @@ void att_policy_cache_free(struct att_node *node);
 /* Handling codes. */
 bool att_handling_valid(const char *h);
 /* H2: passing a message on needs the provider's permission for the unit
- * (the provider's own unit passes it freely). */
+ * (the provider's own unit passes it freely). A grant on the message's
+ * case passes it on too: att_policy_passes_on says whether a unit that is
+ * not among its recipients may read it that way. */
+bool att_policy_passes_on(const char *handling, bool is_provider, bool permitted);
 enum att_rc att_policy_may_forward(const char *handling, bool is_provider, bool permitted,
 				   int64_t msg_id, const char *unit, struct att_err *err) ATT_WUR;
 /* H1: judicial use needs the provider's permission. */

@@ -89,6 +89,13 @@ expect_ok "the provider permits" permit "$M1ID" --as rep-mammadova --to post/int
 expect_ok "H2 forward after permission" forward "$M1ID" --as desk-oc --to post/interpol
 A show "$M1ID" --as rep-gasimov --json
 expect_eq "the forwarded copy is readable with its handling code" "$(echo "$OUT" | jq_ 'd["handling"], [t["via"] for t in d["to"] if t["unit"]=="post/interpol"][0]')" "H2 desk-oc"
+# a grant on the case passes its messages on: an H2 one only with the
+# provider's permission for the grantee, as a forward
+expect_ok "the owner grants the case to Europol" case grant "$C1" --as rep-mammadova --to partner/europol
+expect_denied_read "an H2 message not readable through the grant" "not a party to message $M1ID" show "$M1ID" --as partner-europol
+expect_ok "an H0 message of the case readable through the grant" show "$M2ID" --as partner-europol
+expect_ok "the provider permits Europol" permit "$M1ID" --as rep-mammadova --to partner/europol
+expect_ok "the H2 message readable through the grant once permitted" show "$M1ID" --as partner-europol
 # H1: judicial use needs permission
 M3=$(msg m3.json '{"case":'$C1',"type":"information","to":["hq/organized-crime"],"field":"organized-crime","handling":"H1","source":"B","information":3,"purpose":"Background on the network","subject":"Company structure","body":"Three directors are nominees."}')
 A send --as rep-mammadova --file "$M3"; M3ID=$OUT
