@@ -192,14 +192,14 @@ enum att_rc att_x_may_read(struct att_node *node, const struct access *a,
 			return rc;
 	}
 	rc = att_store_case_granted(node->store, m->case_id, a->actor.id, a->m.unit, yes, err);
-	if (!rc && *yes && strcmp(m->handling, "H0") && strcmp(m->handling, "H1") &&
-	    strcmp(m->handling, "H3")) {
+	if (!rc && *yes) {
 		const char *grantee = a->m.unit[0] ? a->m.unit : a->actor.id;
-		bool permitted = false;
+		bool provider = !strcmp(m->sender_unit, grantee), permitted = false;
 
-		rc = att_store_permit_has(node->store, m->id, grantee, &permitted, err);
-		*yes = !rc && att_policy_passes_on(m->handling,
-						   !strcmp(m->sender_unit, grantee), permitted);
+		if (!att_policy_passes_on(m->handling, provider, false)) {
+			rc = att_store_permit_has(node->store, m->id, grantee, &permitted, err);
+			*yes = !rc && att_policy_passes_on(m->handling, provider, permitted);
+		}
 	}
 	return rc;
 }
