@@ -691,7 +691,12 @@ enum att_rc att_msg_export(struct att_node *node, const char *actor_id, int64_t 
 		o = message_json(node, &a, &m, err);
 		if (!o)
 			rc = ATT_ENOMEM;
-		else
+		/* the message alone: its case's other messages are the
+		 * reader's working view, not what the provider let go to
+		 * court (an H1 one's subject among them) */
+		if (o)
+			json_object_del(o, "thread");
+		if (o)
 			json_object_set_new(o, "export",
 					    json_pack("{s:s,s:s,s:o}", "purpose", "judicial",
 						      "by", a.actor.id, "at", att_x_time(att_now())));

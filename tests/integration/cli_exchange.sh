@@ -100,6 +100,8 @@ expect_ok "the H2 message readable through the grant once permitted" show "$M1ID
 M3=$(msg m3.json '{"case":'$C1',"type":"information","to":["hq/organized-crime"],"field":"organized-crime","handling":"H1","source":"B","information":3,"purpose":"Background on the network","subject":"Company structure","body":"Three directors are nominees."}')
 A send --as rep-mammadova --file "$M3"; M3ID=$OUT
 expect_refused "H1 judicial export refused" "H1" export "$M3ID" --as desk-oc --judicial
+A export "$M2ID" --as desk-oc --judicial
+expect_eq "a judicial export carries no other message of the case (not the H1 one's subject)" "$(echo "$OUT" | jq_ '"thread" in d, "Company structure" in json.dumps(d), d["id"]')" "False False $M2ID"
 expect_ok "the provider permits judicial use" permit "$M3ID" --as rep-mammadova --to judicial
 expect_ok "H1 judicial export permitted" export "$M3ID" --as desk-oc --judicial
 
