@@ -84,6 +84,11 @@ enum att_role att_role_parse(const char *s);
 /* Name of an action, as written to the audit log ("appointment.agree"). */
 const char *att_action_name(enum att_action a);
 
+/* Whether act reads what the exchange holds (a message, a case, hits, the
+ * overdue list, a search, an export): a refused attempt at one is audited,
+ * as every read is. */
+bool att_action_reads_exchange(enum att_action a);
+
 /* Decides whether actor may perform act on ctx. Returns ATT_OK, or
  * ATT_EDENIED with a message naming the rule. Pure: no I/O, thread-safe. */
 enum att_rc att_authz(const struct att_actor *actor, enum att_action act,

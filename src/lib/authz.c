@@ -135,6 +135,21 @@ const char *att_action_name(enum att_action a)
 	return "unknown";
 }
 
+bool att_action_reads_exchange(enum att_action a)
+{
+	switch (a) {
+	case ATT_ACT_CASE_READ:
+	case ATT_ACT_MSG_READ:
+	case ATT_ACT_MSG_EXPORT:
+	case ATT_ACT_HITS_READ:
+	case ATT_ACT_OVERDUE_READ:
+	case ATT_ACT_SCREEN:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static const char *who(const struct att_actor *a)
 {
 	return a->role == ATT_ROLE_LOCAL ? "the node operator (give --as USER)" : a->id;

@@ -133,6 +133,26 @@ json_t *att_x_time(int64_t t)
 	return json_string(buf);
 }
 
+/* A refused read by a known user (a role that may not, a representative
+ * whose appointment has ended) is recorded: in the read's transaction,
+ * which keeps what it recorded when it fails, or in one of its own; the
+ * refusal stands whatever becomes of the record. */
+static void audit_refused(struct att_node *node, const struct att_actor *actor,
+			  enum att_action act, const struct att_err *why)
+{
+	struct att_err ignored = {0};
+	bool own = !node->read_tx;
+
+	if (own && att_node_begin(node, &ignored))
+		return;
+	if (att_audit_json(node, actor, "access.denied", att_action_name(act),
+			   json_pack("{s:s,s:s}", "action", att_action_name(act), "why", why->msg),
+			   &ignored) ||
+	    (own && att_node_commit(node, &ignored)))
+		if (own)
+			att_node_rollback(node);
+}
+
 enum att_rc att_x_access(struct att_node *node, const char *actor_id,
 			       enum att_action act, struct access *a, struct att_err *err)
 {
@@ -148,9 +168,15 @@ enum att_rc att_x_access(struct att_node *node, const char *actor_id,
 		a->m = cached->m;
 		return att_authz(&a->actor, act, NULL, err);
 	}
-	rc = att_actor_authz(node, actor_id, act, &a->actor, err);
+	rc = att_actor_load(node, actor_id, &a->actor, err);
+	if (rc)
+		return rc;
+	rc = att_authz(&a->actor, act, NULL, err);
 	if (!rc)
 		rc = att_policy_mandate(node, &a->actor, &a->m, err);
+	/* (a write's transaction is the caller's to commit: not there) */
+	if (rc == ATT_EDENIED && (!in_tx || node->read_tx) && att_action_reads_exchange(act))
+		audit_refused(node, &a->actor, act, err);
 	if (!rc && in_tx) {
 		if (!cached)
 			cached = node->access_cache = malloc(sizeof(*cached));

@@ -222,10 +222,13 @@ expect_usage "protect takes add, list or rescan" protect reread --as overseer
 
 # an ended appointment ends access
 A appoint list --post unodc --json
-expect_refused "an ended representative has no access" "no active appointment" inbox --as rep-guliyeva
+expect_denied_read "an ended representative has no access (the attempt audited)" "no active appointment" inbox --as rep-guliyeva
+expect_denied_read "a role that may not read messages is refused (the attempt audited)" "may not message.read" show "$M1ID" --as admin
+A audit log --json --as overseer
+expect_eq "the refused attempts name the action and why" "$(echo "$OUT" | jq_ 'sorted(set((e["actor"], e["object"], "no active appointment" in json.dumps(e) or "may not" in json.dumps(e)) for e in d if e["action"]=="access.denied" and e["actor"] in ("rep-guliyeva", "admin")))')" "[('admin', 'message.read', True), ('rep-guliyeva', 'message.read', True)]"
 A appoint show 5 --json
 expect_ok "head ends rep-jafarov's appointment" appoint end 5 --as head --reason "Recalled"
-expect_refused "access ends with the appointment" "no active appointment" hits --as rep-jafarov
+expect_denied_read "access ends with the appointment (the attempt audited)" "no active appointment" hits --as rep-jafarov
 
 # nothing in the file reveals message text
 sqlite3 "$ATTACHE_DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
