@@ -230,6 +230,28 @@ bool att_utf8_valid(const char *str, size_t n)
 	return true;
 }
 
+/* Bytes of s[i..n) that show nothing: ASCII white space, or a Unicode
+ * space, zero-width character or filler (NBSP, U+2000-U+200F, U+2028/29,
+ * U+202F, U+205F-U+2064, U+3000, U+3164, U+FEFF, U+115F/60); 0 when s[i]
+ * starts something visible. */
+static size_t blank_at(const unsigned char *s, size_t i, size_t n)
+{
+	unsigned c = s[i], c1 = i + 1 < n ? s[i + 1] : 0, c2 = i + 2 < n ? s[i + 2] : 0;
+
+	if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+		return 1;
+	if (c == 0xC2 && c1 == 0xA0)
+		return 2;
+	if (c == 0xE2 && c1 == 0x80 && (c2 <= 0x8F || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF))
+		return 3;
+	if ((c == 0xE2 && c1 == 0x81 && c2 >= 0x9F && c2 <= 0xA4) ||
+	    (c == 0xE3 && ((c1 == 0x80 && c2 == 0x80) || (c1 == 0x85 && c2 == 0xA4))) ||
+	    (c == 0xEF && c1 == 0xBB && c2 == 0xBF) ||
+	    (c == 0xE1 && c1 == 0x85 && (c2 == 0x9F || c2 == 0xA0)))
+		return 3;
+	return 0;
+}
+
 enum att_rc att_check_text(struct att_err *err, const char *what, const char *s,
 			   size_t max, bool optional, bool multiline)
 {
@@ -253,6 +275,15 @@ enum att_rc att_check_text(struct att_err *err, const char *what, const char *s,
 		    c == 0x7F)
 			return att_fail(err, ATT_EINVAL,
 					"%s contains a control character at byte %zu", what, i);
+	}
+	/* what is required must say something: white space alone does not */
+	if (!optional) {
+		size_t i = 0, k;
+
+		while (i < n && (k = blank_at((const unsigned char *)s, i, n)) > 0)
+			i += k;
+		if (i == n)
+			return att_fail(err, ATT_EINVAL, "%s is required (it is blank)", what);
 	}
 	return ATT_OK;
 }

@@ -19,6 +19,8 @@ C1=$OUT
 [[ "$C1" =~ ^[0-9]+$ ]] && ok "case id printed alone ($C1)" || not_ok "case id output: $OUT"
 expect_refused "case outside the mandate" "outside the mandate" case open --as rep-mammadova --field terrorism --title T --purpose P --legal-basis L
 expect_refused "case without purpose" "purpose is required" case open --as rep-mammadova --field organized-crime --title T --purpose "" --legal-basis L
+expect_refused "case with a blank title" "title is required (it is blank)" case open --as rep-mammadova --field organized-crime --title "   " --purpose P --legal-basis L
+expect_refused "case with a blank legal basis" "legal basis is required (it is blank)" case open --as rep-mammadova --field organized-crime --title T --purpose P --legal-basis "$(printf ' \n ')"
 expect_refused "case by an overseer" "may not case.open" case open --as overseer --field terrorism --title T --purpose P --legal-basis L
 
 BODY1="Funds moved through two UK companies to the account below; request for beneficial owners."
@@ -30,6 +32,9 @@ M1ID=$OUT
 # refusals, nothing stored
 good='"case":'$C1',"to":["hq/organized-crime"],"field":"organized-crime","handling":"H0","source":"B","information":2,"subject":"S","body":"B"'
 expect_refused "no purpose" "purpose is required" send --as rep-mammadova --file "$(msg r1.json '{"type":"information",'"$good"'}')"
+expect_refused "a blank purpose (spaces, a no-break and an ideographic space)" "purpose is required (it is blank)" send --as rep-mammadova --file "$(msg r1b.json '{"type":"information","purpose":"  \u00a0\u3000\t",'"$good"'}')"
+expect_refused "a blank subject (zero-width characters)" "subject is required (it is blank)" send --as rep-mammadova --file "$(msg r1c.json '{"type":"information","purpose":"p",'"${good/\"S\"/\"\\u200b\\ufeff \"}"'}')"
+expect_refused "H3 with a blank text" "handling_text is required (it is blank)" send --as rep-mammadova --file "$(msg r1d.json '{"type":"information","purpose":"p","handling_text":"   ",'"${good/H0/H3}"'}')"
 expect_refused "field outside mandate" "outside the mandate" send --as rep-mammadova --file "$(msg r2.json '{"type":"information","purpose":"p",'"${good/organized-crime\",\"handling/terrorism\",\"handling}"'}')"
 expect_refused "rep without an active appointment" "no active appointment" send --as rep-karimli --file "$(msg r3.json '{"type":"information","purpose":"p",'"$good"'}')"
 expect_refused "unit not addressable" "not addressable" send --as rep-mammadova --file "$(msg r4.json '{"type":"information","purpose":"p",'"${good/hq\/organized-crime/post\/nowhere}"'}')"
