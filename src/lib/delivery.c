@@ -52,6 +52,23 @@ static bool overdue(const struct att_msg_row *m, int64_t now)
 	       (!strcmp(m->type, "request") || !strcmp(m->type, "preservation"));
 }
 
+/* Overdue as the overdue list has it: past its deadline and, for a
+ * recipient unit (my_state: its state), not answered by it; for anyone
+ * else, not answered by every recipient. */
+static bool overdue_for(struct att_node *node, const struct att_msg_row *m, const char *my_state,
+			int64_t now)
+{
+	bool pending = true;
+
+	if (!overdue(m, now))
+		return false;
+	if (my_state)
+		return strcmp(my_state, "answered") != 0;
+	if (att_store_msg_unanswered(node->store, m->id, &pending, NULL))
+		return true;
+	return pending;
+}
+
 /* The subject of a message: sealed alone since schema 3, else from the
  * content. */
 static json_t *subject_of(struct att_node *node, const struct att_msg_row *m,
@@ -108,8 +125,8 @@ static json_t *summary_json(struct att_node *node, const struct att_msg_row *m,
 			 (json_int_t)m->id, "case", (json_int_t)m->case_id, "type", m->type,
 			 "sender", m->sender, "sender_unit", m->sender_unit, "field", m->field,
 			 "handling", m->handling, "priority", m->priority, "deadline",
-			 att_x_time(m->deadline), "overdue", overdue(m, att_now()), "status",
-			 m->status, "subject", subject, "created", att_x_time(m->created),
+			 att_x_time(m->deadline), "overdue", overdue_for(node, m, state, att_now()),
+			 "status", m->status, "subject", subject, "created", att_x_time(m->created),
 			 "my_state", state);
 }
 
@@ -221,7 +238,7 @@ static enum att_rc build_inbox(struct att_node *node, struct access *a, int64_t 
 			rc = ATT_ECRYPTO;
 			break;
 		}
-		json_array_append_new(overdue(m, now) ? over : rest, o);
+		json_array_append_new(json_is_true(json_object_get(o, "overdue")) ? over : rest, o);
 		if (m->deadline > now && m->deadline < *valid_until)
 			*valid_until = m->deadline;
 		if (!min_id || m->id < min_id)
@@ -419,6 +436,8 @@ static json_t *message_json(struct att_node *node, const struct access *a,
 	struct list_ctx lc = {node, NULL, err, ATT_OK, m->id};
 	char ad[48], eval[3] = {m->source[0], (char)('0' + m->information), 0};
 	json_t *content, *o, *ents, *atts, *to, *thread;
+	struct att_recip_row r;
+	bool mine;
 
 	att_x_ad(ad, sizeof(ad), "message", m->id);
 	content = att_x_open_json(node, m->content, m->content_len, ad, err);
@@ -439,6 +458,7 @@ static json_t *message_json(struct att_node *node, const struct access *a,
 	}
 	to = recipients_json(node, m->id, err);
 	thread = thread_json(node, a, m->case_id, err);
+	mine = a->m.unit[0] && att_store_recip_get(node->store, m->id, a->m.unit, &r, NULL) == ATT_OK;
 	o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:I,s:s,s:s,s:o,s:b,s:o,s:s,s:o,"
 		      "s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:o}",
 		      "id", (json_int_t)m->id, "case", (json_int_t)m->case_id, "type", m->type,
@@ -449,7 +469,8 @@ static json_t *message_json(struct att_node *node, const struct access *a,
 			      : json_null(),
 		      "source", m->source, "information", (json_int_t)m->information,
 		      "evaluation", eval, "priority", m->priority, "deadline",
-		      att_x_time(m->deadline), "overdue", overdue(m, att_now()), "in_reply_to",
+		      att_x_time(m->deadline), "overdue",
+		      overdue_for(node, m, mine ? r.state : NULL, att_now()), "in_reply_to",
 		      m->in_reply_to ? json_integer(m->in_reply_to) : json_null(), "status",
 		      m->status, "created", att_x_time(m->created), "purpose",
 		      json_object_get(content, "purpose"), "subject",
@@ -503,17 +524,18 @@ enum att_rc att_msg_show(struct att_node *node, const char *actor_id, int64_t id
 	rc = load_readable(node, &a, id, "message.read", &m, err);
 	if (rc == ATT_EDENIED)
 		return rc; /* audited and committed */
-	if (!rc) {
-		o = message_json(node, &a, &m, err);
-		if (!o)
-			rc = err && err->rc ? err->rc : ATT_ENOMEM;
-	}
+	/* read by the unit first, so that what it is shown says so */
 	if (!rc && a.m.unit[0]) {
 		struct att_recip_row r;
 
 		if (att_store_recip_get(node->store, id, a.m.unit, &r, NULL) == ATT_OK &&
 		    !strcmp(r.state, "delivered"))
 			rc = att_store_recip_set(node->store, id, a.m.unit, "read", att_now(), err);
+	}
+	if (!rc) {
+		o = message_json(node, &a, &m, err);
+		if (!o)
+			rc = err && err->rc ? err->rc : ATT_ENOMEM;
 	}
 	if (!rc) {
 		char obj[48];

@@ -324,6 +324,14 @@ enum att_rc att_store_case_granted(struct att_store *s, int64_t case_id, const c
 	return one_bool(s, st, yes, err, "reading case grants");
 }
 
+enum att_rc att_store_msg_unanswered(struct att_store *s, int64_t msg_id, bool *yes,
+				     struct att_err *err)
+{
+	STMT("SELECT 1 FROM recipients WHERE msg_id=? AND state<>'answered' LIMIT 1");
+	sqlite3_bind_int64(st, 1, msg_id);
+	return one_bool(s, st, yes, err, "reading recipients");
+}
+
 enum att_rc att_store_case_has_recipient(struct att_store *s, int64_t case_id,
 					 const char *unit, bool *yes, struct att_err *err)
 {

@@ -90,6 +90,9 @@ enum att_rc att_store_case_grant(struct att_store *s, int64_t case_id, const cha
 enum att_rc att_store_case_granted(struct att_store *s, int64_t case_id, const char *user,
 				   const char *unit, bool *yes, struct att_err *err) ATT_WUR;
 /* True when unit is a recipient of some delivered message of the case. */
+/* *yes: a recipient of message msg_id has not answered it yet. */
+enum att_rc att_store_msg_unanswered(struct att_store *s, int64_t msg_id, bool *yes,
+				     struct att_err *err);
 enum att_rc att_store_case_has_recipient(struct att_store *s, int64_t case_id,
 					 const char *unit, bool *yes,
 					 struct att_err *err) ATT_WUR;

@@ -53,7 +53,8 @@ expect_refused "reply without in_reply_to" "needs 'in_reply_to'" send --as desk-
 expect_refused "preservation without art. 29(2) elements" "art. 29(2)" send --as rep-huseynov --file "$(msg r14.json '{"type":"preservation","case":'$C1',"to":["hq/cybercrime"],"field":"cybercrime","handling":"H0","source":"B","information":2,"purpose":"p","subject":"s"}')"
 
 # need-to-know: the recipient desk reads it, another post does not
-expect_ok "the desk reads it" show "$M1ID" --as desk-oc
+expect_ok "the desk reads it" show "$M1ID" --as desk-oc --json
+expect_eq "what the first read shows says it is read" "$(echo "$OUT" | jq_ '[t["state"] for t in d["to"] if t["unit"]=="hq/organized-crime"][0]')" "read"
 A show "$M1ID" --as desk-oc --json
 expect_eq "evaluation and handling shown" "$(echo "$OUT" | jq_ 'd["evaluation"], d["handling"], d["to"][0]["state"]')" "B2 H2 read"
 expect_denied_read "a non-recipient cannot read" "not a party to message $M1ID" show "$M1ID" --as rep-gasimov
@@ -109,6 +110,22 @@ A export "$M2ID" --as desk-oc --judicial
 expect_eq "a judicial export carries no other message of the case (not the H1 one's subject)" "$(echo "$OUT" | jq_ '"thread" in d, "Company structure" in json.dumps(d), d["id"]')" "False False $M2ID"
 expect_ok "the provider permits judicial use" permit "$M3ID" --as rep-mammadova --to judicial
 expect_ok "H1 judicial export permitted" export "$M3ID" --as desk-oc --judicial
+
+# the demo's overdue urgent request (message 1), once answered, is late no more
+A overdue --as desk-oc --json
+expect_eq "the demo's request is overdue for the desk" "$(echo "$OUT" | jq_ '[o["id"] for o in d]')" "[1]"
+A show 1 --as desk-oc --json
+expect_eq "shown as overdue before the answer" "$(echo "$OUT" | jq_ 'd["overdue"]')" "True"
+C0=$(echo "$OUT" | jq_ 'd["case"]')
+A send --as desk-oc --file "$(msg late.json '{"case":'"$C0"',"type":"reply","in_reply_to":1,"to":["post/gb-london"],"field":"organized-crime","handling":"H0","source":"B","information":2,"purpose":"Answer the request","subject":"Beneficial owners","body":"The owners are named in the attached register extract."}')"
+A inbox --as desk-oc --json
+expect_eq "answered: not late in the desk's inbox" "$(echo "$OUT" | jq_ '[m["overdue"] for m in d["items"] if m["id"]==1]')" "[False]"
+A show 1 --as desk-oc --json
+expect_eq "answered: not overdue when shown to the desk" "$(echo "$OUT" | jq_ 'd["overdue"]')" "False"
+A show 1 --as rep-mammadova --json
+expect_eq "answered by every recipient: not overdue for the sender" "$(echo "$OUT" | jq_ 'd["overdue"]')" "False"
+A overdue --as desk-oc --json
+expect_eq "nor in the overdue list" "$(echo "$OUT" | jq_ '[o["id"] for o in d]')" "[]"
 
 # cross-post hits: the same IBAN and the same person in Cyrillic, from Interpol
 A case open --as rep-gasimov --field organized-crime --title "Asset tracing request from a member country" --purpose "Locate assets" --legal-basis "INTERPOL rules"
