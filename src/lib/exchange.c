@@ -418,6 +418,24 @@ static enum att_rc opt_string(const struct att_jv *o, const char *key, const cha
 	return ATT_OK;
 }
 
+/* A member of obj not among known[0..n) is refused: a misspelt one
+ * ("priorty") would otherwise be dropped and its default taken. */
+static enum att_rc only_known(const struct att_jv *obj, const char *const *known, size_t n,
+			      const char *where, struct att_err *err)
+{
+	for (const struct att_jv *m = obj->kids; m; m = m->next) {
+		bool found = false;
+
+		for (size_t i = 0; !found && i < n; i++)
+			found = !strcmp(m->key, known[i]);
+		if (!found)
+			return att_fail(err, ATT_EINVAL, "unknown member '%.40s' in %s",
+					att_utf8_valid(m->key, strlen(m->key)) ? m->key : "?",
+					where);
+	}
+	return ATT_OK;
+}
+
 /* Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]Z" into seconds. */
 static bool parse_deadline(const char *s, int64_t *t)
 {
@@ -602,6 +620,20 @@ static enum att_rc check_entity(const struct att_jv *e, size_t i, struct send_en
 	if (!type)
 		return att_fail(err, ATT_EINVAL, "entity %zu has no type", i + 1);
 	se->type = type;
+	{
+		/* a person or organization has a name, an identifier a value */
+		static const char *const named[] = {"type", "name", "dob", "nationality"};
+		static const char *const valued[] = {"type", "value"};
+		bool is_named = !strcmp(type, "person") || !strcmp(type, "organization");
+		char where[32];
+
+		snprintf(where, sizeof(where), "entity %zu (%.20s)", i + 1,
+			 att_utf8_valid(type, strlen(type)) ? type : "?");
+		rc = is_named ? only_known(e, named, 4, where, err)
+			      : only_known(e, valued, 2, where, err);
+		if (rc)
+			return rc;
+	}
 	/* what names the entity in a refusal (made when one is needed) */
 #define WHAT() (snprintf(what, sizeof(what), "entity %zu (%.20s)", i + 1, type), what)
 	if (!strcmp(type, "person") || !strcmp(type, "organization")) {
@@ -740,6 +772,14 @@ static enum att_rc check_preservation(const struct att_jv *p, json_t **out, int6
 				"a preservation request needs 'preservation' with the elements of "
 				"Budapest Convention art. 29(2): authority, offence, facts, data, "
 				"custodian, necessity, mlat_intent");
+	{
+		static const char *const known[] = {"authority", "offence",   "facts",
+						    "data",      "custodian", "necessity",
+						    "mlat_intent", "days"};
+
+		if (only_known(p, known, sizeof(known) / sizeof(known[0]), "'preservation'", err))
+			return ATT_EINVAL;
+	}
 	o = json_object();
 	for (size_t i = 0; i < sizeof(preservation_fields) / sizeof(preservation_fields[0]); i++) {
 		const char *s = jstr(p, preservation_fields[i]);
@@ -1213,6 +1253,16 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		return att_fail(err, ATT_EINVAL,
 				"the message is nested too deeply (at most %d levels)",
 				ATT_MSG_DEPTH_MAX);
+	{
+		static const char *const known[] = {
+			"case",	   "type",    "to",      "field",	  "handling",    "handling_text",
+			"source",  "information", "priority", "deadline", "purpose", "subject",
+			"body",	   "entities", "in_reply_to", "preservation", "legal_basis"};
+
+		rc = only_known(in, known, sizeof(known) / sizeof(known[0]), "the message", err);
+		if (rc)
+			return rc;
+	}
 	/* required scalar members */
 	o->type = jstr(in, "type");
 	o->field = jstr(in, "field");
@@ -1267,13 +1317,27 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		if (deadline_s && *deadline_s) {
 			if (!parse_deadline(deadline_s, &o->deadline))
 				return att_fail(err, ATT_EINVAL,
-						"'deadline' '%.32s' is not YYYY-MM-DD or "
-						"YYYY-MM-DDTHH:MM:SSZ",
+						"'deadline' '%.32s' is not a date YYYY-MM-DD or "
+						"YYYY-MM-DDTHH:MM:SSZ within the years 1900-2200",
 						att_utf8_valid(deadline_s, strlen(deadline_s))
 							? deadline_s
 							: "?");
 			if (o->deadline <= o->now)
 				return att_fail(err, ATT_EINVAL, "'deadline' %s has passed", deadline_s);
+			/* no later than the priority's own period (an immediate
+			 * request due in 2199 is not immediate), a routine one
+			 * within a year */
+			if (strcmp(o->priority, "routine") &&
+			    o->deadline > default_deadline(o->priority, o->now) +
+						  (strlen(deadline_s) == 10 ? 86399 : 0))
+				return att_fail(err, ATT_EINVAL,
+						"'deadline' %s is later than an %s request allows "
+						"(%s); a later one is routine",
+						deadline_s, o->priority,
+						!strcmp(o->priority, "immediate") ? "8 hours" : "3 days");
+			if (o->deadline > o->now + 366 * 86400)
+				return att_fail(err, ATT_EINVAL,
+						"'deadline' %s is more than a year away", deadline_s);
 		} else if (!strcmp(o->type, "request") || !strcmp(o->type, "preservation")) {
 			o->deadline = default_deadline(o->priority, o->now);
 		}
