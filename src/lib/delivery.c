@@ -818,7 +818,7 @@ enum att_rc att_case_show(struct att_node *node, const char *actor_id, int64_t i
 		rc = att_node_begin_read(node, err);
 	if (rc)
 		return rc;
-	rc = att_store_case_get(node->store, id, &c, err);
+	rc = att_x_case_get(node, id, &c, err);
 	if (rc == ATT_ENOTFOUND)
 		rc = att_fail(err, ATT_ENOTFOUND, "no such case %lld", (long long)id);
 	if (!rc)
@@ -865,7 +865,7 @@ enum att_rc att_case_grant(struct att_node *node, const char *actor_id, int64_t 
 		rc = att_node_begin(node, err);
 	if (rc)
 		return rc;
-	rc = att_store_case_get(node->store, id, &c, err);
+	rc = att_x_case_get(node, id, &c, err);
 	if (rc == ATT_ENOTFOUND)
 		rc = att_fail(err, ATT_ENOTFOUND, "no such case %lld", (long long)id);
 	if (!rc && strcmp(c.owner_unit, a.m.unit))

@@ -249,6 +249,126 @@ enum att_rc att_x_may_use_case(struct att_node *node, const struct access *a,
 	return att_store_case_granted(node->store, c->id, a->actor.id, a->m.unit, yes, err);
 }
 
+/* --- a case's sealed texts ----------------------------------------------------- */
+
+enum att_rc att_x_case_unseal(struct att_node *node, struct att_case_row *c, struct att_err *err)
+{
+	char ad[48];
+	json_t *v;
+	const char *t, *p, *l;
+
+	if (!c->sealed_len)
+		return ATT_OK;
+	att_x_ad(ad, sizeof(ad), "case", c->id);
+	v = att_x_open_json(node, c->sealed, c->sealed_len, ad, err);
+	if (!v)
+		return err && err->rc ? err->rc : ATT_ECRYPTO;
+	t = att_x_jstr(v, "title");
+	p = att_x_jstr(v, "purpose");
+	l = att_x_jstr(v, "legal_basis");
+	if (!t || !p || !l) {
+		json_decref(v);
+		return att_fail(err, ATT_ETAMPER, "stored content (%s) is damaged", ad);
+	}
+	snprintf(c->title, sizeof(c->title), "%s", t);
+	snprintf(c->purpose, sizeof(c->purpose), "%s", p);
+	snprintf(c->legal_basis, sizeof(c->legal_basis), "%s", l);
+	json_decref(v);
+	return ATT_OK;
+}
+
+enum att_rc att_x_case_get(struct att_node *node, int64_t id, struct att_case_row *c,
+			   struct att_err *err)
+{
+	enum att_rc rc = att_store_case_get(node->store, id, c, err);
+
+	return rc ? rc : att_x_case_unseal(node, c, err);
+}
+
+/* Seals c's title, purpose and legal basis into its row. */
+static enum att_rc case_seal(struct att_node *node, const struct att_case_row *c,
+			     struct att_err *err)
+{
+	char ad[48];
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	json_t *v = json_pack("{s:s,s:s,s:s}", "title", c->title, "purpose", c->purpose,
+			      "legal_basis", c->legal_basis);
+	enum att_rc rc;
+
+	if (!v)
+		return att_fail(err, ATT_ENOMEM, "out of memory");
+	att_x_ad(ad, sizeof(ad), "case", c->id);
+	rc = att_x_seal_json(node, v, ad, &blob, &len, err);
+	json_decref(v);
+	if (!rc && len > ATT_CASE_SEALED_MAX)
+		rc = att_fail(err, ATT_ELIMIT, "the case's texts are too long to seal");
+	if (!rc)
+		rc = att_store_case_seal(node->store, c->id, blob, len, err);
+	free(blob);
+	return rc;
+}
+
+struct clear_cases {
+	int64_t *ids;
+	size_t n, cap;
+	bool oom;
+};
+
+static int clear_case_row(const struct att_case_row *c, void *arg)
+{
+	struct clear_cases *x = arg;
+
+	if (c->sealed_len || !c->title[0])
+		return 0;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 16;
+		int64_t *g = realloc(x->ids, cap * sizeof(*g));
+
+		if (!g) {
+			x->oom = true;
+			return 1;
+		}
+		x->ids = g;
+		x->cap = cap;
+	}
+	x->ids[x->n++] = c->id;
+	return 0;
+}
+
+enum att_rc att_x_cases_seal(struct att_node *node, struct att_err *err)
+{
+	struct clear_cases x = {NULL, 0, 0, false};
+	bool any = false;
+	enum att_rc rc;
+
+	/* most opens: nothing in clear, no write transaction */
+	rc = att_store_cases_in_clear(node->store, &any, err);
+	if (rc || !any)
+		return rc;
+	rc = att_node_begin(node, err);
+	if (rc)
+		return rc;
+	rc = att_store_case_each(node->store, clear_case_row, &x, err);
+	if (!rc && x.oom)
+		rc = att_fail(err, ATT_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < x.n; i++) {
+		struct att_case_row *c = malloc(sizeof(*c));
+
+		rc = c ? att_store_case_get(node->store, x.ids[i], c, err)
+		       : att_fail(err, ATT_ENOMEM, "out of memory");
+		if (!rc)
+			rc = case_seal(node, c, err);
+		free(c);
+	}
+	free(x.ids);
+	if (rc) {
+		att_node_rollback(node);
+		return rc;
+	}
+	return att_node_commit(node, err);
+}
+
 enum att_rc att_case_open(struct att_node *node, const char *actor_id,
 			  const struct att_case_spec *spec, int64_t *id, struct att_err *err)
 {
@@ -307,7 +427,22 @@ enum att_rc att_case_open(struct att_node *node, const char *actor_id,
 	rc = att_node_begin(node, err);
 	if (rc)
 		return rc;
-	rc = att_store_case_insert(node->store, &c, id, err);
+	{
+		/* its texts only sealed: in clear they would be in the file */
+		struct att_case_row *bare = malloc(sizeof(*bare));
+
+		rc = bare ? ATT_OK : att_fail(err, ATT_ENOMEM, "out of memory");
+		if (!rc) {
+			*bare = c;
+			bare->title[0] = bare->purpose[0] = bare->legal_basis[0] = '\0';
+			rc = att_store_case_insert(node->store, bare, id, err);
+			free(bare);
+		}
+	}
+	if (!rc) {
+		c.id = *id;
+		rc = case_seal(node, &c, err);
+	}
 	if (!rc) {
 		char obj[48];
 
@@ -351,8 +486,21 @@ static int case_list_row(const struct att_case_row *c, void *arg)
 	x->rc = att_x_may_use_case(x->node, x->a, c, &yes, x->err);
 	if (x->rc)
 		return 1;
-	if (yes)
-		json_array_append_new(x->arr, att_x_case_json(c));
+	if (yes) {
+		/* opened only for who may read it */
+		struct att_case_row *o = malloc(sizeof(*o));
+
+		x->rc = o ? ATT_OK : att_fail(x->err, ATT_ENOMEM, "out of memory");
+		if (o) {
+			*o = *c;
+			x->rc = att_x_case_unseal(x->node, o, x->err);
+			if (!x->rc)
+				json_array_append_new(x->arr, att_x_case_json(o));
+			free(o);
+		}
+		if (x->rc)
+			return 1;
+	}
 	return json_array_size(x->arr) >= 1000;
 }
 
@@ -730,9 +878,9 @@ enum att_rc att_x_protected_texts(struct att_node *node, const struct att_x_text
 {
 	/* free text: the fields, then a preservation request's elements (in
 	 * att_preservation_fields' order), and names cut across two */
-	const char *texts[5 + 8], *wheres[5 + 8];
+	const char *texts[7 + 8], *wheres[7 + 8];
 	char pw[8][32];
-	size_t nt = 5;
+	size_t nt = 7;
 	/* the addresses, read as one text (one query budget) */
 	enum att_rc rc = att_policy_protected_addresses(node, t->addr, t->naddr, reasons, err);
 
@@ -741,6 +889,8 @@ enum att_rc att_x_protected_texts(struct att_node *node, const struct att_x_text
 	texts[2] = t->body, wheres[2] = "body";
 	texts[3] = t->htext, wheres[3] = "handling_text";
 	texts[4] = t->legal, wheres[4] = "legal_basis";
+	texts[5] = t->case_title, wheres[5] = "case.title";
+	texts[6] = t->case_purpose, wheres[6] = "case.purpose";
 	for (size_t i = 0; t->pres && i < sizeof(preservation_fields) / sizeof(preservation_fields[0]) &&
 			   nt < sizeof(texts) / sizeof(texts[0]);
 	     i++) {
@@ -748,9 +898,9 @@ enum att_rc att_x_protected_texts(struct att_node *node, const struct att_x_text
 
 		if (!pv)
 			continue;
-		snprintf(pw[nt - 5], sizeof(pw[0]), "preservation.%s", preservation_fields[i]);
+		snprintf(pw[nt - 7], sizeof(pw[0]), "preservation.%s", preservation_fields[i]);
 		texts[nt] = pv;
-		wheres[nt] = pw[nt - 5];
+		wheres[nt] = pw[nt - 7];
 		nt++;
 	}
 	for (size_t i = 0; !rc && i < nt; i++)
@@ -1125,7 +1275,7 @@ static enum att_rc case_for_send(struct att_node *node, const struct access *a, 
 	if (cm->epoch != node->tx_epoch || cm->c.id != id || !att_store_in_tx(node->store)) {
 		cm->epoch = 0;
 		cm->party[0] = '\0';
-		rc = att_store_case_get(node->store, id, &cm->c, err);
+		rc = att_x_case_get(node, id, &cm->c, err);
 		if (rc)
 			return rc;
 		cm->epoch = node->tx_epoch;
@@ -1468,8 +1618,8 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 						  o->reasons, err);
 	}
 	if (!rc) {
-		struct att_x_texts t = {o->purpose, o->subject, o->body, o->htext, o->legal, o->pres,
-					{NULL}, 0};
+		struct att_x_texts t = {o->purpose, o->subject,	  o->body, o->htext, o->legal,
+					o->pres,    c->title, c->purpose, {NULL},  0};
 
 		/* the addresses as sent */
 		for (i = 0; i < o->nents && t.naddr < ATT_MSG_ENTITIES_MAX; i++) {
@@ -1486,6 +1636,11 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		rc = att_policy_neutrality(node, o->subject, "subject", o->reasons, err);
 	if (!rc)
 		rc = att_policy_neutrality(node, o->body, "body", o->reasons, err);
+	/* the case's title and purpose travel with each of its messages */
+	if (!rc)
+		rc = att_policy_neutrality(node, c->title, "case.title", o->reasons, err);
+	if (!rc)
+		rc = att_policy_neutrality(node, c->purpose, "case.purpose", o->reasons, err);
 	if (rc)
 		return rc;
 	o->held = json_array_size(o->reasons) > 0;

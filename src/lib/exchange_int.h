@@ -48,6 +48,8 @@ void att_x_ad(char *ad, size_t n, const char *what, int64_t id);
 struct att_x_texts {
 	const char *purpose, *subject, *body, *htext, *legal;
 	const json_t *pres;
+	/* the message's case: read with each of its messages */
+	const char *case_title, *case_purpose;
 	const char *addr[ATT_MSG_ENTITIES_MAX];
 	size_t naddr;
 };
@@ -58,6 +60,19 @@ bool att_x_is_address(enum att_id_type t);
  * registered: reasons appended to reasons. */
 enum att_rc att_x_protected_texts(struct att_node *node, const struct att_x_texts *t,
 				  json_t *reasons, struct att_err *err) ATT_WUR;
+
+/* Case id with its title, purpose and legal basis opened (ATT_ENOTFOUND
+ * when there is none; ATT_ETAMPER/ATT_ECRYPTO when they cannot be). */
+enum att_rc att_x_case_get(struct att_node *node, int64_t id, struct att_case_row *c,
+			   struct att_err *err) ATT_WUR;
+/* Opens c's sealed title, purpose and legal basis into its fields (a case
+ * from before schema 10 not yet sealed has them in clear: kept). */
+enum att_rc att_x_case_unseal(struct att_node *node, struct att_case_row *c,
+			      struct att_err *err) ATT_WUR;
+
+/* Seals the title, purpose and legal basis of the cases still in clear
+ * (opened before schema 10); nothing to do at most opens. */
+enum att_rc att_x_cases_seal(struct att_node *node, struct att_err *err) ATT_WUR;
 
 /* An ISO time string or JSON null for 0. */
 json_t *att_x_time(int64_t t);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exchange_int.h"
 #include "holdings.h"
 #include "node_int.h"
 #include "policy.h"
@@ -132,6 +133,13 @@ enum att_rc att_node_open(const char *db_path, struct att_node **out, struct att
 	if (rc) {
 		att_node_close(node);
 		return rc;
+	}
+	{
+		/* cases opened before their texts were sealed are sealed now
+		 * (a busy or read-only file: at a later open) */
+		struct att_err ignored = {0};
+
+		(void)!att_x_cases_seal(node, &ignored);
 	}
 	*out = node;
 	return ATT_OK;

@@ -468,7 +468,7 @@ enum att_rc att_protect_add(struct att_node *node, const char *actor_id,
 
 /* A message of a step, copied out of the walk (whose statement is busy). */
 struct rescan_msg {
-	int64_t id;
+	int64_t id, case_id;
 	size_t walked; /* rows walked up to and with it */
 	unsigned char *content;
 	size_t len;
@@ -506,6 +506,7 @@ static int rescan_collect(const struct att_msg_row *m, void *arg)
 	}
 	r = &b->m[b->n];
 	r->id = m->id;
+	r->case_id = m->case_id;
 	r->walked = b->walked;
 	r->len = m->content_len;
 	r->content = malloc(m->content_len ? m->content_len : 1);
@@ -557,6 +558,7 @@ static enum att_rc rescan_message(struct att_node *node, const struct rescan_msg
 {
 	struct rescan_addr a = {node, json_array(), ATT_OK, err};
 	struct att_x_texts t;
+	struct att_case_row cs;
 	char ad[48];
 	json_t *c, *v;
 	size_t i;
@@ -579,6 +581,13 @@ static enum att_rc rescan_message(struct att_node *node, const struct rescan_msg
 	t.htext = att_x_jstr(c, "handling_text");
 	t.legal = att_x_jstr(c, "legal_basis");
 	t.pres = json_object_get(c, "preservation");
+	/* its case's title and purpose, as at sending */
+	if (!rc)
+		rc = att_x_case_get(node, m->case_id, &cs, err);
+	if (!rc) {
+		t.case_title = cs.title;
+		t.case_purpose = cs.purpose;
+	}
 	json_array_foreach(a.vals, i, v)
 		if (t.naddr < ATT_MSG_ENTITIES_MAX && att_x_jstr(v, "value"))
 			t.addr[t.naddr++] = att_x_jstr(v, "value");

@@ -161,6 +161,9 @@ static const struct att_migration exchange_steps[] = {
 	    "  SELECT p.id, m.mx, 0, p.added_by, m.n, p.at, CASE WHEN m.mx=0 THEN p.at END"
 	    "  FROM protected p,"
 	    "  (SELECT coalesce(max(id),0) AS mx, count(*) AS n FROM messages) m;"},
+	/* a case's title, purpose and legal basis sealed (cases before it are
+	 * sealed when a node with its keys opens the file) */
+	{10, "ALTER TABLE cases ADD COLUMN sealed BLOB;"},
 };
 
 const struct att_schema_component att_schema_exchange = {
@@ -220,7 +223,8 @@ static enum att_rc one_bool(struct att_store *s, sqlite3_stmt *st, bool *yes,
 /* --- cases ------------------------------------------------------------ */
 
 #define CASE_COLS \
-	"id,field,subarea,title,owner_unit,owner_user,status,purpose,legal_basis,review_date,created"
+	"id,field,subarea,title,owner_unit,owner_user,status,purpose,legal_basis,review_date,created," \
+	"sealed"
 
 static void case_from(sqlite3_stmt *st, struct att_case_row *c)
 {
@@ -236,6 +240,32 @@ static void case_from(sqlite3_stmt *st, struct att_case_row *c)
 	COPY(c->legal_basis, st, 8);
 	COPY(c->review_date, st, 9);
 	c->created = sqlite3_column_int64(st, 10);
+	if (sqlite3_column_type(st, 11) == SQLITE_BLOB) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 11);
+
+		/* longer than any sealed: damaged, and opening it says so */
+		c->sealed_len = n <= sizeof(c->sealed) ? n : 1;
+		memcpy(c->sealed, sqlite3_column_blob(st, 11), c->sealed_len);
+	}
+}
+
+enum att_rc att_store_cases_in_clear(struct att_store *s, bool *any, struct att_err *err)
+{
+	STMT("SELECT 1 FROM cases WHERE sealed IS NULL AND title<>'' LIMIT 1");
+	return one_bool(s, st, any, err, "reading cases");
+}
+
+enum att_rc att_store_case_seal(struct att_store *s, int64_t id, const unsigned char *sealed,
+				size_t len, struct att_err *err)
+{
+	int rc;
+	STMT("UPDATE cases SET sealed=?, title='', purpose='', legal_basis='' WHERE id=?");
+	sqlite3_bind_blob(st, 1, sealed, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? ATT_OK : att_store_dberr(s, err, "sealing a case");
 }
 
 enum att_rc att_store_case_insert(struct att_store *s, const struct att_case_row *c,

@@ -11,6 +11,9 @@
 
 #include "attache/store.h"
 
+/* The largest sealed title, purpose and legal basis (JSON, escaped). */
+#define ATT_CASE_SEALED_MAX 6144
+
 struct att_case_row {
 	int64_t id;
 	char field[32];
@@ -23,6 +26,10 @@ struct att_case_row {
 	char legal_basis[1024];
 	char review_date[11];
 	int64_t created;
+	/* title, purpose and legal basis sealed (since schema 10; the three
+	 * columns then empty): opened by att_x_case_get */
+	unsigned char sealed[ATT_CASE_SEALED_MAX];
+	size_t sealed_len;
 };
 
 struct att_msg_row {
@@ -79,6 +86,11 @@ struct att_hit_row {
 /* cases */
 enum att_rc att_store_case_insert(struct att_store *s, const struct att_case_row *c,
 				  int64_t *id, struct att_err *err) ATT_WUR;
+/* *any: a case has its title in clear (from before schema 10). */
+enum att_rc att_store_cases_in_clear(struct att_store *s, bool *any, struct att_err *err);
+/* Seals case id: its title, purpose and legal basis cleared, sealed set. */
+enum att_rc att_store_case_seal(struct att_store *s, int64_t id, const unsigned char *sealed,
+				size_t len, struct att_err *err);
 enum att_rc att_store_case_get(struct att_store *s, int64_t id, struct att_case_row *out,
 			       struct att_err *err) ATT_WUR;
 enum att_rc att_store_case_each(struct att_store *s,

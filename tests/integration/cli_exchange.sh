@@ -244,6 +244,26 @@ A protect list --as overseer
 A protect rescan --as overseer --json
 expect_eq "nothing left to read" "$OUT" '{"held":[],"flagged":[],"rescan_finished":true}'
 expect_usage "protect rescan takes no name" protect rescan --as overseer --name "Someone"
+# a case's title and purpose travel with each of its messages: a neutral
+# message on a case named after a protected person, or opened to watch the
+# opposition, is held; and a case named after a person registered later
+# has its messages held again
+A case open --as rep-aliyev --field terrorism --title "Contacts of Sahib Nasirli in Paris" --purpose "Threat assessment" --legal-basis "Decree of 28 December 2022"
+CT=$OUT
+A case open --as rep-aliyev --field terrorism --title "Paris diaspora" --purpose "Monitor the opposition protests in Paris" --legal-basis "Decree of 28 December 2022"
+CP=$OUT
+A case open --as rep-aliyev --field terrorism --title "Meetings of Tofiq Yaqublu" --purpose "Threat assessment" --legal-basis "Decree of 28 December 2022"
+CL=$OUT
+plain() { msg "p$1.json" '{"case":'$1',"type":"information","to":["hq/terrorism"],"field":"terrorism","handling":"H0","source":"C","information":3,"purpose":"Threat assessment","subject":"Visitors","body":"Two visitors came to the consulate."}'; }
+A send --as rep-aliyev --file "$(plain "$CT")"
+[[ "$ERR" == *"held for review"*'"where":"case.title"'* ]] && ok "a protected name in the case's title holds its messages: $ERR" || not_ok "case title: $ERR"
+A send --as rep-aliyev --file "$(plain "$CP")"
+[[ "$ERR" == *"held for review"*"neutrality"*'"where":"case.purpose"'* ]] && ok "the case's purpose is screened with each message: $ERR" || not_ok "case purpose: $ERR"
+A send --as rep-aliyev --file "$(plain "$CL")"
+CLM=$OUT
+expect_ok "delivered while the person is not registered" show "$CLM" --as desk-ct
+A protect add --as overseer --name "Tofiq Yaqublu" --category journalist --json
+expect_eq "registered later: the message of the case named after them held again" "$(echo "$OUT" | jq_ "d['held']")" "[$CLM]"
 expect_refused "only an overseer reads for the register" "may not protected.add" protect rescan --as desk-ct
 expect_usage "protect rescan needs --as" protect rescan
 expect_usage "protect takes add, list or rescan" protect reread --as overseer

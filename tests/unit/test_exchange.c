@@ -1790,6 +1790,53 @@ static void test_sealed_at_rest(void **state)
 	}
 }
 
+/* A case's title, purpose and legal basis are sealed; a case from before
+ * they were (its texts in clear) is sealed when the node is next opened;
+ * a damaged seal is detected, not shown. */
+static void test_case_sealed(void **state)
+{
+	struct att_case_spec cs = {"terrorism", "Okapi watch", "Follow the okapi couriers",
+				   "Decree of the okapi", NULL, NULL};
+	struct att_err err = {0};
+	json_t *j = NULL, *c;
+	char sql[256];
+	int64_t id;
+	(void)state;
+
+	assert_int_equal(att_case_open(node, "rep", &cs, &id, &err), ATT_OK);
+	assert_int_equal(count_rows(node, "SELECT count(*) FROM cases WHERE instr(title||purpose||"
+				     "legal_basis||CAST(sealed AS TEXT), 'okapi') > 0"),
+			 0);
+	assert_int_equal(att_case_show(node, "rep", id, (void **)&j, &err), ATT_OK);
+	c = json_object_get(j, "case") ? json_object_get(j, "case") : j;
+	assert_string_equal(json_string_value(json_object_get(c, "title")), "Okapi watch");
+	assert_string_equal(json_string_value(json_object_get(c, "legal_basis")),
+			    "Decree of the okapi");
+	json_decref(j);
+	/* as a node before schema 10 left it */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE cases SET title='Old okapi', purpose='Old purpose', "
+		 "legal_basis='Old basis', sealed=NULL WHERE id=%lld",
+		 (long long)id);
+	assert_int_equal(sqlite3_exec(node->store->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	att_node_close(node);
+	assert_int_equal(att_node_open(path, &node, &err), ATT_OK);
+	assert_int_equal(count_rows(node, "SELECT count(*) FROM cases WHERE sealed IS NULL OR "
+				     "instr(title||purpose||legal_basis, 'Old') > 0"),
+			 0);
+	assert_int_equal(att_case_show(node, "rep", id, (void **)&j, &err), ATT_OK);
+	c = json_object_get(j, "case") ? json_object_get(j, "case") : j;
+	assert_string_equal(json_string_value(json_object_get(c, "title")), "Old okapi");
+	json_decref(j);
+	/* a changed byte */
+	snprintf(sql, sizeof(sql), "UPDATE cases SET sealed=zeroblob(length(sealed)) WHERE id=%lld",
+		 (long long)id);
+	assert_int_equal(sqlite3_exec(node->store->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	j = NULL;
+	assert_int_equal(att_case_show(node, "rep", id, (void **)&j, &err), ATT_ECRYPTO);
+	assert_null(j);
+}
+
 /* The inbox page cache never shows a stale page. */
 static void test_inbox_cache(void **state)
 {
@@ -1851,6 +1898,7 @@ int main(void)
 		cmocka_unit_test(test_import_rolled_back),
 		cmocka_unit_test(test_inbox_cache),
 		cmocka_unit_test(test_sealed_at_rest),
+		cmocka_unit_test(test_case_sealed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
