@@ -69,8 +69,14 @@ function renderChrome() {
   out.hidden = false;
 }
 
+// Each route() is one navigation; a page that finishes loading after a
+// later navigation began is dropped (a slow home page must not replace the
+// page navigated to next).
+let navigation = 0;
+
 async function route() {
   const main = document.getElementById('main');
+  const mine = ++navigation;
   if (!session.user && location.hash !== '#/login') {
     location.hash = '#/login';
     return;
@@ -86,8 +92,10 @@ async function route() {
     clear(main).appendChild(h('p.muted', null, t('loading')));
     try {
       const view = await page(...m.slice(1).map(decodeURIComponent));
+      if (mine !== navigation) return;
       clear(main).appendChild(view);
     } catch (e) {
+      if (mine !== navigation) return;
       clear(main).appendChild(errorBox(e));
     }
     main.focus({ preventScroll: true });

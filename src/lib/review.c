@@ -1136,13 +1136,18 @@ static enum att_rc decide(struct att_node *node, const char *actor_id, int64_t i
 	if (!rc && release)
 		rc = att_x_match_message(node, id, again, &hits, err);
 	if (!rc) {
-		char obj[48];
+		/* the reason names whom the message named: sealed in the log,
+		 * opened only in the overseer's view of it */
+		char obj[48], *rs = att_x_seal_text(node, reason, err);
 
 		snprintf(obj, sizeof(obj), "message/%lld", (long long)id);
-		rc = att_audit_json(node, &actor, release ? "review.release" : "review.reject", obj,
-				    json_pack("{s:s,s:I}", "reason", reason, "hits",
-					      (json_int_t)hits),
-				    err);
+		rc = rs ? att_audit_json(node, &actor, release ? "review.release" : "review.reject",
+					 obj,
+					 json_pack("{s:s,s:I}", "reason_sealed", rs, "hits",
+						   (json_int_t)hits),
+					 err)
+			: ATT_ENOMEM;
+		free(rs);
 	}
 	free(sealed);
 	return att_node_done(node, rc, err);

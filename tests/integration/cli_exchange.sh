@@ -280,7 +280,11 @@ expect_denied_read "access ends with the appointment (the attempt audited)" "no 
 
 # nothing in the file reveals message text
 sqlite3 "$ATTACHE_DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-if grep -a -q -e "Cyprus" -e "Bank statement" -e "beneficial owners" -e "nominees" -e "Elchin" -e "Nasirli" -e "Hajili" -e "GB82" "$ATTACHE_DB" "$ATTACHE_DB-wal" 2>/dev/null; then
+A audit log --json --as overseer --limit 1000
+expect_eq "the overseer reads the reasons of the decisions in the log" "$(echo "$OUT" | jq_ 'sorted(e["detail"].get("reason","") for e in d if e["action"] in ("review.release","review.reject") and e["object"] in ("message/'"$L"'","message/'"$CY"'"))')" "['Named as a potential victim, not a target', 'Targets a political emigrant']"
+A audit log --json --as admin --limit 1000
+expect_eq "others see them sealed" "$(echo "$OUT" | jq_ 'sorted(("reason" in e["detail"], "reason_sealed" in e["detail"]) for e in d if e["action"]=="review.reject" and e["object"]=="message/'"$CY"'")')" "[(False, True)]"
+if grep -a -q -e "Cyprus" -e "Bank statement" -e "beneficial owners" -e "nominees" -e "Elchin" -e "Nasirli" -e "Hajili" -e "GB82" -e "potential victim" -e "political emigrant" "$ATTACHE_DB" "$ATTACHE_DB-wal" 2>/dev/null; then
 	not_ok "message text found in the database file"
 else
 	ok "the database file reveals no message text, names or identifiers"
