@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "attache/exchange.h"
 #include "exchange_int.h"
 #include "holdings.h"
+#include "policy.h"
 #include "store_core.h"
 #include "util.h"
 #include "banned.h"
@@ -383,12 +385,73 @@ static int entity_row(const struct att_entity_row *e, void *arg)
 	return 0;
 }
 
+/* An attachment's name is stored sealed ("sealed:" and base64), bound to
+ * its message: a file's name says as much as its content. A name stored
+ * before (in clear) is read as it is. */
+#define NAME_SEALED "sealed:"
+
+static char *seal_name(struct att_node *node, int64_t msg_id, const char *name,
+		       struct att_err *err)
+{
+	unsigned char *sealed = NULL;
+	size_t len = 0, b64;
+	char ad[48], *out;
+
+	att_x_ad(ad, sizeof(ad), "attachment-name", msg_id);
+	if (att_keys_seal(node->keys, (const unsigned char *)name, strlen(name), ad, &sealed,
+			  &len, err))
+		return NULL;
+	b64 = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	out = malloc(sizeof(NAME_SEALED) + b64);
+	if (out) {
+		memcpy(out, NAME_SEALED, sizeof(NAME_SEALED) - 1);
+		sodium_bin2base64(out + sizeof(NAME_SEALED) - 1, b64, sealed, len,
+				  sodium_base64_VARIANT_ORIGINAL);
+	} else {
+		att_fail(err, ATT_ENOMEM, "out of memory");
+	}
+	free(sealed);
+	return out;
+}
+
+/* The stored name opened into out (size n); false when it is damaged. */
+static bool open_name(struct att_node *node, int64_t msg_id, const char *stored, char *out,
+		      size_t n)
+{
+	unsigned char bin[ATT_ATTACH_NAME_STORED], *pt = NULL;
+	size_t blen = 0, plen = 0;
+	char ad[48];
+	bool ok;
+
+	if (strncmp(stored, NAME_SEALED, sizeof(NAME_SEALED) - 1)) {
+		snprintf(out, n, "%s", stored);
+		return true;
+	}
+	att_x_ad(ad, sizeof(ad), "attachment-name", msg_id);
+	ok = !sodium_base642bin(bin, sizeof(bin), stored + sizeof(NAME_SEALED) - 1,
+				strlen(stored + sizeof(NAME_SEALED) - 1), NULL, &blen, NULL,
+				sodium_base64_VARIANT_ORIGINAL) &&
+	     !att_keys_open(node->keys, bin, blen, ad, &pt, &plen, NULL) && plen < n;
+	if (ok) {
+		memcpy(out, pt, plen);
+		out[plen] = '\0';
+	}
+	free(pt);
+	return ok;
+}
+
 static int attach_row(int64_t id, const char *name, const char *mime, int64_t size, void *arg)
 {
 	struct list_ctx *c = arg;
+	char open[256];
 
+	if (!open_name(c->node, c->msg_id, name, open, sizeof(open))) {
+		c->rc = att_fail(c->err, ATT_ETAMPER, "the name of attachment %lld is damaged",
+				 (long long)id);
+		return 1;
+	}
 	json_array_append_new(c->arr, json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)id, "name",
-						name, "mime", mime, "size", (json_int_t)size));
+						open, "mime", mime, "size", (json_int_t)size));
 	return 0;
 }
 
@@ -450,7 +513,7 @@ static json_t *message_json(struct att_node *node, const struct access *a,
 		return NULL;
 	}
 	lc.arr = atts = json_array();
-	if (att_store_attach_each(node->store, m->id, attach_row, &lc, err)) {
+	if (att_store_attach_each(node->store, m->id, attach_row, &lc, err) || lc.rc) {
 		json_decref(content);
 		json_decref(ents);
 		json_decref(atts);
@@ -909,6 +972,44 @@ static enum att_rc check_file_name(const char *name, const char *mime, struct at
 	return rc;
 }
 
+/* An attachment's name, and its content when it is text, go through the
+ * checks a message's text goes through (the protected-persons register,
+ * the neutrality screen); what they find holds the message, delivered
+ * or released before as much as one still held: a file added after a
+ * release is not a way round the review. A binary file is not read. */
+static enum att_rc screen_attachment(struct att_node *node, const struct att_actor *actor,
+				     int64_t msg_id, const char *name, const void *data, size_t len,
+				     struct att_err *err)
+{
+	json_t *reasons = json_array();
+	char *text = NULL;
+	bool held = false;
+	enum att_rc rc = reasons ? ATT_OK : att_fail(err, ATT_ENOMEM, "out of memory");
+
+	if (!rc)
+		rc = att_policy_protected_text(node, name, "attachment.name", reasons, err);
+	if (!rc)
+		rc = att_policy_neutrality(node, name, "attachment.name", reasons, err);
+	if (!rc && len <= ATT_MSG_BODY_MAX && att_utf8_valid(data, len) && !memchr(data, 0, len)) {
+		text = malloc(len + 1);
+		if (!text)
+			rc = att_fail(err, ATT_ENOMEM, "out of memory");
+		if (text) {
+			memcpy(text, data, len);
+			text[len] = '\0';
+			rc = att_policy_protected_text(node, text, "attachment", reasons, err);
+			if (!rc)
+				rc = att_policy_neutrality(node, text, "attachment", reasons, err);
+			sodium_memzero(text, len);
+			free(text);
+		}
+	}
+	if (!rc && json_array_size(reasons))
+		rc = att_x_hold_again(node, actor, msg_id, reasons, &held, err);
+	json_decref(reasons);
+	return rc;
+}
+
 enum att_rc att_msg_attach(struct att_node *node, const char *actor_id, int64_t msg_id,
 			   const char *name, const char *mime, const void *data, size_t len,
 			   int64_t *id, struct att_err *err)
@@ -931,7 +1032,10 @@ enum att_rc att_msg_attach(struct att_node *node, const char *actor_id, int64_t 
 		rc = att_node_begin(node, err);
 	if (rc)
 		return rc;
-	rc = att_store_msg_get(node->store, msg_id, &m, err);
+	/* the register as it is now, for the file's screening */
+	rc = att_holdings_sync(node, err);
+	if (!rc)
+		rc = att_store_msg_get(node->store, msg_id, &m, err);
 	if (rc == ATT_ENOTFOUND)
 		rc = att_fail(err, ATT_ENOTFOUND, "no such message %lld", (long long)msg_id);
 	if (!rc) {
@@ -947,11 +1051,18 @@ enum att_rc att_msg_attach(struct att_node *node, const char *actor_id, int64_t 
 	att_x_ad(ad, sizeof(ad), "attachment", msg_id);
 	if (!rc)
 		rc = att_keys_seal(node->keys, data, len, ad, &sealed, &slen, err);
-	if (!rc)
-		rc = att_store_attach_insert(node->store, msg_id, name,
-					     mime ? mime : "application/octet-stream", (int64_t)len,
-					     sealed, slen, id, err);
+	if (!rc) {
+		char *sn = seal_name(node, msg_id, name, err);
+
+		rc = sn ? att_store_attach_insert(node->store, msg_id, sn,
+						  mime ? mime : "application/octet-stream",
+						  (int64_t)len, sealed, slen, id, err)
+			: ATT_ENOMEM;
+		free(sn);
+	}
 	free(sealed);
+	if (!rc)
+		rc = screen_attachment(node, &a.actor, msg_id, name, data, len, err);
 	if (!rc) {
 		char obj[48];
 
@@ -991,11 +1102,16 @@ enum att_rc att_msg_attachment(struct att_node *node, const char *actor_id, int6
 	if (!rc)
 		free((void *)m.content);
 	if (!rc) {
-		rc = att_store_attach_get(node->store, msg_id, att_id, name, mime, &sealed, &slen,
+		char stored[ATT_ATTACH_NAME_STORED];
+
+		rc = att_store_attach_get(node->store, msg_id, att_id, stored, mime, &sealed, &slen,
 					  err);
 		if (rc == ATT_ENOTFOUND)
 			rc = att_fail(err, ATT_ENOTFOUND, "message %lld has no attachment %lld",
 				      (long long)msg_id, (long long)att_id);
+		if (!rc && !open_name(node, msg_id, stored, name, 256))
+			rc = att_fail(err, ATT_ETAMPER, "the name of attachment %lld is damaged",
+				      (long long)att_id);
 	}
 	att_x_ad(ad, sizeof(ad), "attachment", msg_id);
 	if (!rc)

@@ -74,6 +74,13 @@ enum att_rc att_x_case_unseal(struct att_node *node, struct att_case_row *c,
  * (opened before schema 10); nothing to do at most opens. */
 enum att_rc att_x_cases_seal(struct att_node *node, struct att_err *err) ATT_WUR;
 
+/* Holds message msg for reasons found after it was sent (an attachment
+ * added later): a delivered one is taken back from its recipients, a held
+ * one's review gets them; reasons its review has already are left out.
+ * *held: it was held or got reasons now (review.c). */
+enum att_rc att_x_hold_again(struct att_node *node, const struct att_actor *actor, int64_t msg,
+			     json_t *reasons, bool *held, struct att_err *err) ATT_WUR;
+
 /* An ISO time string or JSON null for 0. */
 json_t *att_x_time(int64_t t);
 const char *att_x_jstr(const json_t *o, const char *key);

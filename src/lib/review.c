@@ -166,7 +166,8 @@ static bool reason_known(const json_t *known, const json_t *r)
  * held one still in the queue gets the reasons added. Others are left. */
 static enum att_rc hold_again(struct att_node *node, const struct att_actor *actor,
 			      int64_t msg, int64_t reg, json_t *reasons,
-			      struct att_protect_result *res, json_t *added, struct att_err *err)
+			      struct att_protect_result *res, json_t *added, bool unseen,
+			      struct att_err *err)
 {
 	struct att_msg_row m = {0};
 	unsigned char *sealed = NULL, *sr = NULL;
@@ -206,7 +207,8 @@ static enum att_rc hold_again(struct att_node *node, const struct att_actor *act
 	json_array_foreach(reasons, i, r) {
 		if (rc)
 			break;
-		if (reason_known(known, r))
+		/* (what was added since, unseen, the overseer has not read) */
+		if (!unseen && reason_known(known, r))
 			continue;
 		if (delivered)
 			json_object_set_new(r, "after_delivery", json_true());
@@ -353,7 +355,7 @@ static enum att_rc rescreen(struct att_node *node, const struct att_actor *actor
 		if (i < n && (i == 0 || ents[i] != ents[i - 1]))
 			rc = confirm_entity(node, ents[i], reg, one, &msg, err);
 		if (!rc && cur && (i == n || (msg && msg != cur))) {
-			rc = hold_again(node, actor, cur, reg, reasons, res, NULL, err);
+			rc = hold_again(node, actor, cur, reg, reasons, res, NULL, false, err);
 			json_array_clear(reasons);
 			cur = 0;
 		}
@@ -598,6 +600,17 @@ static enum att_rc rescan_message(struct att_node *node, const struct rescan_msg
 	return rc;
 }
 
+enum att_rc att_x_hold_again(struct att_node *node, const struct att_actor *actor, int64_t msg,
+			     json_t *reasons, bool *held, struct att_err *err)
+{
+	struct att_protect_result res = {NULL, 0, NULL, 0};
+	enum att_rc rc = hold_again(node, actor, msg, 0, reasons, &res, NULL, true, err);
+
+	*held = !rc && (res.nheld || res.nflagged);
+	att_protect_result_release(&res);
+	return rc;
+}
+
 /* The jobs a step works on together: the oldest unfinished one, and every
  * other at the same place (the same cursor and end: persons registered
  * together, or the entries migration 9 gave jobs), so that a message is
@@ -738,7 +751,7 @@ static enum att_rc rescan_step(struct att_node *node, const struct att_actor *ac
 					json_object_set_new(r, "register",
 							    json_integer(g->j[0].reg));
 			rc = hold_again(node, actor, b.m[i].id, g->j[0].reg, reasons, &mine, added,
-					err);
+					false, err);
 		}
 		/* each job counts the messages held or flagged for its entry
 		 * (an unread place: for the oldest) */

@@ -186,6 +186,17 @@ expect_eq "the review queue holds the three (and the demo's)" "$(echo "$OUT" | j
 expect_refused "a desk cannot release" "may not review.decide" review release "$L" --as desk-ct --reason ok
 expect_ok "the overseer releases one" review release "$L" --as overseer --reason "Named as a potential victim, not a target"
 expect_ok "the released message reaches the desk" show "$L" --as desk-ct
+# a file added after the release is read as the message was: naming the
+# protected person, it takes the message back for the overseer
+printf 'Passport scan of Sahib Nasirli, taken at the border.\n' >"$T_DIR/scan.txt"
+expect_ok "the sender attaches a file after the release" attach "$L" --as rep-aliyev --file "$T_DIR/scan.txt" --mime text/plain
+expect_denied_read "the file names the protected person: the message is held again" "not a party to message $L" show "$L" --as desk-ct
+A review list --as overseer --json
+expect_eq "the review names the attachment" "$(echo "$OUT" | jq_ "sorted(set(r['where'] for m in d if m['id']==$L for r in m['reasons']))")" "['attachment']"
+expect_ok "the overseer releases it again" review release "$L" --as overseer --reason "The scan is of the victim, sent to the desk on request"
+printf 'Timetable of the trains.\n' >"$T_DIR/trains.txt"
+expect_ok "a file that names no one leaves it delivered" attach "$L" --as rep-aliyev --file "$T_DIR/trains.txt" --name Sahib_Nasirli_note.txt --mime text/plain
+expect_denied_read "but its name is read too" "not a party to message $L" show "$L" --as desk-ct
 expect_ok "the overseer rejects one" review reject "$CY" --as overseer --reason "Targets a political emigrant"
 expect_denied_read "a rejected message is never delivered" "not a party to message $CY" show "$CY" --as desk-ct
 expect_refused "decided twice" "not held for review" review release "$CY" --as overseer --reason again
@@ -281,10 +292,10 @@ expect_denied_read "access ends with the appointment (the attempt audited)" "no 
 # nothing in the file reveals message text
 sqlite3 "$ATTACHE_DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 A audit log --json --as overseer --limit 1000
-expect_eq "the overseer reads the reasons of the decisions in the log" "$(echo "$OUT" | jq_ 'sorted(e["detail"].get("reason","") for e in d if e["action"] in ("review.release","review.reject") and e["object"] in ("message/'"$L"'","message/'"$CY"'"))')" "['Named as a potential victim, not a target', 'Targets a political emigrant']"
+expect_eq "the overseer reads the reasons of the decisions in the log" "$(echo "$OUT" | jq_ 'sorted(e["detail"].get("reason","") for e in d if e["action"] in ("review.release","review.reject") and e["object"] in ("message/'"$L"'","message/'"$CY"'"))')" "['Named as a potential victim, not a target', 'Targets a political emigrant', 'The scan is of the victim, sent to the desk on request']"
 A audit log --json --as admin --limit 1000
 expect_eq "others see them sealed" "$(echo "$OUT" | jq_ 'sorted(("reason" in e["detail"], "reason_sealed" in e["detail"]) for e in d if e["action"]=="review.reject" and e["object"]=="message/'"$CY"'")')" "[(False, True)]"
-if grep -a -q -e "Cyprus" -e "Bank statement" -e "beneficial owners" -e "nominees" -e "Elchin" -e "Nasirli" -e "Hajili" -e "GB82" -e "potential victim" -e "political emigrant" "$ATTACHE_DB" "$ATTACHE_DB-wal" 2>/dev/null; then
+if grep -a -q -e "Cyprus" -e "Bank statement" -e "beneficial owners" -e "nominees" -e "Elchin" -e "Nasirli" -e "Hajili" -e "GB82" -e "potential victim" -e "political emigrant" -e "Passport scan" -e "Sahib_Nasirli" "$ATTACHE_DB" "$ATTACHE_DB-wal" 2>/dev/null; then
 	not_ok "message text found in the database file"
 else
 	ok "the database file reveals no message text, names or identifiers"
