@@ -95,6 +95,23 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		printf(" %s [%s]", cli_js(v, "unit"), cli_js(v, "state"));
 	printf("\npurpose: %s\nsubject: %s\n\n%s\n", cli_js(m, "purpose"), cli_js(m, "subject"),
 	       cli_js(m, "body"));
+	if (json_object_get(m, "legal_basis") && json_is_string(json_object_get(m, "legal_basis")))
+		printf("legal basis: %s\n", cli_js(m, "legal_basis"));
+	if (json_is_object(json_object_get(m, "preservation"))) {
+		/* the art. 29(2) elements, in the convention's order */
+		static const char *const el[] = {"authority", "offence",   "facts",
+						 "data",      "custodian", "necessity"};
+		json_t *p = json_object_get(m, "preservation");
+
+		printf("preservation (Budapest Convention art. 29(2)) until %s:\n",
+		       cli_js(p, "until"));
+		for (size_t k = 0; k < sizeof(el) / sizeof(el[0]); k++)
+			printf("  %-10s %s\n", el[k], cli_js(p, el[k]));
+		printf("  %-10s %s\n", "mlat",
+		       json_is_true(json_object_get(p, "mlat_intent"))
+			       ? "a request for mutual assistance will follow"
+			       : "no");
+	}
 	json_array_foreach(json_object_get(m, "entities"), i, v) {
 		const char *val = json_is_string(json_object_get(v, "name")) ? cli_js(v, "name")
 									     : cli_js(v, "value");

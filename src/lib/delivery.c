@@ -801,6 +801,9 @@ enum att_rc att_msg_export(struct att_node *node, const char *actor_id, int64_t 
 
 /* --- overdue ------------------------------------------------------------------- */
 
+/* A preservation order is listed from 14 days before it ends to 14 after. */
+#define PRESERVE_WARN (14 * 86400)
+
 static int overdue_row(const struct att_msg_row *m, void *arg)
 {
 	struct msg_vec *v = arg;
@@ -858,6 +861,38 @@ enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_
 					 mine_to_answer ? "to-answer"
 					 : awaiting	? "awaiting-answer"
 							: "oversight"));
+	}
+	msg_vec_release(&v);
+	/* preservation orders that end within PRESERVE_WARN (or ended within
+	 * as long): the requesting side must send its request for mutual
+	 * assistance, or ask for more time, before the data may be deleted */
+	if (!rc)
+		rc = att_store_msg_each_preserve_ending(node->store, now - PRESERVE_WARN,
+							now + PRESERVE_WARN, overdue_row, &v, err);
+	for (size_t i = 0; !rc && i < v.n; i++) {
+		struct att_msg_row *m = &v.rows[i];
+		struct att_recip_row r;
+		bool custodian = a.m.unit[0] && att_store_recip_get(node->store, m->id, a.m.unit, &r,
+								     NULL) == ATT_OK;
+		bool requester = !strcmp(m->sender, a.actor.id) ||
+				 (a.m.unit[0] && !strcmp(m->sender_unit, a.m.unit));
+		bool oversight = a.actor.role == ATT_ROLE_HEAD || a.actor.role == ATT_ROLE_OVERSEER;
+		int64_t left = m->preserve_until - now;
+
+		if (!custodian && !requester && !oversight)
+			continue;
+		json_array_append_new(
+			arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:I,s:s}", "id",
+					 (json_int_t)m->id, "case", (json_int_t)m->case_id, "type",
+					 m->type, "priority", m->priority, "sender_unit",
+					 m->sender_unit, "field", m->field, "preserve_until",
+					 att_x_time(m->preserve_until), "days_left",
+					 (json_int_t)(left >= 0 ? left / 86400 : -((-left + 86399) / 86400)),
+					 "role",
+					 left < 0 ? "preservation-ended"
+						  : requester ? "preservation-ending"
+						  : custodian ? "preservation-to-keep"
+							      : "preservation-oversight"));
 	}
 	msg_vec_release(&v);
 	return att_node_list_done(node, &a.actor, "overdue.read", "overdue", rc, arr, out_json,

@@ -566,6 +566,17 @@ enum att_rc att_store_msg_each_overdue(struct att_store *s, int64_t now,
 	return msg_each(s, st, fn, arg, err);
 }
 
+enum att_rc att_store_msg_each_preserve_ending(struct att_store *s, int64_t from, int64_t to,
+					       int (*fn)(const struct att_msg_row *m, void *arg),
+					       void *arg, struct att_err *err)
+{
+	STMT("SELECT " MSG_COLS " FROM messages WHERE type='preservation' AND status='delivered' "
+	     "AND preserve_until>=? AND preserve_until<? ORDER BY preserve_until");
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	return msg_each(s, st, fn, arg, err);
+}
+
 /* --- recipients ----------------------------------------------------------- */
 
 enum att_rc att_store_recip_insert(struct att_store *s, const struct att_recip_row *r,

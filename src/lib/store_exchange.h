@@ -136,6 +136,10 @@ enum att_rc att_store_msg_each_for(struct att_store *s, const char *user, const 
 				   struct att_err *err) ATT_WUR;
 /* Delivered requests with a deadline before `now` that some recipient has
  * not answered. */
+/* Delivered preservation requests whose preservation ends in [from, to). */
+enum att_rc att_store_msg_each_preserve_ending(struct att_store *s, int64_t from, int64_t to,
+					       int (*fn)(const struct att_msg_row *m, void *arg),
+					       void *arg, struct att_err *err) ATT_WUR;
 enum att_rc att_store_msg_each_overdue(struct att_store *s, int64_t now,
 				       int (*fn)(const struct att_msg_row *m, void *arg),
 				       void *arg, struct att_err *err) ATT_WUR;

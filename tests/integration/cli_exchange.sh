@@ -58,6 +58,8 @@ expect_refused "invalid UTF-8" "not valid UTF-8" send --as rep-mammadova --file 
 expect_refused "reply without in_reply_to" "needs 'in_reply_to'" send --as desk-oc --file "$(msg r13.json '{"type":"reply","purpose":"p",'"${good/\"to\":[\"hq\/organized-crime\"]/\"to\":[\"post\/gb-london\"]}"'}')"
 expect_refused "preservation without art. 29(2) elements" "art. 29(2)" send --as rep-huseynov --file "$(msg r14.json '{"type":"preservation","case":'$C1',"to":["hq/cybercrime"],"field":"cybercrime","handling":"H0","source":"B","information":2,"purpose":"p","subject":"s"}')"
 
+A show 8 --as rep-huseynov
+[[ "$OUT" == *"preservation (Budapest Convention art. 29(2)) until "*"custodian  Hosting provider"*"mlat       a request for mutual assistance will follow"* ]] && ok "show prints a preservation request's elements and its end" || not_ok "show 8: $OUT"
 # need-to-know: the recipient desk reads it, another post does not
 expect_ok "the desk reads it" show "$M1ID" --as desk-oc --json
 expect_eq "what the first read shows says it is read" "$(echo "$OUT" | jq_ '[t["state"] for t in d["to"] if t["unit"]=="hq/organized-crime"][0]')" "read"

@@ -19,6 +19,7 @@
 #include "policy.h"
 #include "store_exchange.h"
 #include "store_int.h"
+#include "util.h"
 
 static char *dir;
 static char path[4200];
@@ -1837,6 +1838,73 @@ static void test_case_sealed(void **state)
 	assert_null(j);
 }
 
+/* The roles an actor's overdue list gives preservation orders, as
+ * "role/days_left" joined by spaces. */
+static const char *preservation_roles(const char *actor)
+{
+	static char out[128];
+	struct att_err err = {0};
+	json_t *list = NULL, *v;
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	assert_int_equal(att_overdue(node, actor, (void **)&list, &err), ATT_OK);
+	json_array_foreach(list, i, v)
+		if (json_object_get(v, "preserve_until"))
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s/%lld", o ? " " : "",
+					      json_string_value(json_object_get(v, "role")),
+					      (long long)json_integer_value(
+						      json_object_get(v, "days_left")));
+	json_decref(list);
+	return out;
+}
+
+/* A preservation order is in the overdue lists of both sides from 14 days
+ * before it ends to 14 days after. */
+static void test_preservation_ending(void **state)
+{
+	static const struct att_user_spec cy = {"cyber2", "Cyber desk", "desk", "hq/cybercrime",
+						NULL};
+	static const struct att_user_spec ip = {"interpol2", "Interpol", "partner",
+						"partner/interpol2", NULL};
+	struct att_case_spec cs = {"cybercrime", "Intrusions", "Trace intruders",
+				   "Budapest Convention", NULL, NULL};
+	struct att_send_result res;
+	struct att_err err = {0};
+	int64_t cc, t0 = att_now();
+	json_t *m;
+	char *text;
+	(void)state;
+
+	assert_int_equal(att_user_add(node, NULL, &cy, &err), ATT_OK);
+	assert_int_equal(att_user_add(node, NULL, &ip, &err), ATT_OK);
+	assert_int_equal(att_case_open(node, "cyber2", &cs, &cc, &err), ATT_OK);
+	m = json_pack("{s:I,s:s,s:[s],s:s,s:s,s:s,s:i,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:b,"
+		      "s:i}}",
+		      "case", (json_int_t)cc, "type", "preservation", "to", "partner/interpol2",
+		      "field", "cybercrime", "handling", "H0", "source", "A", "information", 1,
+		      "purpose", "Preserve logs", "subject", "Preservation", "preservation",
+		      "authority", "SSS cyber unit", "offence", "Illegal access", "facts",
+		      "Logins from one address", "data", "Access logs", "custodian", "A provider",
+		      "necessity", "Logs kept 30 days", "mlat_intent", 1, "days", 60);
+	text = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	assert_int_equal(att_msg_send(node, "cyber2", text, strlen(text), &res, &err), ATT_OK);
+	free(text);
+	att_send_result_release(&res);
+	assert_string_equal(preservation_roles("cyber2"), "");
+	att_clock_set(t0 + 50 * 86400 + 3600);
+	assert_string_equal(preservation_roles("cyber2"), "preservation-ending/9");
+	assert_string_equal(preservation_roles("interpol2"), "preservation-to-keep/9");
+	assert_string_equal(preservation_roles("over"), "preservation-oversight/9");
+	assert_string_equal(preservation_roles("desk"), "");
+	att_clock_set(t0 + 61 * 86400);
+	assert_string_equal(preservation_roles("cyber2"), "preservation-ended/-1");
+	att_clock_set(t0 + 75 * 86400);
+	assert_string_equal(preservation_roles("cyber2"), "");
+	att_clock_set(0);
+}
+
 /* The inbox page cache never shows a stale page. */
 static void test_inbox_cache(void **state)
 {
@@ -1899,6 +1967,7 @@ int main(void)
 		cmocka_unit_test(test_inbox_cache),
 		cmocka_unit_test(test_sealed_at_rest),
 		cmocka_unit_test(test_case_sealed),
+		cmocka_unit_test(test_preservation_ending),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
