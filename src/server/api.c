@@ -126,9 +126,26 @@ void srv_fail(struct srv_response *resp, enum att_rc rc, const struct att_err *e
 		  err && err->msg[0] && rc != ATT_ENOMEM ? err->msg : att_rc_name(rc));
 }
 
+/* POST /api/v1/messages/<digits>/attachments */
+static bool attachment_upload(const char *path)
+{
+	static const char head[] = API_PREFIX "/messages/";
+	const char *p = path;
+
+	if (strncmp(p, head, sizeof(head) - 1))
+		return false;
+	p += sizeof(head) - 1;
+	if (*p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return !strcmp(p, "/attachments");
+}
+
 size_t srv_body_limit(const char *method, const char *path)
 {
-	if (method && path && !strcmp(method, "POST") && !strcmp(path, API_PREFIX "/watchlists"))
+	if (method && path && !strcmp(method, "POST") &&
+	    (!strcmp(path, API_PREFIX "/watchlists") || attachment_upload(path)))
 		return SRV_UPLOAD_MAX;
 	return SRV_BODY_MAX;
 }

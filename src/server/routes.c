@@ -699,6 +699,81 @@ static enum att_rc h_msg_export(struct srv_call *c)
 	return rc ? rc : att_msg_export(c->node, c->who->user, id, &c->out, &c->err);
 }
 
+/* POST /messages/{id}/attachments {"name","mime"?,"content_base64"}: the
+ * sender attaches a file (at most ATT_ATTACH_MAX bytes once decoded). */
+static enum att_rc h_msg_attach(struct srv_call *c)
+{
+	const char *name = NULL, *mime = NULL, *b64 = NULL;
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int64_t id, aid = 0;
+	enum att_rc rc = pid(c, &id);
+
+	if (!rc)
+		rc = jstr(c, "name", true, &name);
+	if (!rc)
+		rc = jstr(c, "mime", false, &mime);
+	if (!rc)
+		rc = jstr(c, "content_base64", true, &b64);
+	if (rc)
+		return rc;
+	if (strlen(b64) / 4 * 3 > (size_t)ATT_ATTACH_MAX + 3)
+		return att_fail(&c->err, ATT_ELIMIT, "the attachment is larger than %u bytes",
+				ATT_ATTACH_MAX);
+	data = malloc(strlen(b64) / 4 * 3 + 3);
+	if (!data)
+		return att_fail(&c->err, ATT_ENOMEM, "out of memory");
+	if (sodium_base642bin(data, strlen(b64) / 4 * 3 + 3, b64, strlen(b64), " \r\n", &len,
+			      NULL, sodium_base64_VARIANT_ORIGINAL)) {
+		free(data);
+		return att_fail(&c->err, ATT_EINVAL, "'content_base64' is not base64");
+	}
+	rc = att_msg_attach(c->node, c->who->user, id, name, mime, data, len, &aid, &c->err);
+	sodium_memzero(data, len);
+	free(data);
+	if (rc)
+		return rc;
+	c->status = 201;
+	return out_or_oom(c, json_pack("{s:I,s:I,s:I}", "id", (json_int_t)aid, "message",
+				       (json_int_t)id, "size", (json_int_t)len));
+}
+
+/* GET /messages/{id}/attachments/{aid}: the file, its content in base64. */
+static enum att_rc h_msg_attachment(struct srv_call *c)
+{
+	char name[256], mime[128], *b64;
+	void *data = NULL;
+	size_t len = 0, blen;
+	long long aid = 0;
+	char *end = NULL;
+	int64_t id;
+	enum att_rc rc = pid(c, &id);
+
+	if (!rc && (!c->param[1] || *c->param[1] < '0' || *c->param[1] > '9' ||
+		    (aid = strtoll(c->param[1], &end, 10)) <= 0 || !end || *end))
+		rc = att_fail(&c->err, ATT_ENOTFOUND, "no such attachment");
+	if (!rc)
+		rc = att_msg_attachment(c->node, c->who->user, id, aid, name, mime, &data, &len,
+					&c->err);
+	if (rc)
+		return rc;
+	blen = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	b64 = malloc(blen);
+	if (!b64) {
+		sodium_memzero(data, len);
+		free(data);
+		return att_fail(&c->err, ATT_ENOMEM, "out of memory");
+	}
+	sodium_bin2base64(b64, blen, data, len, sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(data, len);
+	free(data);
+	rc = out_or_oom(c, json_pack("{s:I,s:I,s:s,s:s,s:I,s:s}", "id", (json_int_t)aid, "message",
+				     (json_int_t)id, "name", name, "mime", mime, "size",
+				     (json_int_t)len, "content_base64", b64));
+	free(b64);
+	return rc;
+}
+
 static enum att_rc h_hits(struct srv_call *c)
 {
 	return att_hits(c->node, c->who->user, &c->out, &c->err);
@@ -952,6 +1027,10 @@ const struct srv_route srv_routes[] = {
 	{"POST", "/messages/{id}/forward", h_msg_forward, B, "forward a message"},
 	{"POST", "/messages/{id}/permit", h_msg_permit, B, "permit a provider's restriction"},
 	{"POST", "/messages/{id}/export", h_msg_export, B, "export a message for judicial use"},
+	{"POST", "/messages/{id}/attachments", h_msg_attach, B | S,
+	 "attach a file to one's own message (base64)"},
+	{"GET", "/messages/{id}/attachments/{aid}", h_msg_attachment, 0,
+	 "a message's attachment (base64)"},
 	{"GET", "/hits", h_hits, L, "hits on the caller's holdings"},
 	{"GET", "/overdue", h_overdue, L, "overdue requests"},
 	{"GET", "/screen", h_screen, L, "screen a name"},

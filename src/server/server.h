@@ -87,7 +87,8 @@ void srv_error(struct srv_response *resp, unsigned status, const char *code,
 	       const char *message);
 
 /* The largest body a request to method+path may carry: SRV_UPLOAD_MAX for
- * POST /api/v1/watchlists, SRV_BODY_MAX for everything else. The transport
+ * POST /api/v1/watchlists and /api/v1/messages/{id}/attachments,
+ * SRV_BODY_MAX for everything else. The transport
  * checks it before reading a byte of the body. */
 size_t srv_body_limit(const char *method, const char *path);
 

@@ -79,6 +79,22 @@ expect "open a case" "$(req rep-mammadova POST /cases '{"field":"organized-crime
 CASE=$(num)
 expect "send the matrix message" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime","partner/europol"]' H2 'Matrix request')")" 201
 MSG=$(num)
+# attachments over the API: the sender attaches, a recipient fetches, no one else
+STMT64=$(printf 'Bank statement, page 1' | base64)
+expect "the sender attaches a file" "$(req rep-mammadova POST /messages/$MSG/attachments '{"name":"statement.txt","mime":"text/plain","content_base64":"'"$STMT64"'"}')" 201
+AID=$(num)
+expect_match "its id, message and size" "$(cat "$work/body")" "^\{\"id\":$AID,\"message\":$MSG,\"size\":22\}$"
+expect "a recipient fetches it" "$(req desk-oc GET /messages/$MSG/attachments/$AID)" 200
+expect_match "with its name, type and content" "$(cat "$work/body")" '"name":"statement.txt".*"mime":"text/plain".*"content_base64":"'"$STMT64"'"'
+expect "another post may not" "$(req rep-gasimov GET /messages/$MSG/attachments/$AID)" 403
+expect "no such attachment" "$(req desk-oc GET /messages/$MSG/attachments/$((AID + 1000)))" 404
+expect "a malformed attachment id" "$(req desk-oc GET /messages/$MSG/attachments/x1)" 404
+expect "a recipient may not attach" "$(req desk-oc POST /messages/$MSG/attachments '{"name":"x.txt","content_base64":"AAEC"}')" 403
+expect "content that is not base64" "$(req rep-mammadova POST /messages/$MSG/attachments '{"name":"x.txt","content_base64":"@@@@"}')" 422
+expect "a path for a name" "$(req rep-mammadova POST /messages/$MSG/attachments '{"name":"../x","content_base64":"AAEC"}')" 422
+expect "no content" "$(req rep-mammadova POST /messages/$MSG/attachments '{"name":"x.txt"}')" 422
+python3 -c "import sys; sys.stdout.write('{\"name\":\"big.bin\",\"content_base64\":\"' + 'A' * (((16 * 1024 * 1024 + 3) // 3 + 1) * 4) + '\"}')" >"$work/big.json"
+expect "a file over 16 MiB" "$(req rep-mammadova POST /messages/$MSG/attachments "@$work/big.json")" 413
 expect "register a protected person" "$(req overseer POST /protected '{"name":"Nargiz Quliyeva","dob":"1979-04-02","category":"journalist","reason":"matrix"}')" 201
 expect "send a message naming her" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H0 'About a contact' '[{"type":"person","name":"Наргиз Гулиева"}]')")" 201
 HELD=$(num)
@@ -137,6 +153,8 @@ POST|/messages/{id}/ack|POST /messages/@MSG@/ack|{}|desk-oc rep-mammadova partne
 POST|/messages/{id}/forward|POST /messages/@MSG@/forward|{"to":"nowhere/x"}|desk-oc rep-mammadova partner-europol
 POST|/messages/{id}/permit|POST /messages/@MSG@/permit|{"to":"post/interpol"}|rep-mammadova
 POST|/messages/{id}/export|POST /messages/@MSG@/export|{}|desk-oc rep-mammadova partner-europol
+POST|/messages/{id}/attachments|POST /messages/@MSG@/attachments|{"name":"matrix.bin","content_base64":"AAEC"}|rep-mammadova
+GET|/messages/{id}/attachments/{aid}|GET /messages/@MSG@/attachments/999999||desk-oc rep-mammadova partner-europol overseer
 GET|/hits|GET /hits||desk-oc rep-mammadova partner-europol overseer
 GET|/overdue|GET /overdue||head desk-oc rep-mammadova partner-europol overseer
 GET|/screen|GET /screen?name=Elchin%20Mammadov||desk-oc rep-mammadova overseer
