@@ -492,10 +492,19 @@ static int case_list_row(const struct att_case_row *c, void *arg)
 
 		x->rc = o ? ATT_OK : att_fail(x->err, ATT_ENOMEM, "out of memory");
 		if (o) {
+			json_t *v;
+
 			*o = *c;
-			x->rc = att_x_case_unseal(x->node, o, x->err);
-			if (!x->rc)
-				json_array_append_new(x->arr, att_x_case_json(o));
+			/* a damaged one is listed as such, not the end of the list */
+			if (att_x_case_unseal(x->node, o, x->err)) {
+				att_err_clear(x->err);
+				o->title[0] = o->purpose[0] = o->legal_basis[0] = '\0';
+				v = att_x_case_json(o);
+				json_object_set_new(v, "unreadable", json_true());
+			} else {
+				v = att_x_case_json(o);
+			}
+			json_array_append_new(x->arr, v);
 			free(o);
 		}
 		if (x->rc)

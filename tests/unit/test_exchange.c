@@ -1836,6 +1836,23 @@ static void test_case_sealed(void **state)
 	j = NULL;
 	assert_int_equal(att_case_show(node, "rep", id, (void **)&j, &err), ATT_ECRYPTO);
 	assert_null(j);
+	att_err_clear(&err);
+	/* the list still lists the others, and this one as unreadable */
+	assert_int_equal(att_case_list(node, "rep", (void **)&j, &err), ATT_OK);
+	{
+		json_t *items = json_is_array(j) ? j : json_object_get(j, "items"), *v;
+		size_t i, unreadable = 0, others = 0;
+
+		json_array_foreach(items, i, v) {
+			if (json_integer_value(json_object_get(v, "id")) == id)
+				unreadable += json_is_true(json_object_get(v, "unreadable"));
+			else
+				others++;
+		}
+		assert_int_equal(unreadable, 1);
+		assert_true(others >= 1);
+	}
+	json_decref(j);
 }
 
 /* The roles an actor's overdue list gives preservation orders, as
