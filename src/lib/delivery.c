@@ -872,8 +872,11 @@ enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_
 	for (size_t i = 0; !rc && i < v.n; i++) {
 		struct att_msg_row *m = &v.rows[i];
 		struct att_recip_row r;
-		bool custodian = a.m.unit[0] && att_store_recip_get(node->store, m->id, a.m.unit, &r,
-								     NULL) == ATT_OK;
+		bool custodian = a.m.unit[0] &&
+				 att_store_recip_get(node->store, m->id, a.m.unit, &r, NULL) ==
+					 ATT_OK &&
+				 (a.actor.role != ATT_ROLE_REP ||
+				  (a.m.fields & att_field_bit(m->field)));
 		bool requester = !strcmp(m->sender, a.actor.id) ||
 				 (a.m.unit[0] && !strcmp(m->sender_unit, a.m.unit));
 		bool oversight = a.actor.role == ATT_ROLE_HEAD || a.actor.role == ATT_ROLE_OVERSEER;
