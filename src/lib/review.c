@@ -583,12 +583,19 @@ static enum att_rc rescan_message(struct att_node *node, const struct rescan_msg
 	t.htext = att_x_jstr(c, "handling_text");
 	t.legal = att_x_jstr(c, "legal_basis");
 	t.pres = json_object_get(c, "preservation");
-	/* its case's title and purpose, as at sending */
-	if (!rc)
-		rc = att_x_case_get(node, m->case_id, &cs, err);
+	/* its case's title and purpose, as at sending (a case whose texts
+	 * are damaged shows them to no one: read without them) */
 	if (!rc) {
-		t.case_title = cs.title;
-		t.case_purpose = cs.purpose;
+		enum att_rc crc = att_x_case_get(node, m->case_id, &cs, err);
+
+		if (crc == ATT_ETAMPER || crc == ATT_ECRYPTO)
+			att_err_clear(err);
+		else
+			rc = crc;
+		if (!crc) {
+			t.case_title = cs.title;
+			t.case_purpose = cs.purpose;
+		}
 	}
 	json_array_foreach(a.vals, i, v)
 		if (t.naddr < ATT_MSG_ENTITIES_MAX && att_x_jstr(v, "value"))
