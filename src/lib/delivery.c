@@ -385,28 +385,30 @@ static int entity_row(const struct att_entity_row *e, void *arg)
 	return 0;
 }
 
-/* An attachment's name is stored sealed ("sealed:" and base64), bound to
- * its message: a file's name says as much as its content. A name stored
- * before (in clear) is read as it is. */
-#define NAME_SEALED "sealed:"
+/* An attachment's name and media type are stored sealed (a prefix no
+ * clear one could have, then base64), bound to its message: a file's name
+ * says as much as its content. Those stored before (in clear) are read as
+ * they are: a clear name never has a '/', a clear media type never a
+ * space. */
+#define NAME_SEALED "/sealed:"
+#define MIME_SEALED "sealed "
 
-static char *seal_name(struct att_node *node, int64_t msg_id, const char *name,
-		       struct att_err *err)
+static char *seal_meta(struct att_node *node, int64_t msg_id, const char *what,
+		       const char *prefix, const char *value, struct att_err *err)
 {
 	unsigned char *sealed = NULL;
-	size_t len = 0, b64;
+	size_t len = 0, b64, np = strlen(prefix);
 	char ad[48], *out;
 
-	att_x_ad(ad, sizeof(ad), "attachment-name", msg_id);
-	if (att_keys_seal(node->keys, (const unsigned char *)name, strlen(name), ad, &sealed,
+	att_x_ad(ad, sizeof(ad), what, msg_id);
+	if (att_keys_seal(node->keys, (const unsigned char *)value, strlen(value), ad, &sealed,
 			  &len, err))
 		return NULL;
 	b64 = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-	out = malloc(sizeof(NAME_SEALED) + b64);
+	out = malloc(np + b64);
 	if (out) {
-		memcpy(out, NAME_SEALED, sizeof(NAME_SEALED) - 1);
-		sodium_bin2base64(out + sizeof(NAME_SEALED) - 1, b64, sealed, len,
-				  sodium_base64_VARIANT_ORIGINAL);
+		memcpy(out, prefix, np);
+		sodium_bin2base64(out + np, b64, sealed, len, sodium_base64_VARIANT_ORIGINAL);
 	} else {
 		att_fail(err, ATT_ENOMEM, "out of memory");
 	}
@@ -414,23 +416,22 @@ static char *seal_name(struct att_node *node, int64_t msg_id, const char *name,
 	return out;
 }
 
-/* The stored name opened into out (size n); false when it is damaged. */
-static bool open_name(struct att_node *node, int64_t msg_id, const char *stored, char *out,
-		      size_t n)
+/* The stored value opened into out (size n); false when it is damaged. */
+static bool open_meta(struct att_node *node, int64_t msg_id, const char *what,
+		      const char *prefix, const char *stored, char *out, size_t n)
 {
 	unsigned char bin[ATT_ATTACH_NAME_STORED], *pt = NULL;
-	size_t blen = 0, plen = 0;
+	size_t blen = 0, plen = 0, np = strlen(prefix);
 	char ad[48];
 	bool ok;
 
-	if (strncmp(stored, NAME_SEALED, sizeof(NAME_SEALED) - 1)) {
+	if (strncmp(stored, prefix, np)) {
 		snprintf(out, n, "%s", stored);
 		return true;
 	}
-	att_x_ad(ad, sizeof(ad), "attachment-name", msg_id);
-	ok = !sodium_base642bin(bin, sizeof(bin), stored + sizeof(NAME_SEALED) - 1,
-				strlen(stored + sizeof(NAME_SEALED) - 1), NULL, &blen, NULL,
-				sodium_base64_VARIANT_ORIGINAL) &&
+	att_x_ad(ad, sizeof(ad), what, msg_id);
+	ok = !sodium_base642bin(bin, sizeof(bin), stored + np, strlen(stored + np), NULL, &blen,
+				NULL, sodium_base64_VARIANT_ORIGINAL) &&
 	     !att_keys_open(node->keys, bin, blen, ad, &pt, &plen, NULL) && plen < n;
 	if (ok) {
 		memcpy(out, pt, plen);
@@ -443,15 +444,18 @@ static bool open_name(struct att_node *node, int64_t msg_id, const char *stored,
 static int attach_row(int64_t id, const char *name, const char *mime, int64_t size, void *arg)
 {
 	struct list_ctx *c = arg;
-	char open[256];
+	char open[256], type[128];
 
-	if (!open_name(c->node, c->msg_id, name, open, sizeof(open))) {
+	if (!open_meta(c->node, c->msg_id, "attachment-name", NAME_SEALED, name, open,
+		       sizeof(open)) ||
+	    !open_meta(c->node, c->msg_id, "attachment-mime", MIME_SEALED, mime, type,
+		       sizeof(type))) {
 		c->rc = att_fail(c->err, ATT_ETAMPER, "the name of attachment %lld is damaged",
 				 (long long)id);
 		return 1;
 	}
 	json_array_append_new(c->arr, json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)id, "name",
-						open, "mime", mime, "size", (json_int_t)size));
+						open, "mime", type, "size", (json_int_t)size));
 	return 0;
 }
 
@@ -952,6 +956,34 @@ enum att_rc att_case_show(struct att_node *node, const char *actor_id, int64_t i
 	return att_node_done_json(node, rc, o, out_json, err);
 }
 
+/* A grant shows the case's title and purpose: when the checks every
+ * message of the case goes through find something in them (its messages
+ * are held for that), the case is not passed on. */
+static enum att_rc case_passes_on(struct att_node *node, const struct att_case_row *c,
+				  struct att_err *err)
+{
+	json_t *reasons = json_array();
+	enum att_rc rc = reasons ? att_holdings_sync(node, err)
+				 : att_fail(err, ATT_ENOMEM, "out of memory");
+
+	if (!rc)
+		rc = att_policy_protected_text(node, c->title, "case.title", reasons, err);
+	if (!rc)
+		rc = att_policy_protected_text(node, c->purpose, "case.purpose", reasons, err);
+	if (!rc)
+		rc = att_policy_neutrality(node, c->title, "case.title", reasons, err);
+	if (!rc)
+		rc = att_policy_neutrality(node, c->purpose, "case.purpose", reasons, err);
+	if (!rc && json_array_size(reasons))
+		rc = att_fail(err, ATT_EDENIED,
+			      "denied: the title or purpose of case %lld holds its messages for "
+			      "review (a protected person or the neutrality screen); it is not "
+			      "passed on by a grant",
+			      (long long)c->id);
+	json_decref(reasons);
+	return rc;
+}
+
 enum att_rc att_case_grant(struct att_node *node, const char *actor_id, int64_t id,
 			   const char *grantee, struct att_err *err)
 {
@@ -983,6 +1015,8 @@ enum att_rc att_case_grant(struct att_node *node, const char *actor_id, int64_t 
 			rc = att_fail(err, ATT_EINVAL, "no such user '%s'", grantee);
 	}
 	if (!rc)
+		rc = case_passes_on(node, &c, err);
+	if (!rc)
 		rc = att_store_case_grant(node->store, id, grantee, a.actor.id, att_now(), err);
 	if (!rc) {
 		char obj[48];
@@ -1005,8 +1039,20 @@ static enum att_rc check_file_name(const char *name, const char *mime, struct at
 	if (strchr(name, '/') || strchr(name, '\\') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return att_fail(err, ATT_EINVAL, "an attachment name is a plain file name, no path");
 	rc = att_check_text(err, "media type", mime, 100, false, false);
-	if (!rc && (!strchr(mime, '/') || strchr(mime, ' ') || strchr(mime, ';')))
-		rc = att_fail(err, ATT_EINVAL, "media type '%.60s' is not type/subtype", mime);
+	if (!rc) {
+		/* type/subtype of RFC 6838's restricted names, nothing else */
+		size_t slashes = 0;
+		bool ok = *mime != '/';
+
+		for (const char *p = mime; ok && *p; p++) {
+			slashes += *p == '/';
+			ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9') || (*p && strchr("!#$&^_.+-/", *p));
+		}
+		if (!ok || slashes != 1 || mime[strlen(mime) - 1] == '/')
+			rc = att_fail(err, ATT_EINVAL, "media type '%.60s' is not type/subtype",
+				      att_utf8_valid(mime, strlen(mime)) ? mime : "?");
+	}
 	return rc;
 }
 
@@ -1014,10 +1060,31 @@ static enum att_rc check_file_name(const char *name, const char *mime, struct at
  * checks a message's text goes through (the protected-persons register,
  * the neutrality screen); what they find holds the message, delivered
  * or released before as much as one still held: a file added after a
- * release is not a way round the review. A binary file is not read. */
+ * release is not a way round the review. The media type is read too. Text
+ * is UTF-8 (NUL bytes read as spaces), at most ATTACH_TEXT_MAX of it (more
+ * holds the message unread); a binary file (a PDF, a scan, another
+ * encoding) is not read. */
+#define ATTACH_TEXT_MAX (1024u * 1024u)
+
+/* Valid UTF-8 once NUL bytes are taken as spaces. */
+static bool utf8_valid_nul(const void *data, size_t len)
+{
+	const char *p = data, *end = p + len;
+
+	while (p < end) {
+		const char *z = memchr(p, 0, (size_t)(end - p));
+		size_t n = z ? (size_t)(z - p) : (size_t)(end - p);
+
+		if (!att_utf8_valid(p, n))
+			return false;
+		p += n + (z != NULL);
+	}
+	return true;
+}
+
 static enum att_rc screen_attachment(struct att_node *node, const struct att_actor *actor,
-				     int64_t msg_id, const char *name, const void *data, size_t len,
-				     struct att_err *err)
+				     int64_t msg_id, const char *name, const char *mime,
+				     const void *data, size_t len, struct att_err *err)
 {
 	json_t *reasons = json_array();
 	char *text = NULL;
@@ -1028,12 +1095,28 @@ static enum att_rc screen_attachment(struct att_node *node, const struct att_act
 		rc = att_policy_protected_text(node, name, "attachment.name", reasons, err);
 	if (!rc)
 		rc = att_policy_neutrality(node, name, "attachment.name", reasons, err);
-	if (!rc && len <= ATT_MSG_BODY_MAX && att_utf8_valid(data, len) && !memchr(data, 0, len)) {
-		text = malloc(len + 1);
-		if (!text)
-			rc = att_fail(err, ATT_ENOMEM, "out of memory");
+	if (!rc && mime) {
+		rc = att_policy_protected_text(node, mime, "attachment.mime", reasons, err);
+		if (!rc)
+			rc = att_policy_neutrality(node, mime, "attachment.mime", reasons, err);
+	}
+	/* text: UTF-8 (NUL bytes read as spaces); more than ATTACH_TEXT_MAX
+	 * of it is held unread, as a field too costly to read is */
+	if (!rc && utf8_valid_nul(data, len)) {
+		if (len > ATTACH_TEXT_MAX) {
+			if (json_array_append_new(reasons,
+						  json_pack("{s:s,s:s,s:I}", "kind",
+							    "protected-unchecked", "where",
+							    "attachment", "bytes", (json_int_t)len)))
+				rc = att_fail(err, ATT_ENOMEM, "out of memory");
+		} else {
+			text = malloc(len + 1);
+			if (!text)
+				rc = att_fail(err, ATT_ENOMEM, "out of memory");
+		}
 		if (text) {
-			memcpy(text, data, len);
+			for (size_t i = 0; i < len; i++)
+				text[i] = ((const char *)data)[i] ? ((const char *)data)[i] : ' ';
 			text[len] = '\0';
 			rc = att_policy_protected_text(node, text, "attachment", reasons, err);
 			if (!rc)
@@ -1090,17 +1173,20 @@ enum att_rc att_msg_attach(struct att_node *node, const char *actor_id, int64_t 
 	if (!rc)
 		rc = att_keys_seal(node->keys, data, len, ad, &sealed, &slen, err);
 	if (!rc) {
-		char *sn = seal_name(node, msg_id, name, err);
+		char *sn = seal_meta(node, msg_id, "attachment-name", NAME_SEALED, name, err);
+		char *sm = sn ? seal_meta(node, msg_id, "attachment-mime", MIME_SEALED,
+					  mime ? mime : "application/octet-stream", err)
+			      : NULL;
 
-		rc = sn ? att_store_attach_insert(node->store, msg_id, sn,
-						  mime ? mime : "application/octet-stream",
-						  (int64_t)len, sealed, slen, id, err)
-			: ATT_ENOMEM;
+		rc = sn && sm ? att_store_attach_insert(node->store, msg_id, sn, sm, (int64_t)len,
+							sealed, slen, id, err)
+			      : ATT_ENOMEM;
 		free(sn);
+		free(sm);
 	}
 	free(sealed);
 	if (!rc)
-		rc = screen_attachment(node, &a.actor, msg_id, name, data, len, err);
+		rc = screen_attachment(node, &a.actor, msg_id, name, mime, data, len, err);
 	if (!rc) {
 		char obj[48];
 
@@ -1140,14 +1226,17 @@ enum att_rc att_msg_attachment(struct att_node *node, const char *actor_id, int6
 	if (!rc)
 		free((void *)m.content);
 	if (!rc) {
-		char stored[ATT_ATTACH_NAME_STORED];
+		char stored[ATT_ATTACH_NAME_STORED], stored_mime[ATT_ATTACH_NAME_STORED];
 
-		rc = att_store_attach_get(node->store, msg_id, att_id, stored, mime, &sealed, &slen,
-					  err);
+		rc = att_store_attach_get(node->store, msg_id, att_id, stored, stored_mime, &sealed,
+					  &slen, err);
 		if (rc == ATT_ENOTFOUND)
 			rc = att_fail(err, ATT_ENOTFOUND, "message %lld has no attachment %lld",
 				      (long long)msg_id, (long long)att_id);
-		if (!rc && !open_name(node, msg_id, stored, name, 256))
+		if (!rc && (!open_meta(node, msg_id, "attachment-name", NAME_SEALED, stored, name,
+				       256) ||
+			    !open_meta(node, msg_id, "attachment-mime", MIME_SEALED, stored_mime,
+				       mime, 128)))
 			rc = att_fail(err, ATT_ETAMPER, "the name of attachment %lld is damaged",
 				      (long long)att_id);
 	}

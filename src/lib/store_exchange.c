@@ -912,7 +912,7 @@ enum att_rc att_store_attach_get(struct att_store *s, int64_t msg_id, int64_t id
 		size_t n = (size_t)sqlite3_column_bytes(st, 2);
 
 		snprintf(name, ATT_ATTACH_NAME_STORED, "%s", att_col_text(st, 0));
-		snprintf(mime, 128, "%s", att_col_text(st, 1));
+		snprintf(mime, ATT_ATTACH_NAME_STORED, "%s", att_col_text(st, 1));
 		*content = malloc(n ? n : 1);
 		if (*content && n)
 			memcpy(*content, sqlite3_column_blob(st, 2), n);

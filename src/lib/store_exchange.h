@@ -206,8 +206,9 @@ enum att_rc att_store_next_id(struct att_store *s, const char *table, int64_t *i
 			      struct att_err *err) ATT_WUR;
 
 /* attachments */
-/* The room a stored attachment name takes (sealed and in base64: a name of
- * up to 200 bytes). */
+/* The room a stored attachment name or media type takes (sealed and in
+ * base64: a name of up to 200 bytes, a type of up to 100); the buffers
+ * att_store_attach_get fills are this large. */
 #define ATT_ATTACH_NAME_STORED 512
 enum att_rc att_store_attach_insert(struct att_store *s, int64_t msg_id, const char *name,
 				    const char *mime, int64_t size, const unsigned char *sealed,

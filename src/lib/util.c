@@ -231,9 +231,10 @@ bool att_utf8_valid(const char *str, size_t n)
 }
 
 /* Bytes of s[i..n) that show nothing: ASCII white space, or a Unicode
- * space, zero-width character or filler (NBSP, U+2000-U+200F, U+2028/29,
- * U+202F, U+205F-U+2064, U+3000, U+3164, U+FEFF, U+115F/60); 0 when s[i]
- * starts something visible. */
+ * space, zero-width or invisible character or filler (NBSP, soft hyphen,
+ * CGJ, U+2000-U+200F, U+2028/29, U+202F, U+205F-U+206F, U+3000, Hangul
+ * fillers U+115F/60, U+3164, U+FFA0, U+180E, U+17B4/5, U+2800, U+FEFF, tags
+ * U+E0000-U+E007F); 0 when s[i] starts something visible. */
 static size_t blank_at(const unsigned char *s, size_t i, size_t n)
 {
 	unsigned c = s[i], c1 = i + 1 < n ? s[i + 1] : 0, c2 = i + 2 < n ? s[i + 2] : 0;
@@ -244,11 +245,18 @@ static size_t blank_at(const unsigned char *s, size_t i, size_t n)
 		return 2;
 	if (c == 0xE2 && c1 == 0x80 && (c2 <= 0x8F || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF))
 		return 3;
-	if ((c == 0xE2 && c1 == 0x81 && c2 >= 0x9F && c2 <= 0xA4) ||
+	if ((c == 0xC2 && c1 == 0xAD) || (c == 0xCD && c1 == 0x8F)) /* soft hyphen, CGJ */
+		return 2;
+	if ((c == 0xE2 && c1 == 0x81 && c2 >= 0x9F && c2 <= 0xAF) ||
 	    (c == 0xE3 && ((c1 == 0x80 && c2 == 0x80) || (c1 == 0x85 && c2 == 0xA4))) ||
-	    (c == 0xEF && c1 == 0xBB && c2 == 0xBF) ||
-	    (c == 0xE1 && c1 == 0x85 && (c2 == 0x9F || c2 == 0xA0)))
+	    (c == 0xEF && ((c1 == 0xBB && c2 == 0xBF) || (c1 == 0xBE && c2 == 0xA0))) ||
+	    (c == 0xE1 && c1 == 0x85 && (c2 == 0x9F || c2 == 0xA0)) ||
+	    (c == 0xE1 && ((c1 == 0xA0 && c2 == 0x8E) || (c1 == 0x9E && (c2 == 0xB4 || c2 == 0xB5)))) ||
+	    (c == 0xE2 && c1 == 0xA0 && c2 == 0x80))
 		return 3;
+	/* tag characters U+E0000-U+E007F */
+	if (c == 0xF3 && c1 == 0xA0 && i + 3 < n && (c2 == 0x80 || c2 == 0x81))
+		return 4;
 	return 0;
 }
 

@@ -717,9 +717,7 @@ static enum att_rc h_msg_attach(struct srv_call *c)
 		rc = jstr(c, "content_base64", true, &b64);
 	if (rc)
 		return rc;
-	if (strlen(b64) / 4 * 3 > (size_t)ATT_ATTACH_MAX + 3)
-		return att_fail(&c->err, ATT_ELIMIT, "the attachment is larger than %u bytes",
-				ATT_ATTACH_MAX);
+	/* the body's limit bounds this; line breaks are skipped */
 	data = malloc(strlen(b64) / 4 * 3 + 3);
 	if (!data)
 		return att_fail(&c->err, ATT_ENOMEM, "out of memory");
@@ -727,6 +725,12 @@ static enum att_rc h_msg_attach(struct srv_call *c)
 			      NULL, sodium_base64_VARIANT_ORIGINAL)) {
 		free(data);
 		return att_fail(&c->err, ATT_EINVAL, "'content_base64' is not base64");
+	}
+	if (len > ATT_ATTACH_MAX) {
+		sodium_memzero(data, len);
+		free(data);
+		return att_fail(&c->err, ATT_ELIMIT, "the attachment is larger than %u bytes",
+				ATT_ATTACH_MAX);
 	}
 	rc = att_msg_attach(c->node, c->who->user, id, name, mime, data, len, &aid, &c->err);
 	sodium_memzero(data, len);

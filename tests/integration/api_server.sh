@@ -94,6 +94,8 @@ expect "content that is not base64" "$(req rep-mammadova POST /messages/$MSG/att
 expect "a path for a name" "$(req rep-mammadova POST /messages/$MSG/attachments '{"name":"../x","content_base64":"AAEC"}')" 422
 expect "no content" "$(req rep-mammadova POST /messages/$MSG/attachments '{"name":"x.txt"}')" 422
 python3 -c "import sys; sys.stdout.write('{\"name\":\"big.bin\",\"content_base64\":\"' + 'A' * (((16 * 1024 * 1024 + 3) // 3 + 1) * 4) + '\"}')" >"$work/big.json"
+python3 -c "import base64,sys; sys.stdout.write('{\"name\":\"wrapped.bin\",\"content_base64\":\"' + base64.encodebytes(b'\\xff' * (16 * 1024 * 1024 - 10)).decode().replace(chr(10), '\\\\n') + '\"}')" >"$work/wrapped.json"
+expect "a file just under 16 MiB in base64 wrapped at 76 columns" "$(req rep-mammadova POST /messages/$MSG/attachments "@$work/wrapped.json")" 201
 expect "a file over 16 MiB" "$(req rep-mammadova POST /messages/$MSG/attachments "@$work/big.json")" 413
 expect "register a protected person" "$(req overseer POST /protected '{"name":"Nargiz Quliyeva","dob":"1979-04-02","category":"journalist","reason":"matrix"}')" 201
 expect "send a message naming her" "$(req rep-mammadova POST /messages "$(msg "$CASE" '["hq/organized-crime"]' H0 'About a contact' '[{"type":"person","name":"Наргиз Гулиева"}]')")" 201

@@ -196,7 +196,33 @@ expect_denied_read "the file names the protected person: the message is held aga
 A review list --as overseer --json
 expect_eq "the review names the attachment" "$(echo "$OUT" | jq_ "sorted(set(r['where'] for m in d if m['id']==$L for r in m['reasons']))")" "['attachment']"
 expect_ok "the overseer releases it again" review release "$L" --as overseer --reason "The scan is of the victim, sent to the desk on request"
+# a text file over 1 MiB is held unread; NUL bytes and the media type do
+# not hide a name
+plain4() { msg "q$RANDOM.json" '{"case":'$C4',"type":"information","to":["hq/terrorism"],"field":"terrorism","handling":"H0","source":"C","information":3,"purpose":"Threat assessment","subject":"Visitors","body":"Two visitors came to the consulate."}'; }
+python3 -c "import sys; sys.stdout.write(('x' * 79 + '\n') * 13200 + 'Meeting with Sahib Nasirli\n')" >"$T_DIR/big.txt"
+python3 -c "import sys; sys.stdout.buffer.write(b'Meeting with Sahib Nasirli\n\0')" >"$T_DIR/nul.txt"
 printf 'Timetable of the trains.\n' >"$T_DIR/trains.txt"
+for f in big.txt nul.txt; do
+	A send --as rep-aliyev --file "$(plain4)"
+	FM=$OUT
+	expect_ok "delivered ($f)" show "$FM" --as desk-ct
+	expect_ok "the sender attaches $f" attach "$FM" --as rep-aliyev --file "$T_DIR/$f" --mime text/plain
+	expect_denied_read "$f: the message is held again" "not a party to message $FM" show "$FM" --as desk-ct
+done
+A review list --as overseer --json
+expect_eq "the big one as unread" "$(echo "$OUT" | jq_ "[r['kind'] for m in d for r in m['reasons'] if r.get('where')=='attachment' and 'bytes' in r]")" "['protected-unchecked']"
+A send --as rep-aliyev --file "$(plain4)"
+FM=$OUT
+expect_ok "a media type naming her is read" attach "$FM" --as rep-aliyev --file "$T_DIR/trains.txt" --mime "x-Sahib-Nasirli/scan"
+expect_denied_read "and holds the message" "not a party to message $FM" show "$FM" --as desk-ct
+expect_refused "a media type outside RFC 6838's names" "is not type/subtype" attach "$FM" --as rep-aliyev --file "$T_DIR/trains.txt" --mime "text/plain; charset=utf-8"
+# a name stored in clear before names were sealed, that looks like a sealed one
+A send --as rep-aliyev --file "$(plain4)"
+FM=$OUT
+expect_ok "an attachment" attach "$FM" --as rep-aliyev --file "$T_DIR/trains.txt" --name minutes.txt --mime text/plain
+sqlite3 "$ATTACHE_DB" "UPDATE attachments SET name='sealed:minutes.txt' WHERE msg_id=$FM"
+A show "$FM" --as desk-ct --json
+expect_eq "an old clear name is read as it is" "$(echo "$OUT" | jq_ "[a['name'] for a in d['attachments']]")" "['sealed:minutes.txt']"
 expect_ok "a file that names no one leaves it delivered" attach "$L" --as rep-aliyev --file "$T_DIR/trains.txt" --name Sahib_Nasirli_note.txt --mime text/plain
 expect_denied_read "but its name is read too" "not a party to message $L" show "$L" --as desk-ct
 expect_ok "the overseer rejects one" review reject "$CY" --as overseer --reason "Targets a political emigrant"
@@ -275,6 +301,9 @@ A send --as rep-aliyev --file "$(plain "$CP")"
 A send --as rep-aliyev --file "$(plain "$CL")"
 CLM=$OUT
 expect_ok "delivered while the person is not registered" show "$CLM" --as desk-ct
+expect_refused "a case whose title names a protected person is not granted" "not passed on by a grant" case grant "$CT" --as rep-aliyev --to hq/terrorism
+expect_refused "nor one opened to watch the opposition" "not passed on by a grant" case grant "$CP" --as rep-aliyev --to hq/terrorism
+expect_refused "a case title of Hangul half-width fillers is blank" "title is required (it is blank)" case open --as rep-aliyev --field terrorism --title "$(printf '\uffa0\uffa0\u2800\u00ad')" --purpose P --legal-basis L
 A protect add --as overseer --name "Tofiq Yaqublu" --category journalist --json
 expect_eq "registered later: the message of the case named after them held again" "$(echo "$OUT" | jq_ "d['held']")" "[$CLM]"
 expect_refused "only an overseer reads for the register" "may not protected.add" protect rescan --as desk-ct
