@@ -59,9 +59,7 @@ static int listing(struct cli *cli, int argc, char **argv, bool hits)
 				       cli_js(other, "unit"), cli_ji(other, "case"),
 				       json_object_get(other, "message") ? "" : " (content withheld)");
 		} else if (json_object_get(v, "preserve_until")) {
-			long long left = cli_ji(v, "days_left");
-
-			long long n = left < 0 ? -left : left;
+			long long left = cli_ji(v, "days_left"), n = left < 0 ? -left : left;
 
 			printf("%6lld %-12s %-9s %-20s preserved until %s  (%s%lld day%s%s)  [%s]\n",
 			       cli_ji(v, "id"), cli_js(v, "type"), cli_js(v, "priority"),

@@ -95,7 +95,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		printf(" %s [%s]", cli_js(v, "unit"), cli_js(v, "state"));
 	printf("\npurpose: %s\nsubject: %s\n\n%s\n", cli_js(m, "purpose"), cli_js(m, "subject"),
 	       cli_js(m, "body"));
-	if (json_object_get(m, "legal_basis") && json_is_string(json_object_get(m, "legal_basis")))
+	if (json_is_string(json_object_get(m, "legal_basis")))
 		printf("legal basis: %s\n", cli_js(m, "legal_basis"));
 	if (json_is_object(json_object_get(m, "preservation"))) {
 		/* the art. 29(2) elements, in the convention's order */
