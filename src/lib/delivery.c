@@ -815,6 +815,41 @@ static int overdue_row(const struct att_msg_row *m, void *arg)
 	return !msg_vec_push(v, m, false) || v->n >= 10000;
 }
 
+/* How the actor stands to message m in the overdue list: a member of a
+ * recipient unit (a representative only within their appointment's
+ * fields; *state its unit's state), of the sender's side, or the head or
+ * the overseer, who see every entry for escalation and oversight (the
+ * list shows no content). */
+struct overdue_party {
+	bool recipient, sender, oversight;
+	char state[16];
+};
+
+static struct overdue_party overdue_party(struct att_node *node, const struct access *a,
+					  const struct att_msg_row *m)
+{
+	struct overdue_party p = {false, false, false, ""};
+	struct att_recip_row r;
+
+	if (a->m.unit[0] && att_store_recip_get(node->store, m->id, a->m.unit, &r, NULL) == ATT_OK &&
+	    (a->actor.role != ATT_ROLE_REP || (a->m.fields & att_field_bit(m->field)))) {
+		p.recipient = true;
+		snprintf(p.state, sizeof(p.state), "%s", r.state);
+	}
+	p.sender = !strcmp(m->sender, a->actor.id) ||
+		   (a->m.unit[0] && !strcmp(m->sender_unit, a->m.unit));
+	p.oversight = a->actor.role == ATT_ROLE_HEAD || a->actor.role == ATT_ROLE_OVERSEER;
+	return p;
+}
+
+/* An entry of the overdue list: what every entry shows of its message. */
+static json_t *overdue_entry(const struct att_msg_row *m)
+{
+	return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)m->id, "case",
+			 (json_int_t)m->case_id, "type", m->type, "priority", m->priority,
+			 "sender_unit", m->sender_unit, "field", m->field);
+}
+
 enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_json,
 			struct att_err *err)
 {
@@ -833,38 +868,25 @@ enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_
 	arr = json_array();
 	rc = att_store_msg_each_overdue(node->store, now, overdue_row, &v, err);
 	for (size_t i = 0; !rc && i < v.n; i++) {
-		struct att_msg_row *m = &v.rows[i];
-		struct att_recip_row r;
-		bool mine_to_answer = false, awaiting = false, oversight = false;
-		int64_t period, late;
+		const struct att_msg_row *m = &v.rows[i];
+		struct overdue_party p = overdue_party(node, &a, m);
+		bool to_answer = p.recipient && strcmp(p.state, "answered");
+		int64_t period = !strcmp(m->priority, "immediate") ? ATT_DEADLINE_IMMEDIATE
+				 : !strcmp(m->priority, "urgent")  ? ATT_DEADLINE_URGENT
+								   : ATT_DEADLINE_ROUTINE;
+		int64_t late = now - m->deadline;
+		json_t *o;
 
-		if (a.m.unit[0] && att_store_recip_get(node->store, m->id, a.m.unit, &r, NULL) ==
-					   ATT_OK &&
-		    strcmp(r.state, "answered") &&
-		    (a.actor.role != ATT_ROLE_REP || (a.m.fields & att_field_bit(m->field))))
-			mine_to_answer = true;
-		if (!strcmp(m->sender, a.actor.id) || (a.m.unit[0] && !strcmp(m->sender_unit, a.m.unit)))
-			awaiting = true;
-		/* The head and the overseer see every overdue request, for
-		 * escalation and oversight; no content is shown in this list. */
-		if (a.actor.role == ATT_ROLE_HEAD || a.actor.role == ATT_ROLE_OVERSEER)
-			oversight = true;
-		if (!mine_to_answer && !awaiting && !oversight)
+		if (!to_answer && !p.sender && !p.oversight)
 			continue;
-		period = !strcmp(m->priority, "immediate") ? ATT_DEADLINE_IMMEDIATE
-			 : !strcmp(m->priority, "urgent")  ? ATT_DEADLINE_URGENT
-							   : ATT_DEADLINE_ROUTINE;
-		late = now - m->deadline;
-		json_array_append_new(
-			arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:I,s:b,s:s}", "id",
-					 (json_int_t)m->id, "case", (json_int_t)m->case_id, "type",
-					 m->type, "priority", m->priority, "sender_unit",
-					 m->sender_unit, "field", m->field, "deadline",
-					 att_x_time(m->deadline), "hours_late",
-					 (json_int_t)(late / 3600), "escalated", late > period, "role",
-					 mine_to_answer ? "to-answer"
-					 : awaiting	? "awaiting-answer"
-							: "oversight"));
+		o = overdue_entry(m);
+		json_object_set_new(o, "deadline", att_x_time(m->deadline));
+		json_object_set_new(o, "hours_late", json_integer(late / 3600));
+		json_object_set_new(o, "escalated", json_boolean(late > period));
+		json_object_set_new(o, "role", json_string(to_answer  ? "to-answer"
+							   : p.sender ? "awaiting-answer"
+								      : "oversight"));
+		json_array_append_new(arr, o);
 	}
 	msg_vec_release(&v);
 	/* preservation orders that end within PRESERVE_WARN (or ended within
@@ -874,32 +896,23 @@ enum att_rc att_overdue(struct att_node *node, const char *actor_id, void **out_
 		rc = att_store_msg_each_preserve_ending(node->store, now - PRESERVE_WARN,
 							now + PRESERVE_WARN, overdue_row, &v, err);
 	for (size_t i = 0; !rc && i < v.n; i++) {
-		struct att_msg_row *m = &v.rows[i];
-		struct att_recip_row r;
-		bool custodian = a.m.unit[0] &&
-				 att_store_recip_get(node->store, m->id, a.m.unit, &r, NULL) ==
-					 ATT_OK &&
-				 (a.actor.role != ATT_ROLE_REP ||
-				  (a.m.fields & att_field_bit(m->field)));
-		bool requester = !strcmp(m->sender, a.actor.id) ||
-				 (a.m.unit[0] && !strcmp(m->sender_unit, a.m.unit));
-		bool oversight = a.actor.role == ATT_ROLE_HEAD || a.actor.role == ATT_ROLE_OVERSEER;
+		const struct att_msg_row *m = &v.rows[i];
+		struct overdue_party p = overdue_party(node, &a, m);
 		int64_t left = m->preserve_until - now;
+		json_t *o;
 
-		if (!custodian && !requester && !oversight)
+		if (!p.recipient && !p.sender && !p.oversight)
 			continue;
-		json_array_append_new(
-			arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:I,s:s}", "id",
-					 (json_int_t)m->id, "case", (json_int_t)m->case_id, "type",
-					 m->type, "priority", m->priority, "sender_unit",
-					 m->sender_unit, "field", m->field, "preserve_until",
-					 att_x_time(m->preserve_until), "days_left",
-					 (json_int_t)(left >= 0 ? left / 86400 : -((-left + 86399) / 86400)),
-					 "role",
-					 left < 0 ? "preservation-ended"
-						  : requester ? "preservation-ending"
-						  : custodian ? "preservation-to-keep"
-							      : "preservation-oversight"));
+		o = overdue_entry(m);
+		json_object_set_new(o, "preserve_until", att_x_time(m->preserve_until));
+		json_object_set_new(o, "days_left", json_integer(left >= 0 ? left / 86400
+									: -((-left + 86399) / 86400)));
+		json_object_set_new(o, "role",
+				    json_string(left < 0	? "preservation-ended"
+						: p.sender	? "preservation-ending"
+						: p.recipient ? "preservation-to-keep"
+								: "preservation-oversight"));
+		json_array_append_new(arr, o);
 	}
 	msg_vec_release(&v);
 	return att_node_list_done(node, &a.actor, "overdue.read", "overdue", rc, arr, out_json,
