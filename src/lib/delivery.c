@@ -396,24 +396,10 @@ static int entity_row(const struct att_entity_row *e, void *arg)
 static char *seal_meta(struct att_node *node, int64_t msg_id, const char *what,
 		       const char *prefix, const char *value, struct att_err *err)
 {
-	unsigned char *sealed = NULL;
-	size_t len = 0, b64, np = strlen(prefix);
-	char ad[48], *out;
+	char ad[48];
 
 	att_x_ad(ad, sizeof(ad), what, msg_id);
-	if (att_keys_seal(node->keys, (const unsigned char *)value, strlen(value), ad, &sealed,
-			  &len, err))
-		return NULL;
-	b64 = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-	out = malloc(np + b64);
-	if (out) {
-		memcpy(out, prefix, np);
-		sodium_bin2base64(out + np, b64, sealed, len, sodium_base64_VARIANT_ORIGINAL);
-	} else {
-		att_fail(err, ATT_ENOMEM, "out of memory");
-	}
-	free(sealed);
-	return out;
+	return att_x_seal_b64(node, value, ad, prefix, err);
 }
 
 /* The stored value opened into out (size n); false when it is damaged. */
@@ -979,14 +965,17 @@ static enum att_rc case_passes_on(struct att_node *node, const struct att_case_r
 	enum att_rc rc = reasons ? att_holdings_sync(node, err)
 				 : att_fail(err, ATT_ENOMEM, "out of memory");
 
+	/* read as at sending: the same texts, the same checks */
+	if (!rc) {
+		struct att_x_texts t;
+
+		memset(&t, 0, sizeof(t));
+		t.case_title = c->title;
+		t.case_purpose = c->purpose;
+		rc = att_x_protected_texts(node, &t, reasons, err);
+	}
 	if (!rc)
-		rc = att_policy_protected_text(node, c->title, "case.title", reasons, err);
-	if (!rc)
-		rc = att_policy_protected_text(node, c->purpose, "case.purpose", reasons, err);
-	if (!rc)
-		rc = att_policy_neutrality(node, c->title, "case.title", reasons, err);
-	if (!rc)
-		rc = att_policy_neutrality(node, c->purpose, "case.purpose", reasons, err);
+		rc = att_x_case_neutrality(node, c, reasons, err);
 	if (!rc && json_array_size(reasons))
 		rc = att_fail(err, ATT_EDENIED,
 			      "denied: the title or purpose of case %lld holds its messages for "
@@ -1101,18 +1090,12 @@ static enum att_rc screen_attachment(struct att_node *node, const struct att_act
 {
 	json_t *reasons = json_array();
 	char *text = NULL;
-	bool held = false;
 	enum att_rc rc = reasons ? ATT_OK : att_fail(err, ATT_ENOMEM, "out of memory");
 
 	if (!rc)
-		rc = att_policy_protected_text(node, name, "attachment.name", reasons, err);
-	if (!rc)
-		rc = att_policy_neutrality(node, name, "attachment.name", reasons, err);
-	if (!rc && mime) {
-		rc = att_policy_protected_text(node, mime, "attachment.mime", reasons, err);
-		if (!rc)
-			rc = att_policy_neutrality(node, mime, "attachment.mime", reasons, err);
-	}
+		rc = att_policy_screen_text(node, name, "attachment.name", reasons, err);
+	if (!rc && mime)
+		rc = att_policy_screen_text(node, mime, "attachment.mime", reasons, err);
 	/* text: UTF-8 (NUL bytes read as spaces); more than ATTACH_TEXT_MAX
 	 * of it is held unread, as a field too costly to read is */
 	if (!rc && utf8_valid_nul(data, len)) {
@@ -1131,15 +1114,13 @@ static enum att_rc screen_attachment(struct att_node *node, const struct att_act
 			for (size_t i = 0; i < len; i++)
 				text[i] = ((const char *)data)[i] ? ((const char *)data)[i] : ' ';
 			text[len] = '\0';
-			rc = att_policy_protected_text(node, text, "attachment", reasons, err);
-			if (!rc)
-				rc = att_policy_neutrality(node, text, "attachment", reasons, err);
+			rc = att_policy_screen_text(node, text, "attachment", reasons, err);
 			sodium_memzero(text, len);
 			free(text);
 		}
 	}
 	if (!rc && json_array_size(reasons))
-		rc = att_x_hold_again(node, actor, msg_id, reasons, &held, err);
+		rc = att_x_hold_again(node, actor, msg_id, reasons, err);
 	json_decref(reasons);
 	return rc;
 }

@@ -40,23 +40,31 @@ enum att_rc att_x_seal_json(struct att_node *node, const json_t *v, const char *
 	return rc;
 }
 
-char *att_x_seal_text(struct att_node *node, const char *text, struct att_err *err)
+char *att_x_seal_b64(struct att_node *node, const char *text, const char *ad, const char *prefix,
+		     struct att_err *err)
 {
 	unsigned char *sealed = NULL;
-	size_t len = 0, b64len;
+	size_t len = 0, b64len, np = strlen(prefix);
 	char *out;
 
-	if (att_keys_seal(node->keys, (const unsigned char *)text, strlen(text), "audit", &sealed,
-			  &len, err))
+	if (att_keys_seal(node->keys, (const unsigned char *)text, strlen(text), ad, &sealed, &len,
+			  err))
 		return NULL;
 	b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-	out = malloc(b64len);
-	if (out)
-		sodium_bin2base64(out, b64len, sealed, len, sodium_base64_VARIANT_ORIGINAL);
-	else
+	out = malloc(np + b64len);
+	if (out) {
+		memcpy(out, prefix, np);
+		sodium_bin2base64(out + np, b64len, sealed, len, sodium_base64_VARIANT_ORIGINAL);
+	} else {
 		att_fail(err, ATT_ENOMEM, "out of memory");
+	}
 	free(sealed);
 	return out;
+}
+
+char *att_x_seal_text(struct att_node *node, const char *text, struct att_err *err)
+{
+	return att_x_seal_b64(node, text, "audit", "", err);
 }
 
 json_t *att_x_open_json(struct att_node *node, const unsigned char *blob, size_t len,
@@ -285,6 +293,14 @@ enum att_rc att_x_case_get(struct att_node *node, int64_t id, struct att_case_ro
 	return rc ? rc : att_x_case_unseal(node, c, err);
 }
 
+enum att_rc att_x_case_neutrality(struct att_node *node, const struct att_case_row *c,
+				  json_t *reasons, struct att_err *err)
+{
+	enum att_rc rc = att_policy_neutrality(node, c->title, "case.title", reasons, err);
+
+	return rc ? rc : att_policy_neutrality(node, c->purpose, "case.purpose", reasons, err);
+}
+
 /* Seals c's title, purpose and legal basis into its row. */
 static enum att_rc case_seal(struct att_node *node, const struct att_case_row *c,
 			     struct att_err *err)
@@ -339,17 +355,20 @@ static int clear_case_row(const struct att_case_row *c, void *arg)
 enum att_rc att_x_cases_seal(struct att_node *node, struct att_err *err)
 {
 	struct clear_cases x = {NULL, 0, 0, false};
+	char done[4];
 	bool any = false;
 	enum att_rc rc;
 
-	/* most opens: nothing in clear, no write transaction */
-	rc = att_store_cases_in_clear(node->store, &any, err);
-	if (rc || !any)
-		return rc;
+	/* once done, a node never writes a case in clear again: every later
+	 * open reads one key and goes on */
+	if (att_store_meta_get(node->store, "cases_sealed", done, sizeof(done), NULL) == ATT_OK)
+		return ATT_OK;
 	rc = att_node_begin(node, err);
 	if (rc)
 		return rc;
-	rc = att_store_case_each(node->store, clear_case_row, &x, err);
+	rc = att_store_cases_in_clear(node->store, &any, err);
+	if (!rc && any)
+		rc = att_store_case_each(node->store, clear_case_row, &x, err);
 	if (!rc && x.oom)
 		rc = att_fail(err, ATT_ENOMEM, "out of memory");
 	for (size_t i = 0; !rc && i < x.n; i++) {
@@ -362,6 +381,8 @@ enum att_rc att_x_cases_seal(struct att_node *node, struct att_err *err)
 		free(c);
 	}
 	free(x.ids);
+	if (!rc)
+		rc = att_store_meta_set(node->store, "cases_sealed", "1", err);
 	if (rc) {
 		att_node_rollback(node);
 		return rc;
@@ -1647,9 +1668,7 @@ static enum att_rc prepare(struct att_node *node, const char *actor_id, const ch
 		rc = att_policy_neutrality(node, o->body, "body", o->reasons, err);
 	/* the case's title and purpose travel with each of its messages */
 	if (!rc)
-		rc = att_policy_neutrality(node, c->title, "case.title", o->reasons, err);
-	if (!rc)
-		rc = att_policy_neutrality(node, c->purpose, "case.purpose", o->reasons, err);
+		rc = att_x_case_neutrality(node, c, o->reasons, err);
 	if (rc)
 		return rc;
 	o->held = json_array_size(o->reasons) > 0;

@@ -38,6 +38,9 @@ json_t *att_x_open_json(struct att_node *node, const unsigned char *blob, size_t
 /* Seals a short text for an audit entry (base64, malloc'd; NULL with err
  * set on failure). att_audit_list opens members named *_sealed for the
  * overseer. */
+/* text sealed with associated data ad, in base64 after prefix (malloc'd). */
+char *att_x_seal_b64(struct att_node *node, const char *text, const char *ad, const char *prefix,
+		     struct att_err *err);
 char *att_x_seal_text(struct att_node *node, const char *text, struct att_err *err);
 
 /* "what:id" associated data. */
@@ -71,15 +74,21 @@ enum att_rc att_x_case_unseal(struct att_node *node, struct att_case_row *c,
 			      struct att_err *err) ATT_WUR;
 
 /* Seals the title, purpose and legal basis of the cases still in clear
- * (opened before schema 10); nothing to do at most opens. */
+ * (opened before schema 10), once: then node metadata "cases_sealed" says
+ * so, and later opens read that key alone. */
 enum att_rc att_x_cases_seal(struct att_node *node, struct att_err *err) ATT_WUR;
 
 /* Holds message msg for reasons found after it was sent (an attachment
- * added later): a delivered one is taken back from its recipients, a held
- * one's review gets them; reasons its review has already are left out.
- * *held: it was held or got reasons now (review.c). */
+ * added later, unseen by the overseer): a delivered or released one is
+ * taken back from its recipients, a held one's review gets them
+ * (review.c). */
 enum att_rc att_x_hold_again(struct att_node *node, const struct att_actor *actor, int64_t msg,
-			     json_t *reasons, bool *held, struct att_err *err) ATT_WUR;
+			     json_t *reasons, struct att_err *err) ATT_WUR;
+/* The neutrality screen of case c's title and purpose, which travel with
+ * each of its messages (the protected-persons check reads them among a
+ * message's texts, struct att_x_texts). */
+enum att_rc att_x_case_neutrality(struct att_node *node, const struct att_case_row *c,
+				  json_t *reasons, struct att_err *err) ATT_WUR;
 
 /* An ISO time string or JSON null for 0. */
 json_t *att_x_time(int64_t t);

@@ -811,6 +811,14 @@ static enum att_rc scan_words(struct text_scan *sc, const struct word *w, size_t
 	return rc;
 }
 
+enum att_rc att_policy_screen_text(struct att_node *node, const char *text, const char *where,
+				   void *reasons, struct att_err *err)
+{
+	enum att_rc rc = att_policy_protected_text(node, text, where, reasons, err);
+
+	return rc ? rc : att_policy_neutrality(node, text, where, reasons, err);
+}
+
 enum att_rc att_policy_protected_text(struct att_node *node, const char *text, const char *where,
 				      void *reasons, struct att_err *err)
 {

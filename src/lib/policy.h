@@ -65,6 +65,10 @@ enum att_rc att_policy_protected_holdings(struct att_node *node, const char *nam
  * register is empty. */
 enum att_rc att_policy_protected_text(struct att_node *node, const char *text, const char *where,
 				      void *reasons, struct att_err *err) ATT_WUR;
+/* A free text read by both safeguards: the protected-persons check of its
+ * names (att_policy_protected_text), then the neutrality screen. */
+enum att_rc att_policy_screen_text(struct att_node *node, const char *text, const char *where,
+				   void *reasons, struct att_err *err) ATT_WUR;
 
 /* The protected-persons check of a name cut across two fields (the end of
  * texts[i] and the start of texts[j], i < j, read as one text, its where

@@ -555,12 +555,19 @@ static int rescan_addr_row(const struct att_entity_row *e, void *arg)
 
 /* The check at sending, narrowed to the entry in scope, of message m's
  * text and addresses: reasons appended. */
+/* The case of the messages a step reads (mostly a few cases: read once
+ * each in a row), opened; readable false when its texts are damaged. */
+struct rescan_case {
+	int64_t id; /* 0: none yet */
+	bool readable;
+	struct att_case_row c;
+};
+
 static enum att_rc rescan_message(struct att_node *node, const struct rescan_msg *m,
-				  json_t *reasons, struct att_err *err)
+				  struct rescan_case *cached, json_t *reasons, struct att_err *err)
 {
 	struct rescan_addr a = {node, json_array(), ATT_OK, err};
 	struct att_x_texts t;
-	struct att_case_row cs;
 	char ad[48];
 	json_t *c, *v;
 	size_t i;
@@ -585,17 +592,19 @@ static enum att_rc rescan_message(struct att_node *node, const struct rescan_msg
 	t.pres = json_object_get(c, "preservation");
 	/* its case's title and purpose, as at sending (a case whose texts
 	 * are damaged shows them to no one: read without them) */
-	if (!rc) {
-		enum att_rc crc = att_x_case_get(node, m->case_id, &cs, err);
+	if (!rc && cached->id != m->case_id) {
+		enum att_rc crc = att_x_case_get(node, m->case_id, &cached->c, err);
 
 		if (crc == ATT_ETAMPER || crc == ATT_ECRYPTO)
 			att_err_clear(err);
 		else
 			rc = crc;
-		if (!crc) {
-			t.case_title = cs.title;
-			t.case_purpose = cs.purpose;
-		}
+		cached->id = rc ? 0 : m->case_id;
+		cached->readable = !crc;
+	}
+	if (!rc && cached->readable) {
+		t.case_title = cached->c.title;
+		t.case_purpose = cached->c.purpose;
 	}
 	json_array_foreach(a.vals, i, v)
 		if (t.naddr < ATT_MSG_ENTITIES_MAX && att_x_jstr(v, "value"))
@@ -608,12 +617,11 @@ static enum att_rc rescan_message(struct att_node *node, const struct rescan_msg
 }
 
 enum att_rc att_x_hold_again(struct att_node *node, const struct att_actor *actor, int64_t msg,
-			     json_t *reasons, bool *held, struct att_err *err)
+			     json_t *reasons, struct att_err *err)
 {
 	struct att_protect_result res = {NULL, 0, NULL, 0};
 	enum att_rc rc = hold_again(node, actor, msg, 0, reasons, &res, NULL, true, err);
 
-	*held = !rc && (res.nheld || res.nflagged);
 	att_protect_result_release(&res);
 	return rc;
 }
@@ -625,6 +633,7 @@ enum att_rc att_x_hold_again(struct att_node *node, const struct att_actor *acto
 #define RESCAN_GROUP 256u
 
 struct rescan_group {
+	struct rescan_case cs; /* the last messages' case */
 	struct att_rescan_row j[RESCAN_GROUP];
 	int64_t held[RESCAN_GROUP], flagged[RESCAN_GROUP];
 	size_t n;
@@ -733,7 +742,7 @@ static enum att_rc rescan_step(struct att_node *node, const struct att_actor *ac
 			break; /* the rest at the next step */
 		reasons = json_array();
 		added = json_array();
-		rc = reasons && added ? rescan_message(node, &b.m[i], reasons, err)
+		rc = reasons && added ? rescan_message(node, &b.m[i], &g->cs, reasons, err)
 				      : att_fail(err, ATT_ENOMEM, "out of memory");
 		if (rc == ATT_ECRYPTO) {
 			/* a damaged message cannot be read for the persons: the

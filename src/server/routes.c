@@ -700,7 +700,7 @@ static enum att_rc h_msg_export(struct srv_call *c)
 }
 
 /* POST /messages/{id}/attachments {"name","mime"?,"content_base64"}: the
- * sender attaches a file (at most ATT_ATTACH_MAX bytes once decoded). */
+ * sender attaches a file (att_msg_attach keeps its limit: 413). */
 static enum att_rc h_msg_attach(struct srv_call *c)
 {
 	const char *name = NULL, *mime = NULL, *b64 = NULL;
@@ -725,12 +725,6 @@ static enum att_rc h_msg_attach(struct srv_call *c)
 			      NULL, sodium_base64_VARIANT_ORIGINAL)) {
 		free(data);
 		return att_fail(&c->err, ATT_EINVAL, "'content_base64' is not base64");
-	}
-	if (len > ATT_ATTACH_MAX) {
-		sodium_memzero(data, len);
-		free(data);
-		return att_fail(&c->err, ATT_ELIMIT, "the attachment is larger than %u bytes",
-				ATT_ATTACH_MAX);
 	}
 	rc = att_msg_attach(c->node, c->who->user, id, name, mime, data, len, &aid, &c->err);
 	sodium_memzero(data, len);

@@ -223,7 +223,7 @@ expect_ok "an attachment" attach "$FM" --as rep-aliyev --file "$T_DIR/trains.txt
 sqlite3 "$ATTACHE_DB" "UPDATE attachments SET name='sealed:minutes.txt' WHERE msg_id=$FM"
 A show "$FM" --as desk-ct --json
 expect_eq "an old clear name is read as it is" "$(echo "$OUT" | jq_ "[a['name'] for a in d['attachments']]")" "['sealed:minutes.txt']"
-expect_ok "a file that names no one leaves it delivered" attach "$L" --as rep-aliyev --file "$T_DIR/trains.txt" --name Sahib_Nasirli_note.txt --mime text/plain
+expect_ok "a file that names no one, under a name that does" attach "$L" --as rep-aliyev --file "$T_DIR/trains.txt" --name Sahib_Nasirli_note.txt --mime text/plain
 expect_denied_read "but its name is read too" "not a party to message $L" show "$L" --as desk-ct
 expect_ok "the overseer rejects one" review reject "$CY" --as overseer --reason "Targets a political emigrant"
 expect_denied_read "a rejected message is never delivered" "not a party to message $CY" show "$CY" --as desk-ct

@@ -1814,10 +1814,11 @@ static void test_case_sealed(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "legal_basis")),
 			    "Decree of the okapi");
 	json_decref(j);
-	/* as a node before schema 10 left it */
+	/* as a node before schema 10 left it (no "cases_sealed" either) */
 	snprintf(sql, sizeof(sql),
 		 "UPDATE cases SET title='Old okapi', purpose='Old purpose', "
-		 "legal_basis='Old basis', sealed=NULL WHERE id=%lld",
+		 "legal_basis='Old basis', sealed=NULL WHERE id=%lld;"
+		 "DELETE FROM meta WHERE key='cases_sealed'",
 		 (long long)id);
 	assert_int_equal(sqlite3_exec(node->store->db, sql, NULL, NULL, NULL), SQLITE_OK);
 	att_node_close(node);

@@ -340,17 +340,25 @@ static bool han_rule(const UChar *s, int32_t n, size_t *nread)
 static bool han_join(const UChar *u, int32_t n, UChar *out, int32_t *len, int32_t cap);
 static void append_cp(UChar *s, int32_t *n, UChar32 c);
 
+/* How many characters the table reads. */
+static size_t han_count(void)
+{
+	size_t k = 0;
+
+	for (size_t c = 0; han_idx && c < HAN_HI - HAN_LO; c++)
+		k += han_idx[c] != HAN_NONE && han_idx[c] != HAN_UNSAFE;
+	return k;
+}
+
 /* The table and ICU's t read a sample of its characters alike. */
 static bool han_agrees(UTransliterator *t)
 {
 	enum { SAMPLE = 256 };
 	UChar in[2 * SAMPLE], a[8 * SAMPLE], b[8 * SAMPLE];
 	int32_t n = 0, na = 0, nb, limit;
-	size_t have = 0, k = 0;
+	size_t have = han_count(), k = 0;
 	UErrorCode st = U_ZERO_ERROR;
 
-	for (size_t c = 0; c < HAN_HI - HAN_LO; c++)
-		have += han_idx[c] != HAN_NONE && han_idx[c] != HAN_UNSAFE;
 	for (size_t c = 0; c < HAN_HI - HAN_LO && n < 2 * SAMPLE - 1; c++) {
 		if (han_idx[c] == HAN_NONE || han_idx[c] == HAN_UNSAFE ||
 		    k++ % (have / SAMPLE + 1) != 0)
@@ -426,12 +434,8 @@ static void han_build(void)
 
 size_t att_name_han_readings(void)
 {
-	size_t k = 0;
-
 	pthread_once(&han_once, han_build);
-	for (size_t c = 0; han_idx && c < HAN_HI - HAN_LO; c++)
-		k += han_idx[c] != HAN_NONE && han_idx[c] != HAN_UNSAFE;
-	return k;
+	return han_count();
 }
 
 /* u[0..n) as Han-Latin reads it into out (capacity cap), when every
